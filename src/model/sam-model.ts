@@ -81,9 +81,12 @@ export class SamModel {
   private readonly decoder: ort.InferenceSession;
   private embeddingTensor: { data: Float32Array; tensor: ort.Tensor } | null = null;
   private readonly noMask: ort.Tensor;
+  /** The rewritten decoder (a cached file path, or the bytes when the cache is not writable). */
+  private readonly decoderModel: string | Uint8Array;
 
-  private constructor(manifest: ModelManifest, encoder: ort.InferenceSession, decoder: ort.InferenceSession) {
+  private constructor(manifest: ModelManifest, encoder: ort.InferenceSession, decoder: ort.InferenceSession, decoderModel: string | Uint8Array) {
     this.manifest = manifest;
+    this.decoderModel = decoderModel;
     this.preprocess = manifest.preprocess;
     this.embeddingShape = manifest.embedding?.shape ?? DEFAULT_EMBEDDING_SHAPE;
     this.maskInputSize = manifest.maskInputSize ?? DEFAULT_MASK_INPUT_SIZE;
@@ -105,9 +108,14 @@ export class SamModel {
       createSession(encoderPath, threads, `encoder ${encoderPath}`),
       createSession(decoderModel, threads, `decoder ${decoderPath}`),
     ]);
-    const model = new SamModel(manifest, encoder, decoder);
+    const model = new SamModel(manifest, encoder, decoder, decoderModel);
     model.checkEncoder(encoderPath);
     return model;
+  }
+
+  /** The rewritten decoder ONNX bytes (all mask tokens, no upsampling), e.g. to run it in a browser. */
+  async decoderBytes(): Promise<Uint8Array> {
+    return typeof this.decoderModel === 'string' ? new Uint8Array(await readFile(this.decoderModel)) : this.decoderModel;
   }
 
   private checkEncoder(file: string): void {
