@@ -111,11 +111,11 @@ export function encodePrompts(prompts: readonly Prompt[], original: Size, inputS
       pointLabels[k] = p.pointLabels![i];
     }
     if (p.box) {
-      raw[2 * k] = p.box[0]; raw[2 * k + 1] = p.box[1]; pointLabels[k++] = 2;
-      raw[2 * k] = p.box[2]; raw[2 * k + 1] = p.box[3]; pointLabels[k++] = 3;
+      raw[2 * k] = p.box[0]; raw[2 * k + 1] = p.box[1]; pointLabels[k] = 2;
+      raw[2 * k + 2] = p.box[2]; raw[2 * k + 3] = p.box[3]; pointLabels[k + 1] = 3;
     } else {
-      // The padding point is appended after scaling in spirit: (0, 0) scales to (0, 0).
-      pointLabels[k++] = -1;
+      // The padding point (0, 0) stays (0, 0) after scaling.
+      pointLabels[k] = -1;
     }
     if (p.maskInput) { maskInput.set(p.maskInput, b * maskSize * maskSize); hasMaskInput = true; }
   });

@@ -1,0 +1,80 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { bilinearTaps, planUpsample, upsampleLogits, upsampleThreshold, UpsampleScratch } from '../../src/core/upsample.js';
+
+/** Straightforward reference: PyTorch's bilinear (align_corners=False) as two full float images. */
+function interpolate(src: Float32Array, w: number, h: number, ow: number, oh: number, cropW = ow, cropH = oh): Float32Array {
+  const tx = bilinearTaps(w, ow, cropW);
+  const ty = bilinearTaps(h, oh, cropH);
+  const out = new Float32Array(cropW * cropH);
+  for (let y = 0; y < cropH; y++) {
+    for (let x = 0; x < cropW; x++) {
+      const t = src[ty.i0[y] * w + tx.i0[x]] * tx.w0[x] + src[ty.i0[y] * w + tx.i1[x]] * tx.w1[x];
+      const b = src[ty.i1[y] * w + tx.i0[x]] * tx.w0[x] + src[ty.i1[y] * w + tx.i1[x]] * tx.w1[x];
+      out[y * cropW + x] = t * ty.w0[y] + b * ty.w1[y];
+    }
+  }
+  return out;
+}
+
+function blobs(n: number, seed: number): Float32Array {
+  // Smooth random logits with several sign changes, like real mask logits.
+  let s = seed;
+  const rnd = () => { s = (s * 1103515245 + 12345) % 2147483648; return s / 2147483648; };
+  const centers = Array.from({ length: 5 }, () => [rnd() * n, rnd() * n, 3 + rnd() * n / 4, rnd() * 20 - 5]);
+  const out = new Float32Array(n * n);
+  for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) {
+    let v = -4;
+    for (const [cx, cy, r, a] of centers) v += a * Math.exp(-((x - cx) ** 2 + (y - cy) ** 2) / (r * r));
+    out[y * n + x] = v + (rnd() - 0.5) * 0.3;
+  }
+  return out;
+}
+
+test('bilinearTaps follow align_corners=False with edge clamping', () => {
+  const t = bilinearTaps(4, 8);
+  assert.equal(t.i0[0], 0); assert.equal(t.w1[0], 0);
+  assert.equal(t.i0[1], 0); assert.equal(t.w1[1], 0.25);
+  assert.equal(t.i0[7], 3); assert.equal(t.i1[7], 3);
+});
+
+test('upsampleThreshold equals the full two-step upsampling, for several sizes and thresholds', () => {
+  const n = 32;
+  const sizes = [
+    { resized: { width: 128, height: 85 }, original: { width: 300, height: 200 } },
+    { resized: { width: 77, height: 128 }, original: { width: 77, height: 128 } },
+    { resized: { width: 128, height: 128 }, original: { width: 50, height: 50 } },
+  ];
+  for (const [k, { resized, original }] of sizes.entries()) {
+    const low = blobs(n, 7 + k);
+    const mid = interpolate(low, n, n, 128, 128, resized.width, resized.height);
+    const full = interpolate(mid, resized.width, resized.height, original.width, original.height);
+    const plan = planUpsample({ width: n, height: n }, 128, resized, original);
+    const scratch = new UpsampleScratch(plan);
+    for (const t of [0, 1, -1]) {
+      const out = new Uint8Array(original.width * original.height);
+      const count = upsampleThreshold(low, 0, t, scratch, out);
+      let expected = 0;
+      let diff = 0;
+      for (let i = 0; i < full.length; i++) { const v = full[i] > t ? 1 : 0; expected += v; if (v !== out[i]) diff++; }
+      assert.equal(diff, 0, `size ${k} threshold ${t}: ${diff} pixels differ`);
+      assert.equal(count, expected);
+      assert.equal(upsampleThreshold(low, 0, t, scratch), expected, 'count-only mode agrees');
+    }
+    const logits = upsampleLogits(low, 0, scratch);
+    let maxErr = 0;
+    for (let i = 0; i < full.length; i++) maxErr = Math.max(maxErr, Math.abs(logits[i] - full[i]));
+    assert.ok(maxErr < 1e-5, `logits differ by ${maxErr}`);
+  }
+});
+
+test('uniform maps short-cut to empty and full masks', () => {
+  const plan = planUpsample({ width: 8, height: 8 }, 32, { width: 32, height: 20 }, { width: 64, height: 40 });
+  const scratch = new UpsampleScratch(plan);
+  assert.equal(upsampleThreshold(new Float32Array(64).fill(-3), 0, 0, scratch), 0);
+  assert.equal(upsampleThreshold(new Float32Array(64).fill(3), 0, 0, scratch), 64 * 40);
+  // A second map at an offset in the same buffer.
+  const two = new Float32Array(128).fill(-1);
+  two.fill(5, 64);
+  assert.equal(upsampleThreshold(two, 64, 0, scratch), 64 * 40);
+});
