@@ -65,10 +65,10 @@ export function bilinearCoefficients(inSize: number, outSize: number): AxisCoeff
   return { taps, start, count, weights };
 }
 
+/** Pillow's clip8: round-to-floor of the fixed-point sum, clamped to a byte. */
 function clip8(v: number): number {
-  if (v >= ONE * 256) return 255;
-  if (v <= 0) return 0;
-  return v >> PRECISION_BITS;
+  const x = v >> PRECISION_BITS;
+  return x < 0 ? 0 : x > 255 ? 255 : x;
 }
 
 /**
@@ -108,6 +108,7 @@ export function resizeBilinearPil(
   return verticalPass(img, imgW, channels, vert, rowOffset, outHeight);
 }
 
+// Sums stay below 2^31 (non-negative weights summing to ~2^22, bytes <= 255), so int32 math is exact.
 function horizontalPass(src: Uint8Array, width: number, channels: number, firstRow: number, lastRow: number, outWidth: number): Uint8Array {
   const { taps, start, count, weights } = bilinearCoefficients(width, outWidth);
   const rows = lastRow - firstRow;
@@ -116,16 +117,28 @@ function horizontalPass(src: Uint8Array, width: number, channels: number, firstR
   const outStride = outWidth * channels;
   for (let y = 0; y < rows; y++) {
     const inRow = (y + firstRow) * inStride;
-    const outRow = y * outStride;
+    let o = y * outStride;
     for (let xx = 0; xx < outWidth; xx++) {
-      const xmin = start[xx];
       const n = count[xx];
       const kb = xx * taps;
-      for (let c = 0; c < channels; c++) {
-        let ss = HALF;
-        let p = inRow + xmin * channels + c;
-        for (let x = 0; x < n; x++, p += channels) ss += src[p] * weights[kb + x];
-        out[outRow + xx * channels + c] = clip8(ss);
+      let p = inRow + start[xx] * channels;
+      if (channels === 3) {
+        let s0 = HALF, s1 = HALF, s2 = HALF;
+        for (let x = 0; x < n; x++, p += 3) {
+          const w = weights[kb + x];
+          s0 = (s0 + Math.imul(src[p], w)) | 0;
+          s1 = (s1 + Math.imul(src[p + 1], w)) | 0;
+          s2 = (s2 + Math.imul(src[p + 2], w)) | 0;
+        }
+        out[o++] = clip8(s0);
+        out[o++] = clip8(s1);
+        out[o++] = clip8(s2);
+      } else {
+        for (let c = 0; c < channels; c++) {
+          let ss = HALF;
+          for (let x = 0, q = p + c; x < n; x++, q += channels) ss = (ss + Math.imul(src[q], weights[kb + x])) | 0;
+          out[o++] = clip8(ss);
+        }
       }
     }
   }
@@ -136,21 +149,16 @@ function verticalPass(src: Uint8Array, width: number, channels: number, coeffs: 
   const { taps, start, count, weights } = coeffs;
   const stride = width * channels;
   const out = new Uint8Array(outHeight * stride);
-  const acc = new Float64Array(stride);
   for (let yy = 0; yy < outHeight; yy++) {
-    const ymin = start[yy] - rowOffset;
+    const first = (start[yy] - rowOffset) * stride;
     const n = count[yy];
     const kb = yy * taps;
-    acc.fill(HALF);
-    // Row-by-row accumulation keeps the inner loop contiguous; integer sums stay exact in doubles.
-    for (let y = 0; y < n; y++) {
-      const w = weights[kb + y];
-      if (w === 0) continue;
-      const row = (ymin + y) * stride;
-      for (let i = 0; i < stride; i++) acc[i] += src[row + i] * w;
+    const o = yy * stride;
+    for (let i = 0; i < stride; i++) {
+      let ss = HALF;
+      for (let y = 0, p = first + i; y < n; y++, p += stride) ss = (ss + Math.imul(src[p], weights[kb + y])) | 0;
+      out[o + i] = clip8(ss);
     }
-    const outRow = yy * stride;
-    for (let i = 0; i < stride; i++) out[outRow + i] = clip8(acc[i]);
   }
   return out;
 }

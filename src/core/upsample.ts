@@ -102,8 +102,8 @@ export class UpsampleScratch {
   /** Step-1 rows at the padded-input resolution, lazily filled: resized height x resized width. */
   readonly mid: Float32Array;
   readonly midReady: Uint8Array;
-  /** Per output column: 0 all below, 1 all above, 2 mixed, for the current band. */
-  readonly colState: Uint8Array;
+  /** Runs of output columns sharing a state for the current band, as [start, end, state] triples. */
+  readonly runs: Int32Array;
   readonly lowColState: Uint8Array;
 
   constructor(readonly plan: UpsamplePlan) {
@@ -113,7 +113,7 @@ export class UpsampleScratch {
     this.rowsAReady = new Uint8Array(plan.lowHeight);
     this.mid = new Float32Array(midH * midW);
     this.midReady = new Uint8Array(midH);
-    this.colState = new Uint8Array(plan.outWidth);
+    this.runs = new Int32Array(3 * (plan.outWidth + 1));
     this.lowColState = new Uint8Array(plan.lowWidth);
   }
 
@@ -156,8 +156,8 @@ function ensureMidRow(s: UpsampleScratch, low: Float32Array, lowOffset: number, 
 
 /**
  * Threshold the upsampled logits of one low-res map (at `lowOffset` in `low`) at `threshold`.
- * Writes 0/1 into `out` (row-major, original size) when given, and returns the number of pixels above
- * the threshold. Equal to upsampling at full resolution and comparing `> threshold`.
+ * Writes 0/1 into `out` (row-major, original size) when given, and returns the number
+ * of pixels above the threshold. Equal to upsampling at full resolution and comparing `> threshold`.
  */
 export function upsampleThreshold(
   low: Float32Array,
@@ -170,7 +170,7 @@ export function upsampleThreshold(
   const { lowWidth, outWidth: W, colLo, colHi, rowLo, rowHi, bandStart, bx, by } = p;
   const midW = p.ax.i0.length;
   const lowState = scratch.lowColState;
-  const colState = scratch.colState;
+  const runs = scratch.runs;
   scratch.reset();
   if (out) out.fill(0);
   let count = 0;
@@ -194,40 +194,60 @@ export function upsampleThreshold(
     }
     if (!anyAbove) continue;
     if (!anyBelow) {
-      const n = (y1 - y0) * W;
-      count += n;
+      count += (y1 - y0) * W;
       if (out) out.fill(1, y0 * W, y1 * W);
       continue;
     }
+    // Runs of output columns with one state: [start, end, state] triples.
+    let nRuns = 0;
     let mixed = false;
+    let prev = -1;
     for (let x = 0; x < W; x++) {
       let st = lowState[colLo[x]];
       for (let c = colLo[x] + 1; c <= colHi[x] && st !== 2; c++) if (lowState[c] !== st) st = 2;
-      colState[x] = st;
-      if (st === 2) mixed = true;
+      if (st !== prev) {
+        if (nRuns) runs[3 * nRuns - 2] = x;
+        runs[3 * nRuns] = x;
+        runs[3 * nRuns + 2] = st;
+        nRuns++;
+        prev = st;
+        if (st === 2) mixed = true;
+      }
     }
+    runs[3 * nRuns - 2] = W;
     for (let y = y0; y < y1; y++) {
-      let m0 = 0, m1 = 0, h0 = 0, h1 = 0;
+      const row = y * W;
+      let a = 0, b = 0, h0 = 0, h1 = 0;
       if (mixed) {
-        m0 = by.i0[y]; m1 = by.i1[y]; h0 = by.w0[y]; h1 = by.w1[y];
+        const m0 = by.i0[y];
+        const m1 = by.i1[y];
+        h0 = by.w0[y];
+        h1 = by.w1[y];
         ensureMidRow(scratch, low, lowOffset, m0);
         ensureMidRow(scratch, low, lowOffset, m1);
+        a = m0 * midW;
+        b = m1 * midW;
       }
-      const a = m0 * midW;
-      const b = m1 * midW;
       const mid = scratch.mid;
-      const row = y * W;
-      for (let x = 0; x < W; x++) {
-        const st = colState[x];
+      for (let k = 0; k < nRuns; k++) {
+        const st = runs[3 * k + 2];
         if (st === 0) continue;
-        if (st === 1) { count++; if (out) out[row + x] = 1; continue; }
-        const c0 = bx.i0[x];
-        const c1 = bx.i1[x];
-        const v0 = bx.w0[x];
-        const v1 = bx.w1[x];
-        const top = mid[a + c0] * v0 + mid[a + c1] * v1;
-        const bottom = mid[b + c0] * v0 + mid[b + c1] * v1;
-        if (top * h0 + bottom * h1 > threshold) { count++; if (out) out[row + x] = 1; }
+        const xs = runs[3 * k];
+        const xe = runs[3 * k + 1];
+        if (st === 1) {
+          count += xe - xs;
+          if (out) out.fill(1, row + xs, row + xe);
+          continue;
+        }
+        for (let x = xs; x < xe; x++) {
+          const c0 = bx.i0[x];
+          const c1 = bx.i1[x];
+          const v0 = bx.w0[x];
+          const v1 = bx.w1[x];
+          const top = mid[a + c0] * v0 + mid[a + c1] * v1;
+          const bottom = mid[b + c0] * v0 + mid[b + c1] * v1;
+          if (top * h0 + bottom * h1 > threshold) { count++; if (out) out[row + x] = 1; }
+        }
       }
     }
   }

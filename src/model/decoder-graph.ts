@@ -12,6 +12,7 @@ import onnxproto from 'onnx-proto';
 import { ModelError } from '../core/errors.js';
 
 const { onnx } = onnxproto;
+const DataType = onnx.TensorProto.DataType;
 type ModelProto = onnxproto.onnx.ModelProto;
 type NodeProto = onnxproto.onnx.INodeProto;
 
@@ -19,7 +20,7 @@ type NodeProto = onnxproto.onnx.INodeProto;
 export const ALL_MASKS_OUTPUT = 'all_low_res_masks';
 export const ALL_IOU_OUTPUT = 'all_iou_predictions';
 /** Bumped whenever the rewrite changes, so cached rewritten files are not reused across versions. */
-export const DECODER_REWRITE_VERSION = 2;
+export const DECODER_REWRITE_VERSION = 3;
 
 const REQUIRED_INPUTS = ['image_embeddings', 'point_coords', 'point_labels', 'mask_input', 'has_mask_input'];
 
@@ -139,4 +140,108 @@ export function rewriteDecoder(bytes: Uint8Array, source = 'decoder'): { bytes: 
     bytes: onnx.ModelProto.encode(model).finish(),
     info: { cutSelection: selection !== null, nodesBefore, nodesAfter: graph.node.length },
   };
+}
+
+
+/** Element type of every tensor the graph can tell without running it (enough for cut tensors). */
+function inferElemTypes(graph: onnxproto.onnx.IGraphProto): Map<string, number> {
+  const types = new Map<string, number>();
+  for (const i of graph.input ?? []) types.set(i.name!, i.type?.tensorType?.elemType ?? DataType.FLOAT);
+  for (const t of graph.initializer ?? []) types.set(t.name!, t.dataType ?? DataType.FLOAT);
+  const attr = (n: NodeProto, name: string) => n.attribute?.find((a) => a.name === name);
+  for (const n of graph.node ?? []) {
+    let t: number | undefined;
+    switch (n.opType) {
+      case 'Shape': case 'Size': case 'NonZero': case 'ArgMax': case 'ArgMin': t = DataType.INT64; break;
+      case 'Cast': t = Number(attr(n, 'to')?.i ?? DataType.FLOAT); break;
+      case 'Constant': t = attr(n, 'value')?.t?.dataType ?? DataType.FLOAT; break;
+      case 'ConstantOfShape': t = attr(n, 'value')?.t?.dataType ?? DataType.FLOAT; break;
+      case 'Equal': case 'Less': case 'Greater': case 'LessOrEqual': case 'GreaterOrEqual': case 'Not': case 'And': case 'Or': t = DataType.BOOL; break;
+      case 'Where': t = types.get(n.input![1]); break;
+      case 'OneHot': t = types.get(n.input![2]); break;
+      default: t = n.input?.map((i) => types.get(i)).find((x) => x !== undefined);
+    }
+    for (const o of n.output ?? []) types.set(o, t ?? DataType.FLOAT);
+  }
+  return types;
+}
+
+function tensorInfo(name: string, elemType: number): onnxproto.onnx.IValueInfoProto {
+  return onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType } } });
+}
+
+function zeroInitializer(name: string, dims: number[]): onnxproto.onnx.ITensorProto {
+  return onnx.TensorProto.create({ name, dims, dataType: DataType.FLOAT, rawData: new Uint8Array(dims.reduce((a, b) => a * b, 1) * 4) });
+}
+
+export interface SplitDecoder {
+  /** image_embeddings -> every prompt-independent tensor the prompt graph needs. */
+  image: Uint8Array;
+  /** point_coords [1,N,2], point_labels [1,N] + those tensors -> all masks and IoU predictions. */
+  prompt: Uint8Array;
+  /** Names of the tensors carried from the image graph to the prompt graph. */
+  carried: string[];
+}
+
+/**
+ * Split a rewritten decoder into a per-image part and a per-prompt part, for prompts without a mask
+ * input and one prompt per run. With no mask input the dense prompt embedding is a constant, so the
+ * image side of the two-way transformer's first layer (projections of the image embedding, the
+ * positional encoding, layout transposes) does not depend on the prompt: it is computed once per
+ * image instead of once per prompt. The batch repeat of the image embedding is a no-op at batch 1.
+ */
+export function splitDecoder(rewritten: Uint8Array, maskSize = 256): SplitDecoder {
+  const base = onnx.ModelProto.decode(rewritten);
+  const graph = base.graph!;
+  // No mask input: has_mask_input = 0 and a zero mask become constants, so ORT folds the dense embedding.
+  graph.input = (graph.input ?? []).filter((i) => i.name !== 'has_mask_input' && i.name !== 'mask_input');
+  graph.initializer = [
+    ...(graph.initializer ?? []),
+    onnx.TensorProto.create({ name: 'has_mask_input', dims: [1], dataType: DataType.FLOAT, floatData: [0] }),
+    zeroInitializer('mask_input', [1, 1, maskSize, maskSize]),
+  ];
+  const dynamic = new Set(['point_coords', 'point_labels']);
+  const imageSide = new Set(['image_embeddings']);
+  for (const n of graph.node as NodeProto[]) {
+    if (n.opType === 'Tile' && !dynamic.has(n.input![0])) {
+      // repeat_interleave(image embedding or positional encoding, batch) with batch 1.
+      n.opType = 'Identity';
+      n.input = [n.input![0]];
+      n.attribute = [];
+    }
+    const ins = n.input ?? [];
+    const target = ins.some((i) => dynamic.has(i)) ? dynamic : ins.some((i) => imageSide.has(i)) ? imageSide : null;
+    if (target) for (const o of n.output ?? []) target.add(o);
+  }
+  const carried = new Set<string>();
+  for (const n of graph.node as NodeProto[]) {
+    if (!(n.output ?? []).some((o) => dynamic.has(o))) continue;
+    for (const i of n.input ?? []) if (imageSide.has(i)) carried.add(i);
+  }
+  for (const o of graph.output ?? []) if (imageSide.has(o.name!)) carried.add(o.name!);
+  const carriedList = [...carried].sort();
+  const types = inferElemTypes(graph);
+
+  const image = onnx.ModelProto.decode(rewritten);
+  image.graph!.node = graph.node!.map((n) => onnx.NodeProto.create(n));
+  image.graph!.initializer = graph.initializer;
+  image.graph!.input = graph.input!.filter((i) => i.name === 'image_embeddings');
+  image.graph!.output = carriedList.map((name) => tensorInfo(name, types.get(name) ?? DataType.FLOAT));
+  image.graph!.valueInfo = [];
+  prune(image, carriedList);
+
+  const prompt = onnx.ModelProto.decode(rewritten);
+  prompt.graph!.node = graph.node!.filter((n) => (n.output ?? []).some((o) => !imageSide.has(o)) && !(n.output ?? []).every((o) => carried.has(o)));
+  prompt.graph!.initializer = graph.initializer;
+  prompt.graph!.input = [
+    ...graph.input!.filter((i) => dynamic.has(i.name!)),
+    ...carriedList.map((name) => tensorInfo(name, types.get(name) ?? DataType.FLOAT)),
+  ];
+  prompt.graph!.valueInfo = [];
+  prune(prompt, [ALL_MASKS_OUTPUT, ALL_IOU_OUTPUT]);
+  for (const name of ['point_coords', 'point_labels']) {
+    const dim = prompt.graph!.input!.find((i) => i.name === name)?.type?.tensorType?.shape?.dim?.[0];
+    if (dim) { dim.dimParam = null; dim.dimValue = 1; }
+  }
+  return { image: onnx.ModelProto.encode(image).finish(), prompt: onnx.ModelProto.encode(prompt).finish(), carried: carriedList };
 }

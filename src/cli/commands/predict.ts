@@ -52,8 +52,8 @@ async function run(image: string, flags: PredictFlags): Promise<void> {
     throw new InvalidPromptError('give at least one --point x,y[,label] or a --box x0,y0,x1,y1');
   }
   const maskInput = flags.maskInput ? await readMaskInput(flags.maskInput) : undefined;
-  const rgb = await loadImage(image);
-  const predictor = await SamPredictor.create(flags.model);
+  // Decode the image while the model sessions are created.
+  const [rgb, predictor] = await Promise.all([loadImage(image), SamPredictor.create(flags.model)]);
   await predictor.setImage({ data: rgb.data, width: rgb.width, height: rgb.height });
   const result = await predictor.predict({
     pointCoords: flags.point?.map((p) => [p.x, p.y] as const),
