@@ -169,7 +169,7 @@ export class SamPredictor {
 }
 
 /**
- * Prompts per decoder call. onnxruntime's CPU decoder gets slower per prompt as the batch grows (the
- * graph repeats the image embedding per prompt), so small chunks are fastest; see docs/benchmarks.md.
+ * Prompts per decoder call, bounding the low-res logits held at once (16 x 4 x 256 x 256 floats).
+ * SamModel itself picks how to run them (one per run is fastest on onnxruntime CPU).
  */
-const DECODER_CHUNK = 1;
+const DECODER_CHUNK = 16;
