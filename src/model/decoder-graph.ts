@@ -20,7 +20,7 @@ type NodeProto = onnxproto.onnx.INodeProto;
 export const ALL_MASKS_OUTPUT = 'all_low_res_masks';
 export const ALL_IOU_OUTPUT = 'all_iou_predictions';
 /** Bumped whenever the rewrite changes, so cached rewritten files are not reused across versions. */
-export const DECODER_REWRITE_VERSION = 3;
+export const DECODER_REWRITE_VERSION = 4;
 
 const REQUIRED_INPUTS = ['image_embeddings', 'point_coords', 'point_labels', 'mask_input', 'has_mask_input'];
 
@@ -244,4 +244,71 @@ export function splitDecoder(rewritten: Uint8Array, maskSize = 256): SplitDecode
     if (dim) { dim.dimParam = null; dim.dimValue = 1; }
   }
   return { image: onnx.ModelProto.encode(image).finish(), prompt: onnx.ModelProto.encode(prompt).finish(), carried: carriedList };
+}
+
+export interface SplitMaskHead {
+  /** Prompt graph inputs -> IoU predictions plus the tensors the mask head needs. */
+  scores: Uint8Array;
+  /** Those tensors -> all low-res masks. */
+  masks: Uint8Array;
+  carried: string[];
+}
+
+/**
+ * Split a prompt graph after the IoU head: the mask head (output upscaling and hypernetwork product,
+ * about a third of a decoder run) then only runs for prompts whose candidates can pass an IoU filter,
+ * which is what the automatic mask generator does first anyway.
+ */
+export function splitMaskHead(promptGraph: Uint8Array): SplitMaskHead {
+  const model = onnx.ModelProto.decode(promptGraph);
+  const graph = model.graph!;
+  const nodes = graph.node as NodeProto[];
+  const producers = producerMap(nodes);
+  const needs = (output: string) => {
+    const keep = new Set<NodeProto>();
+    const stack = [output];
+    while (stack.length) {
+      const n = producers.get(stack.pop()!);
+      if (!n || keep.has(n)) continue;
+      keep.add(n);
+      for (const i of n.input ?? []) if (i) stack.push(i);
+    }
+    return keep;
+  };
+  const scoreNodes = needs(ALL_IOU_OUTPUT);
+  const maskNodes = needs(ALL_MASKS_OUTPUT);
+  // Nodes computed from constants alone are copied into the mask graph rather than carried over.
+  const initializers = new Set((graph.initializer ?? []).map((t) => t.name!));
+  const constant = new Set<string>(initializers);
+  for (const n of nodes) if ((n.input ?? []).every((i) => !i || constant.has(i))) for (const o of n.output ?? []) constant.add(o);
+  const headNodes = nodes.filter((n) => maskNodes.has(n) && (!scoreNodes.has(n) || (n.output ?? []).every((o) => constant.has(o))));
+  const headSet = new Set(headNodes);
+  const carried = new Set<string>();
+  for (const n of headNodes) {
+    for (const i of n.input ?? []) {
+      const p = producers.get(i);
+      if (i && p && !headSet.has(p)) carried.add(i);
+    }
+  }
+  const carriedList = [...carried].sort();
+  const types = inferElemTypes(graph);
+  const inputNames = new Set((graph.input ?? []).map((i) => i.name!));
+
+  const scores = onnx.ModelProto.decode(promptGraph);
+  scores.graph!.output = [
+    ...(graph.output ?? []).filter((o) => o.name === ALL_IOU_OUTPUT),
+    ...carriedList.map((name) => tensorInfo(name, types.get(name) ?? DataType.FLOAT)),
+  ];
+  prune(scores, [ALL_IOU_OUTPUT, ...carriedList]);
+
+  const head = onnx.ModelProto.decode(promptGraph);
+  head.graph!.node = headNodes as typeof graph.node;
+  const usedInputs = new Set(headNodes.flatMap((n) => n.input ?? []));
+  head.graph!.input = [
+    ...(graph.input ?? []).filter((i) => usedInputs.has(i.name!)),
+    ...carriedList.filter((n) => !inputNames.has(n)).map((name) => tensorInfo(name, types.get(name) ?? DataType.FLOAT)),
+  ];
+  head.graph!.output = (graph.output ?? []).filter((o) => o.name === ALL_MASKS_OUTPUT);
+  prune(head, [ALL_MASKS_OUTPUT]);
+  return { scores: onnx.ModelProto.encode(scores).finish(), masks: onnx.ModelProto.encode(head).finish(), carried: carriedList };
 }

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import ort from 'onnxruntime-node';
 import { ModelError, InvalidArgumentError } from '../core/errors.js';
 import type { EncodedPrompts } from '../core/prompt.js';
-import { ALL_IOU_OUTPUT, ALL_MASKS_OUTPUT, DECODER_REWRITE_VERSION, rewriteDecoder, splitDecoder } from './decoder-graph.js';
+import { ALL_IOU_OUTPUT, ALL_MASKS_OUTPUT, DECODER_REWRITE_VERSION, rewriteDecoder, splitDecoder, splitMaskHead } from './decoder-graph.js';
 import { defaultCacheDir } from './download.js';
 import { DEFAULT_EMBEDDING_SHAPE, DEFAULT_MASK_INPUT_SIZE, loadManifest, type ModelManifest, type PreprocessConfig } from './manifest.js';
 import { defaultModelManifest, resolveModelFile, type ResolveOptions } from './resolve.js';
@@ -38,6 +38,10 @@ interface DecoderFiles {
   full: string | Uint8Array;
   image: string | Uint8Array;
   prompt: string | Uint8Array;
+  /** The prompt graph cut after the IoU head ... */
+  scores: string | Uint8Array;
+  /** ... and the mask head that follows it. */
+  head: string | Uint8Array;
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -56,14 +60,15 @@ async function decoderFiles(decoderPath: string, cacheDir: string, maskSize: num
     .digest('hex')
     .slice(0, 20);
   const base = path.join(cacheDir, 'decoders', key);
-  const files = { full: `${base}.onnx`, image: `${base}.image.onnx`, prompt: `${base}.prompt.onnx` };
+  const files = { full: `${base}.onnx`, image: `${base}.image.onnx`, prompt: `${base}.prompt.onnx`, scores: `${base}.scores.onnx`, head: `${base}.head.onnx` };
   if ((await Promise.all(Object.values(files).map(exists))).every(Boolean)) return files;
   const { bytes } = rewriteDecoder(await readFile(decoderPath), decoderPath);
   const split = splitDecoder(bytes, maskSize);
-  const built = { full: bytes, image: split.image, prompt: split.prompt };
+  const head = splitMaskHead(split.prompt);
+  const built = { full: bytes, image: split.image, prompt: split.prompt, scores: head.scores, head: head.masks };
   try {
     await mkdir(path.dirname(base), { recursive: true });
-    for (const k of ['image', 'prompt', 'full'] as const) {
+    for (const k of ['image', 'prompt', 'scores', 'head', 'full'] as const) {
       const tmp = `${files[k]}.${process.pid}.${Date.now()}.part`;
       await writeFile(tmp, built[k]);
       await rename(tmp, files[k]);
@@ -225,6 +230,45 @@ export class SamModel {
     const iou = out[ALL_IOU_OUTPUT];
     const [b, tokens, lowSize] = masks.dims;
     return { masks: masks.data as Float32Array, iou: iou.data as Float32Array, batch: b, tokens, lowSize };
+  }
+
+  /**
+   * Decode prompts but compute masks only for those whose IoU predictions pass `wantMasks`: the IoU head
+   * runs first and the mask head (a third of a decoder run) only where it is needed. Masks of skipped
+   * prompts are left zero and `decoded[b]` is 0 for them. Results are identical to decode().
+   */
+  async decodeWhere(embedding: Float32Array, prompts: EncodedPrompts, wantMasks: (iou: Float32Array) => boolean): Promise<DecoderOutput & { decoded: Uint8Array }> {
+    const { batch, numPoints } = prompts;
+    if (prompts.hasMaskInput) return { ...(await this.decodeFull(embedding, prompts)), decoded: new Uint8Array(batch).fill(1) };
+    const [scores, head, carried] = await Promise.all([this.session('scores'), this.session('head'), this.imageSideTensors(embedding)]);
+    let masks: Float32Array | null = null;
+    let iou: Float32Array | null = null;
+    const decoded = new Uint8Array(batch);
+    let tokens = 0;
+    const lowSize = this.maskInputSize;
+    const plane = lowSize * lowSize;
+    for (let b = 0; b < batch; b++) {
+      const feeds: Record<string, ort.Tensor> = {
+        ...carried,
+        point_coords: new ort.Tensor('float32', prompts.pointCoords.subarray(b * numPoints * 2, (b + 1) * numPoints * 2), [1, numPoints, 2]),
+        point_labels: new ort.Tensor('float32', prompts.pointLabels.subarray(b * numPoints, (b + 1) * numPoints), [1, numPoints]),
+      };
+      const s = await scores.run(feeds);
+      const q = s[ALL_IOU_OUTPUT].data as Float32Array;
+      if (!iou) {
+        tokens = q.length;
+        iou = new Float32Array(batch * tokens);
+        masks = new Float32Array(batch * tokens * plane);
+      }
+      iou.set(q, b * tokens);
+      if (!wantMasks(q)) continue;
+      const headFeeds: Record<string, ort.Tensor> = {};
+      for (const name of head.inputNames) headFeeds[name] = s[name] ?? feeds[name];
+      const m = await head.run(headFeeds);
+      masks!.set(m[ALL_MASKS_OUTPUT].data as Float32Array, b * tokens * plane);
+      decoded[b] = 1;
+    }
+    return { masks: masks!, iou: iou!, batch, tokens, lowSize, decoded };
   }
 
   /** One prompt per run of the per-prompt graph: onnxruntime on CPU is fastest per prompt at batch 1. */
