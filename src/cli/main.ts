@@ -10,6 +10,10 @@ type Register = (program: Command) => void;
 
 const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import('./commands/predict.js'),
+  () => import('./commands/auto.js'),
+  () => import('./commands/embed.js'),
+  () => import('./commands/annotate.js'),
+  () => import('./commands/boxes2masks.js'),
 ];
 
 export async function main(argv: string[]): Promise<number> {

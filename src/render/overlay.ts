@@ -2,7 +2,8 @@
  * Mask overlays on RGB pixels: each mask is blended in its colour with a solid outline, so small and
  * overlapping masks stay readable. Pure (typed arrays in, typed arrays out).
  */
-import type { Mask } from '../core/mask.js';
+import { Mask } from '../core/mask.js';
+import { rleArea, rleToMask, type Rle } from '../core/rle.js';
 
 export type Rgb = readonly [number, number, number];
 
@@ -18,15 +19,31 @@ export interface OverlayOptions {
   alpha?: number;
   /** Draw a 1-pixel outline in the mask's colour (default true). */
   outline?: boolean;
+  /**
+   * Drawing order: 'input' (default) draws masks in the given order, later ones on top; 'area' draws
+   * the largest first so small masks stay visible (useful for automatic mask generator output).
+   * Colours follow the input index either way.
+   */
+  order?: 'input' | 'area';
 }
 
-/** Draw masks over interleaved RGB pixels (width x height x 3); returns a new buffer. */
-export function overlayMasks(rgb: Uint8Array, width: number, height: number, masks: readonly Mask[], options: OverlayOptions = {}): Uint8Array {
+/**
+ * Draw masks over interleaved RGB pixels (width x height x 3); returns a new buffer. Masks may be
+ * Mask objects or RLE (decoded one at a time, so many RLE masks never sit in memory at once).
+ */
+export function overlayMasks(rgb: Uint8Array, width: number, height: number, masks: readonly (Mask | Rle)[], options: OverlayOptions = {}): Uint8Array {
   const out = rgb.slice();
   const colors = options.colors ?? PALETTE;
   const alpha = options.alpha ?? 0.5;
   const outline = options.outline ?? true;
-  masks.forEach((mask, k) => {
+  let order = masks.map((_, k) => k);
+  if (options.order === 'area') {
+    const areas = masks.map((m) => (m instanceof Mask ? m.area : rleArea(m)));
+    order = order.sort((a, b) => areas[b] - areas[a] || a - b);
+  }
+  for (const k of order) {
+    const item = masks[k];
+    const mask = item instanceof Mask ? item : rleToMask(item);
     if (mask.width !== width || mask.height !== height) throw new RangeError(`mask ${k} is ${mask.width}x${mask.height}, image is ${width}x${height}`);
     const [r, g, b] = colors[k % colors.length];
     const d = mask.data;
@@ -43,6 +60,6 @@ export function overlayMasks(rgb: Uint8Array, width: number, height: number, mas
         out[p + 2] = out[p + 2] + (b - out[p + 2]) * a;
       }
     }
-  });
+  }
   return out;
 }

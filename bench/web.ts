@@ -1,0 +1,149 @@
+/**
+ * Speed of the annotation app in headless Chromium, against the real server and default model:
+ * pointer move to mask painted (hover), click to refined mask painted, image open to ready.
+ *
+ *   node dist/bench/web.js            (or: npm run bench -- --only web)
+ *
+ * Latencies are measured in the page on one clock: from the pointer event to the last draw on the
+ * live canvas that follows it.
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import ort from 'onnxruntime-node';
+import type { Page } from 'playwright-core';
+import { SamModel } from '../src/model/sam-model.js';
+import {
+  browserTestsUnavailable, instrumentDraws, launchChromium, REFERENCE_IMAGES, startServer, waitReady,
+} from '../test/e2e/harness.js';
+
+const HOVER_MOVES = Number(process.env.BENCH_HOVER_MOVES ?? 100);
+const CLICKS = Number(process.env.BENCH_CLICKS ?? 10);
+
+function stats(values: number[]): { n: number; medianMs: number; p95Ms: number; minMs: number; maxMs: number } {
+  const v = values.filter(Number.isFinite).sort((a, b) => a - b);
+  const q = (p: number): number => v[Math.min(v.length - 1, Math.floor(v.length * p))];
+  const round = (x: number): number => Math.round(x * 10) / 10;
+  return { n: v.length, medianMs: round(v.length % 2 ? v[v.length >> 1] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2), p95Ms: round(q(0.95)), minMs: round(v[0]), maxMs: round(v[v.length - 1]) };
+}
+
+/** Time from the last pointer event of `kind` to the last live-layer draw after it, once `done` holds. */
+async function latency(page: Page, kind: '__lastMove' | '__lastDown', done: () => Promise<unknown>): Promise<number> {
+  await done();
+  // Let a paint that is already under way land before reading the clock.
+  await page.waitForTimeout(30);
+  return page.evaluate((k) => {
+    const w = window as unknown as Record<string, number> & { __draws: Record<string, number> };
+    const draw = w.__draws['layer-live'] ?? 0;
+    return draw > w[k] ? draw - w[k] : Infinity;
+  }, kind);
+}
+
+async function decoderMs(page: Page): Promise<number> {
+  const title = await page.locator('#current-stats .muted').getAttribute('title').catch(() => null);
+  return Number(/decoder (\d+)/.exec(title ?? '')?.[1] ?? NaN);
+}
+
+/**
+ * The same decoder in onnxruntime-node on this machine, same thread count, one point: the native
+ * floor to read the browser figures against (the machine may be busy; this moves with it).
+ */
+async function nativeDecodeMs(threads: number, runs = 20): Promise<number> {
+  const model = await SamModel.load(undefined, { threads });
+  const session = await ort.InferenceSession.create(await model.decoderBytes(), { intraOpNumThreads: threads });
+  const emb = new Float32Array(256 * 64 * 64).map((_, i) => Math.sin(i * 0.37) * 0.5);
+  const feeds = (x: number): Record<string, ort.Tensor> => ({
+    image_embeddings: new ort.Tensor('float32', emb, [1, 256, 64, 64]),
+    point_coords: new ort.Tensor('float32', new Float32Array([x, 400, 0, 0]), [1, 2, 2]),
+    point_labels: new ort.Tensor('float32', new Float32Array([1, -1]), [1, 2]),
+    mask_input: new ort.Tensor('float32', new Float32Array(256 * 256), [1, 1, 256, 256]),
+    has_mask_input: new ort.Tensor('float32', new Float32Array([0]), [1]),
+  });
+  for (let i = 0; i < 3; i++) await session.run(feeds(100 + i));
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await session.run(feeds(200 + i * 10));
+    times.push(performance.now() - t0);
+  }
+  await session.release();
+  return stats(times).medianMs;
+}
+
+export async function benchWeb(images?: string[]): Promise<Record<string, unknown>> {
+  const why = browserTestsUnavailable();
+  if (why) return { skipped: why };
+  const image = images?.find((f) => f.includes('picture4')) ?? path.join(REFERENCE_IMAGES, 'picture4.jpg');
+  const server = await startServer();
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await instrumentDraws(page);
+    await page.goto(server.url);
+    await page.waitForFunction(() => /WASM/.test(document.getElementById('chip-decoder')?.textContent ?? ''), null, { timeout: 120000 });
+    const threads = (await page.locator('#chip-decoder').textContent())?.replace('Decoder · ', '');
+
+    // Image open to ready: upload, server-side embedding, decoder warm-up. Then again with the embedding cached.
+    let t0 = Date.now();
+    await page.locator('input[type=file]').first().setInputFiles(image);
+    await waitReady(page);
+    const openMs = Date.now() - t0;
+    await page.goto(`${server.url}`);
+    await page.waitForFunction(() => /WASM/.test(document.getElementById('chip-decoder')?.textContent ?? ''), null, { timeout: 120000 });
+    t0 = Date.now();
+    await page.locator('input[type=file]').first().setInputFiles(image);
+    await waitReady(page);
+    const reopenMs = Date.now() - t0;
+
+    const box = (await page.locator('#layer-live').boundingBox())!;
+    const at = (fx: number, fy: number): { x: number; y: number } => ({ x: box.x + box.width * fx, y: box.y + box.height * fy });
+
+    // Hover: one move, wait for its mask, pause as a person would, next move.
+    const hover: number[] = [];
+    const hoverDecode: number[] = [];
+    for (let k = 0; k < HOVER_MOVES; k++) {
+      const p = at(0.1 + 0.8 * ((k * 37) % 100) / 100, 0.1 + 0.8 * ((k * 61) % 100) / 100);
+      await page.mouse.move(p.x, p.y);
+      hover.push(await latency(page, '__lastMove', () => page.waitForFunction(() => {
+        const w = window as unknown as { __draws: Record<string, number>; __lastMove: number };
+        return (w.__draws['layer-live'] ?? 0) > w.__lastMove;
+      }, null, { timeout: 5000, polling: 5 }).catch(() => undefined)));
+      hoverDecode.push(await decoderMs(page));
+      await page.waitForTimeout(60);
+    }
+
+    // Click refinement: a first point, then a second one refining with the first mask's logits.
+    await page.keyboard.press('c');
+    const click: number[] = [];
+    const clickDecode: number[] = [];
+    for (let k = 0; k < CLICKS; k++) {
+      await page.keyboard.press('Escape');
+      const a = at(0.3 + 0.04 * k, 0.45);
+      const b = at(0.32 + 0.04 * k, 0.55);
+      await page.mouse.click(a.x, a.y);
+      await page.waitForFunction(() => /1 point/.test(document.getElementById('current-stats')?.textContent ?? ''), null, { timeout: 10000 });
+      await page.mouse.click(b.x, b.y);
+      click.push(await latency(page, '__lastDown', () => page.waitForFunction(() => /2 points/.test(document.getElementById('current-stats')?.textContent ?? ''), null, { timeout: 10000 })));
+      clickDecode.push(await decoderMs(page));
+    }
+    const browserThreads = Number(/×(\d+)/.exec(threads ?? '')?.[1] ?? 1);
+    return {
+      image: path.basename(image),
+      decoder: threads,
+      crossOriginIsolated: await page.evaluate(() => self.crossOriginIsolated),
+      openToReadyMs: openMs,
+      reopenToReadyMs: reopenMs,
+      hover: { ...stats(hover), decoderMedianMs: stats(hoverDecode).medianMs, targets: 'median <= 50 ms, p95 <= 100 ms' },
+      clickRefine: { ...stats(click), decoderMedianMs: stats(clickDecode).medianMs },
+      nativeDecoderMedianMs: await nativeDecodeMs(browserThreads),
+      loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
+    };
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  benchWeb().then((r) => console.log(JSON.stringify(r, null, 2)), (err: unknown) => { console.error(err); process.exitCode = 1; });
+}

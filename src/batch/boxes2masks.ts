@@ -1,0 +1,139 @@
+/**
+ * The work of `samkit boxes2masks`: every box of a COCO dataset becomes a mask (one batched predictor
+ * call per image, single-mask output as the official SamPredictor gives for a box), written back into
+ * a copy of the dataset with everything else unchanged.
+ */
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { cocoBoxToXyxy, parseCocoDataset, type CocoAnnotation, type CocoDataset } from '../dataset/coco.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import type { ModelSource } from '../model/sam-model.js';
+import { runEngine, type EngineItem } from './engine.js';
+import { Journal, sha256Hex, stableJson } from './journal.js';
+import { createRunner, manifestOf } from './pool.js';
+import { BatchProgress, type ProgressMode } from './progress.js';
+import type { BoxesResult, BoxesTask, XyxyBox } from './tasks.js';
+import { samkitVersion } from './version.js';
+
+export interface Boxes2MasksRun {
+  dataset: string;
+  images: string;
+  out: string;
+  embeddings?: string;
+  model?: ModelSource;
+  jobs: number;
+  mode: ProgressMode;
+}
+
+interface Item extends EngineItem {
+  boxes: XyxyBox[];
+  /** Index into dataset.annotations of each box. */
+  annotations: number[];
+  expectedSize: { width?: number; height?: number };
+}
+
+type Entry = Pick<BoxesResult, 'width' | 'height' | 'masks'>;
+
+export class DatasetInputError extends Error {}
+
+function dimension(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined;
+}
+
+/** The images that have boxes, in file-name order, with the annotations each box belongs to. */
+export function boxItems(ds: CocoDataset, imagesDir: string, note: (msg: string) => void): Item[] {
+  const byImage = new Map<number, number[]>();
+  ds.annotations.forEach((a, i) => {
+    if (cocoBoxToXyxy(a.bbox) === null) {
+      note(`annotation ${String(a.id)} has no usable bbox (${JSON.stringify(a.bbox)}); kept as it is`);
+      return;
+    }
+    const list = byImage.get(a.image_id) ?? [];
+    list.push(i);
+    byImage.set(a.image_id, list);
+  });
+  const items: Item[] = [];
+  for (const im of ds.images) {
+    const anns = byImage.get(im.id);
+    if (!anns) continue;
+    items.push({
+      path: path.join(imagesDir, im.file_name),
+      label: im.file_name,
+      boxes: anns.map((i) => cocoBoxToXyxy(ds.annotations[i].bbox)!),
+      annotations: anns,
+      expectedSize: { width: dimension(im.width), height: dimension(im.height) },
+    });
+  }
+  items.sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
+  return items;
+}
+
+/** The dataset as JSON, annotation by annotation (top-level keys in their original order). */
+export function datasetBytes(ds: CocoDataset): Buffer {
+  const parts: Buffer[] = [Buffer.from('{')];
+  Object.keys(ds).forEach((key, k) => {
+    const head = `${k ? ',' : ''}${JSON.stringify(key)}:`;
+    if (key !== 'annotations') {
+      parts.push(Buffer.from(head + JSON.stringify(ds[key])));
+      return;
+    }
+    parts.push(Buffer.from(`${head}[`));
+    ds.annotations.forEach((a, i) => parts.push(Buffer.from(`${i ? ',' : ''}${JSON.stringify(a)}`)));
+    parts.push(Buffer.from(']'));
+  });
+  parts.push(Buffer.from('}\n'));
+  return Buffer.concat(parts);
+}
+
+export async function boxes2masks(run: Boxes2MasksRun): Promise<{ failed: number; masks: number; interrupted: boolean }> {
+  const progress = new BatchProgress('boxes2masks', run.mode);
+  let text: string;
+  try {
+    text = await readFile(run.dataset, 'utf8');
+  } catch (err) {
+    throw new DatasetInputError(`cannot read ${run.dataset}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+  const ds = parseCocoDataset(text, run.dataset);
+  const items = boxItems(ds, run.images, (m) => progress.note(m));
+
+  let fromStore = 0;
+  const manifest = await manifestOf(run.model);
+  const journal = new Journal<Entry>(run.out, { command: 'boxes2masks', samkit: samkitVersion(), model: manifest.id });
+  const outcome = await runEngine({
+    items,
+    store: journal,
+    jobs: run.jobs,
+    runner: (jobs) => createRunner({ model: manifest, jobs }),
+    progress,
+    // The boxes and the size they refer to decide the masks as much as the image does.
+    key: (item, sha) => sha256Hex(`${sha}\n${stableJson({ boxes: item.boxes, size: item.expectedSize })}`),
+    task: (item, bytes, sha): BoxesTask => ({
+      kind: 'boxes', name: item.label, bytes, sha256: sha, boxes: item.boxes, expectedSize: item.expectedSize, store: run.embeddings,
+    }),
+    entry: (r) => {
+      if (r.fromStore) fromStore++;
+      return { width: r.width, height: r.height, masks: r.masks };
+    },
+    count: (e) => e.masks.length,
+  });
+  if (outcome.interrupted) return { failed: 0, masks: 0, interrupted: true };
+
+  let masks = 0;
+  const annotations: CocoAnnotation[] = ds.annotations.slice();
+  items.forEach((item, i) => {
+    const e = outcome.entries[i];
+    if (!e) return;
+    item.annotations.forEach((ai, j) => {
+      const m = e.masks[j];
+      annotations[ai] = { ...annotations[ai], segmentation: m.segmentation, area: m.area, predicted_iou: m.predicted_iou };
+      masks++;
+    });
+  });
+  await writeFileAtomic(run.out, datasetBytes({ ...ds, annotations }));
+  if (outcome.failed === 0) await journal.remove();
+  else progress.note(`${outcome.failed} image(s) failed, their annotations are unchanged; finished results stay in ${journal.root} for the next run`);
+  if (run.embeddings) progress.note(`${fromStore} image(s) used stored embeddings from ${run.embeddings}`);
+  progress.finish(run.out);
+  if (outcome.failed > 0) process.exitCode = 1;
+  return { failed: outcome.failed, masks, interrupted: false };
+}

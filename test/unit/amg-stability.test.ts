@@ -1,0 +1,111 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ThresholdCounter } from '../../src/amg/thresholds.js';
+import { planUpsample, upsampleLogits, upsampleThreshold, UpsampleScratch } from '../../src/core/upsample.js';
+
+function rng(seed: number): () => number {
+  let s = seed;
+  return () => { s = (s * 1103515245 + 12345) % 2147483648; return s / 2147483648; };
+}
+
+/** Smooth random logits with several sign changes, like decoder output (values around -10..10). */
+function logits(n: number, seed: number, blobs = 6): Float32Array {
+  const rnd = rng(seed);
+  const centers = Array.from({ length: blobs }, () => [rnd() * n, rnd() * n, 3 + rnd() * n / 4, rnd() * 24 - 6]);
+  const out = new Float32Array(n * n);
+  for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) {
+    let v = -6;
+    for (const [cx, cy, r, a] of centers) v += a * Math.exp(-((x - cx) ** 2 + (y - cy) ** 2) / (r * r));
+    out[y * n + x] = v + (rnd() - 0.5) * 0.8;
+  }
+  return out;
+}
+
+/** Inclusive XYXY box of the set pixels, [0, 0, 0, 0] when empty (official batched_mask_to_box). */
+function bruteBox(m: Uint8Array, w: number, h: number): number[] {
+  let x0 = w, y0 = h, x1 = -1, y1 = -1;
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (m[y * w + x]) { x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y); }
+  return x1 < 0 ? [0, 0, 0, 0] : [x0, y0, x1, y1];
+}
+
+const GEOMETRIES = [
+  // [low, inputSize, resized w, h, original w, h]: up- and downsampling, odd sizes, crops.
+  [64, 256, 256, 171, 200, 134],
+  [64, 256, 256, 171, 450, 300],
+  [64, 256, 171, 256, 97, 145],
+  [32, 128, 128, 128, 128, 128],
+  [64, 256, 256, 190, 333, 247],
+];
+
+test('ThresholdCounter counts and mask equal three upsampleThreshold calls exactly', () => {
+  let cases = 0;
+  for (const [low, input, rw, rh, ow, oh] of GEOMETRIES) {
+    const plan = planUpsample({ width: low, height: low }, input, { width: rw, height: rh }, { width: ow, height: oh });
+    const scratch = new UpsampleScratch(plan);
+    const counter = new ThresholdCounter(plan);
+    const a = new Uint8Array(ow * oh), b = new Uint8Array(ow * oh);
+    // Several maps in one buffer, to exercise offsets and cache invalidation between maps.
+    const maps = 4;
+    const buf = new Float32Array(maps * low * low);
+    for (let m = 0; m < maps; m++) buf.set(logits(low, 1000 * low + 17 * ow + m), m * low * low);
+    for (let m = 0; m < maps; m++) {
+      for (const offset of [1, 0.25, 0]) {
+        const off = m * low * low;
+        counter.setLogits(buf, off, Math.fround(-offset), 0, Math.fround(offset));
+        const [lo, mid, hi] = counter.count();
+        assert.equal(lo, upsampleThreshold(buf, off, Math.fround(-offset), scratch));
+        assert.equal(mid, upsampleThreshold(buf, off, 0, scratch, a));
+        assert.equal(hi, upsampleThreshold(buf, off, Math.fround(offset), scratch));
+        assert.equal(counter.fillMask(b), mid);
+        assert.ok(Buffer.from(a).equals(Buffer.from(b)), `mask differs for geometry ${ow}x${oh}, map ${m}, offset ${offset}`);
+        // With a padded row stride and the box of the set pixels.
+        const stride = ow + 5;
+        const padded = new Uint8Array(stride * oh).fill(7);
+        const box = new Int32Array(4);
+        assert.equal(counter.fillMask(padded, stride, box), mid);
+        for (let y = 0; y < oh; y++) assert.ok(Buffer.from(padded.subarray(y * stride, y * stride + ow)).equals(Buffer.from(a.subarray(y * ow, (y + 1) * ow))));
+        assert.deepEqual(Array.from(box), bruteBox(a, ow, oh));
+        cases++;
+      }
+    }
+  }
+  assert.equal(cases, GEOMETRIES.length * 4 * 3);
+});
+
+test('ThresholdCounter agrees with thresholding the full float logits', () => {
+  const plan = planUpsample({ width: 64, height: 64 }, 256, { width: 256, height: 171 }, { width: 300, height: 200 });
+  const scratch = new UpsampleScratch(plan);
+  const counter = new ThresholdCounter(plan);
+  const low = logits(64, 99);
+  const full = upsampleLogits(low, 0, scratch);
+  counter.setLogits(low, 0, -1, 0, 1);
+  const [lo, mid, hi] = counter.count();
+  let n0 = 0, n1 = 0, n2 = 0;
+  for (const v of full) { if (v > -1) n0++; if (v > 0) n1++; if (v > 1) n2++; }
+  assert.deepEqual([lo, mid, hi], [n0, n1, n2]);
+  // The official stability score: count(> +offset) / count(> -offset), as float32.
+  assert.ok(lo > 0 && hi <= mid && mid <= lo);
+  assert.equal(Math.fround(hi / lo), Math.fround(n2 / n0));
+});
+
+test('ThresholdCounter handles uniform maps (all above, all below) and rejects unordered thresholds', () => {
+  const plan = planUpsample({ width: 16, height: 16 }, 64, { width: 64, height: 40 }, { width: 50, height: 31 });
+  const counter = new ThresholdCounter(plan);
+  const out = new Uint8Array(50 * 31);
+  counter.setLogits(new Float32Array(256).fill(5), 0, -1, 0, 1);
+  assert.deepEqual([...counter.count()], [1550, 1550, 1550]);
+  assert.equal(counter.fillMask(out), 1550);
+  assert.ok(out.every((v) => v === 1));
+  counter.setLogits(new Float32Array(256).fill(-5), 0, -1, 0, 1);
+  assert.deepEqual([...counter.count()], [0, 0, 0]);
+  assert.equal(counter.fillMask(out), 0);
+  assert.ok(out.every((v) => v === 0));
+  counter.setLogits(new Float32Array(256).fill(0.5), 0, -1, 0, 1);
+  assert.deepEqual([...counter.count()], [1550, 1550, 0]);
+  assert.throws(() => counter.setLogits(new Float32Array(256), 0, 1, 0, -1), RangeError);
+  // completeMask() finishes the buffer the preceding count() wrote into, and no other.
+  counter.setLogits(new Float32Array(256).fill(0.5), 0, -1, 0, 1);
+  counter.count(out);
+  assert.throws(() => counter.completeMask(new Uint8Array(out.length)), /count\(\)/);
+  assert.equal(counter.completeMask(out), 1550);
+});

@@ -1,0 +1,106 @@
+/** The page's side of the decoder worker: request/response with promises, and latest-wins hover. */
+import type { Size } from '../../src/core/transforms.js';
+import { LIVE_COLOR } from './paint.js';
+import type { DecodeResult, FinalizeResult, PaintedMask, PromptInput, RasterizeResult, RleInput, Rgb, WorkerRequest, WorkerResponse } from './worker-protocol.js';
+
+export class DecoderClient {
+  private readonly worker: Worker;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  /** Hover: the one decode in flight, and the newest request waiting behind it. */
+  private hoverBusy = false;
+  private hoverNext: { prompt: PromptInput; done: (r: DecodeResult | null) => void } | null = null;
+
+  constructor(url: string) {
+    this.worker = new Worker(url, { type: 'module', name: 'samkit-decoder' });
+    this.worker.onmessage = (e: MessageEvent<WorkerResponse>) => {
+      const p = this.pending.get(e.data.id);
+      if (!p) return;
+      this.pending.delete(e.data.id);
+      if (e.data.ok) p.resolve(e.data.value);
+      else p.reject(new Error(e.data.error));
+    };
+    this.worker.onerror = (e) => {
+      const err = new Error(`the decoder worker failed: ${e.message || 'script error'}`);
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+    };
+  }
+
+  private call<T>(req: WorkerRequest, transfer: Transferable[] = []): Promise<T> {
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.worker.postMessage({ id, req }, transfer);
+    });
+  }
+
+  init(decoderUrl: string, threads: number, hover: { imageUrl: string; promptUrl: string; carried: string[] } | null): Promise<{ threads: number; isolated: boolean; split: boolean }> {
+    return this.call({ kind: 'init', decoderUrl, threads, hover });
+  }
+
+  setImage(original: Size, display: Size, inputSize: number, maskSize: number): Promise<void> {
+    return this.call({ kind: 'image', original, display, inputSize, maskSize });
+  }
+
+  setEmbedding(embedding: Float32Array, dims: number[]): Promise<void> {
+    return this.call({ kind: 'embedding', embedding, dims }, [embedding.buffer]);
+  }
+
+  setDisplay(display: Size): Promise<void> {
+    return this.call({ kind: 'display', display });
+  }
+
+  decode(prompt: PromptInput, token: 'auto' | 'best-multi' | number = 'auto', render: number[] | 'chosen' = 'chosen', color: Rgb = LIVE_COLOR): Promise<DecodeResult> {
+    const maskInput = prompt.maskInput ? prompt.maskInput.slice() : null;
+    return this.call({ kind: 'decode', prompt: { ...prompt, maskInput }, token, render, color }, maskInput ? [maskInput.buffer] : []);
+  }
+
+  /**
+   * Decode for the pointer position: only one decode runs at a time and only the newest waiting
+   * request is kept, so results never queue up behind the pointer. Superseded requests resolve
+   * with null (their result is stale and must not be painted).
+   */
+  hover(prompt: PromptInput): Promise<DecodeResult | null> {
+    return new Promise((resolve) => {
+      if (this.hoverNext) this.hoverNext.done(null);
+      this.hoverNext = { prompt, done: resolve };
+      if (!this.hoverBusy) void this.pumpHover();
+    });
+  }
+
+  /** Drop any waiting hover request (e.g. the pointer left the image). */
+  cancelHover(): void {
+    if (this.hoverNext) { this.hoverNext.done(null); this.hoverNext = null; }
+  }
+
+  private async pumpHover(): Promise<void> {
+    this.hoverBusy = true;
+    while (this.hoverNext) {
+      const job = this.hoverNext;
+      this.hoverNext = null;
+      try {
+        const r = await this.decode(job.prompt);
+        // A newer position arrived while this one ran: this result is stale.
+        job.done(this.hoverNext ? null : r);
+      } catch {
+        job.done(null);
+      }
+    }
+    this.hoverBusy = false;
+  }
+
+  render(logits: Float32Array, color: Rgb): Promise<PaintedMask> {
+    const copy = logits.slice();
+    return this.call({ kind: 'render', logits: copy, color }, [copy.buffer]);
+  }
+
+  finalize(logits: Float32Array): Promise<FinalizeResult> {
+    const copy = logits.slice();
+    return this.call({ kind: 'finalize', logits: copy }, [copy.buffer]);
+  }
+
+  rasterize(items: RleInput[], labelMap = false): Promise<RasterizeResult> {
+    return this.call({ kind: 'rasterize', items, labelMap });
+  }
+}

@@ -1,0 +1,313 @@
+/**
+ * The prompt decoder, off the page's main thread: onnxruntime-web (WASM, threaded when the page
+ * is cross-origin isolated) runs the model's rewritten decoder on the server's image embedding;
+ * masks are upsampled with the official plan (to the display size while hovering, to the original
+ * size when a mask is accepted) and painted into RGBA here, so the page only has to put pixels.
+ */
+import * as ort from 'onnxruntime-web/wasm';
+import { Mask } from '../../src/core/mask.js';
+import { encodePrompts, type Prompt } from '../../src/core/prompt.js';
+import { decompressRle, maskToCocoRle } from '../../src/core/rle.js';
+import { preprocessShape, type Size } from '../../src/core/transforms.js';
+import { planUpsample, UpsampleScratch, upsampleThreshold } from '../../src/core/upsample.js';
+import { paintMask } from './paint.js';
+import type {
+  DecodeResult, DisplayCrop, FinalizeResult, PaintedMask, PromptInput, RasterizeResult, RleInput, Rgb, WorkerRequest, WorkerResponse,
+} from './worker-protocol.js';
+
+interface ImageState {
+  embedding: ort.Tensor | null;
+  original: Size;
+  resized: Size;
+  inputSize: number;
+  maskSize: number;
+  display: Size;
+  displayScratch: UpsampleScratch;
+  displayMask: Uint8Array;
+  fullScratch: UpsampleScratch | null;
+}
+
+let session: ort.InferenceSession | null = null;
+/**
+ * The decoder split by the model layer: the image part runs once per image, the prompt part per
+ * pointer move (one point, no mask input), so hovering skips the prompt-independent work.
+ */
+let split: { image: ort.InferenceSession; prompt: ort.InferenceSession; carried: string[] } | null = null;
+let carried: Record<string, ort.Tensor> | null = null;
+let image: ImageState | null = null;
+const noMask = new ort.Tensor('float32', new Float32Array([0]), [1]);
+const withMask = new ort.Tensor('float32', new Float32Array([1]), [1]);
+
+function planFor(s: { maskSize: number; inputSize: number; resized: Size }, out: Size): UpsampleScratch {
+  return new UpsampleScratch(planUpsample({ width: s.maskSize, height: s.maskSize }, s.inputSize, s.resized, out));
+}
+
+async function fetchModel(url: string): Promise<Uint8Array> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`could not load the decoder model (HTTP ${res.status})`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+async function init(req: Extract<WorkerRequest, { kind: 'init' }>): Promise<{ threads: number; isolated: boolean; split: boolean }> {
+  ort.env.wasm.wasmPaths = new URL('/ort/', self.location.origin).href;
+  const isolated = self.crossOriginIsolated === true;
+  ort.env.wasm.numThreads = isolated ? Math.max(1, req.threads) : 1;
+  // Fixed batch lets onnxruntime fold the shape arithmetic once instead of on every run.
+  session = await ort.InferenceSession.create(await fetchModel(req.decoderUrl), {
+    executionProviders: ['wasm'], graphOptimizationLevel: 'all', freeDimensionOverrides: { batch: 1 },
+  });
+  if (req.hover) {
+    try {
+      const [image, prompt] = await Promise.all([fetchModel(req.hover.imageUrl), fetchModel(req.hover.promptUrl)]);
+      split = {
+        image: await ort.InferenceSession.create(image, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' }),
+        // A hover is always the point plus the padding point: fixing that folds the shape arithmetic.
+        prompt: await ort.InferenceSession.create(prompt, {
+          executionProviders: ['wasm'], graphOptimizationLevel: 'all', freeDimensionOverrides: { num_points: 2 },
+        }),
+        carried: req.hover.carried,
+      };
+    } catch {
+      split = null; // hovering then uses the full decoder
+    }
+  }
+  return { threads: ort.env.wasm.numThreads ?? 1, isolated, split: split !== null };
+}
+
+/** Run the image part of the split on a new embedding: what every hover that follows needs. */
+async function carryImage(s: ImageState): Promise<void> {
+  carried = null;
+  if (!split || !s.embedding) return;
+  const out = await split.image.run({ image_embeddings: s.embedding });
+  if (image !== s) return;
+  carried = Object.fromEntries(split.carried.map((n) => [n, out[n]]));
+}
+
+function setImage(req: Extract<WorkerRequest, { kind: 'image' }>): void {
+  carried = null;
+  const resized = preprocessShape(req.original, req.inputSize);
+  const base = { maskSize: req.maskSize, inputSize: req.inputSize, resized };
+  image = {
+    embedding: null,
+    original: req.original,
+    resized,
+    inputSize: req.inputSize,
+    maskSize: req.maskSize,
+    display: req.display,
+    displayScratch: planFor(base, req.display),
+    displayMask: new Uint8Array(req.display.width * req.display.height),
+    fullScratch: null,
+  };
+}
+
+function requireImage(): ImageState {
+  if (!image) throw new Error('no image embedding loaded');
+  return image;
+}
+
+function renderPlane(s: ImageState, logits: Float32Array, offset: number, color: Rgb): PaintedMask {
+  const { width: w, height: h } = s.display;
+  upsampleThreshold(logits, offset, 0, s.displayScratch, s.displayMask);
+  return paintMask(s.displayMask, w, h, color, 0.45);
+}
+
+/**
+ * Which mask to show. A lone point is ambiguous, so as in the official notebooks the best-scoring
+ * multimask candidate is used; any other prompt (several points, a box) takes the single-mask token,
+ * as SamPredictor.predict(multimask_output=False) does.
+ */
+function chooseToken(scores: Float32Array, singlePoint: boolean, rule: 'auto' | 'best-multi' | number): number {
+  if (typeof rule === 'number') return rule;
+  let best = 1;
+  for (let t = 2; t < scores.length; t++) if (scores[t] > scores[best]) best = t;
+  if (rule === 'best-multi') return best;
+  return singlePoint ? best : 0;
+}
+
+async function decode(req: Extract<WorkerRequest, { kind: 'decode' }>): Promise<DecodeResult> {
+  const t0 = performance.now();
+  const s = requireImage();
+  if (!session) throw new Error('the decoder is not loaded');
+  if (!s.embedding) throw new Error('the image embedding is not loaded yet');
+  const p: PromptInput = req.prompt;
+  const points: Array<[number, number]> = [];
+  for (let i = 0; i + 1 < p.points.length; i += 2) points.push([p.points[i], p.points[i + 1]]);
+  const prompt: Prompt = { pointCoords: points.length ? points : null, pointLabels: points.length ? p.labels : null, box: p.box, maskInput: p.maskInput };
+  const enc = encodePrompts([prompt], s.original, s.inputSize, s.maskSize);
+  const m = s.maskSize;
+  const pointCoords = new ort.Tensor('float32', enc.pointCoords, [1, enc.numPoints, 2]);
+  const pointLabels = new ort.Tensor('float32', enc.pointLabels, [1, enc.numPoints]);
+  // One point, no box, no mask input: the prompt part of the split, on this image's carried tensors.
+  const useHover = split !== null && carried !== null && points.length === 1 && !p.box && !enc.hasMaskInput && enc.numPoints === 2;
+  const out = useHover
+    ? await split!.prompt.run({ ...carried, point_coords: pointCoords, point_labels: pointLabels })
+    : await session.run({
+      image_embeddings: s.embedding,
+      point_coords: pointCoords,
+      point_labels: pointLabels,
+      mask_input: new ort.Tensor('float32', enc.maskInput, [1, 1, m, m]),
+      has_mask_input: enc.hasMaskInput ? withMask : noMask,
+    });
+  const t1 = performance.now();
+  const logits = out.all_low_res_masks.data as Float32Array;
+  const scores = Float32Array.from(out.all_iou_predictions.data as Float32Array);
+  const tokens = scores.length;
+  const token = chooseToken(scores, points.length === 1 && !p.box, req.token);
+  const wanted = req.render === 'chosen' ? [token] : req.render;
+  const painted: Array<PaintedMask | null> = new Array(tokens).fill(null);
+  const plane = m * m;
+  for (const t of wanted) if (t >= 0 && t < tokens) painted[t] = renderPlane(s, logits, t * plane, req.color);
+  const result = { token, scores, logits: logits.slice(), painted, decodeMs: t1 - t0, totalMs: performance.now() - t0, graph: useHover ? 'hover' as const : 'full' as const };
+  for (const o of Object.values(out)) o.dispose?.();
+  return result;
+}
+
+/** The accepted mask at the original size, with the official upsampling, as COCO RLE. */
+function finalize(logits: Float32Array): FinalizeResult {
+  const s = requireImage();
+  s.fullScratch ??= planFor(s, s.original);
+  const mask = new Mask(s.original.width, s.original.height);
+  const area = upsampleThreshold(logits, 0, 0, s.fullScratch, mask.data);
+  // stability_score as the official generator defines it (offset 1.0 around the threshold 0).
+  const high = upsampleThreshold(logits, 0, 1, s.fullScratch);
+  const low = upsampleThreshold(logits, 0, -1, s.fullScratch);
+  const rle = maskToCocoRle(mask);
+  return { rle: { size: rle.size, counts: rle.counts }, area, bbox: mask.bbox, stability: low > 0 ? high / low : 0 };
+}
+
+/**
+ * Nearest-neighbour rasterisation of RLE masks at the display size, straight from the runs (no
+ * full-size buffer per mask).
+ */
+function rasterize(items: RleInput[], withLabelMap: boolean): RasterizeResult {
+  const s = requireImage();
+  const { width: W, height: H } = s.original;
+  const { width: dw, height: dh } = s.display;
+  // Source column of each display column, and the first display row at or after each source row.
+  const colsOf: number[][] = Array.from({ length: W }, () => []);
+  for (let dx = 0; dx < dw; dx++) colsOf[Math.min(W - 1, Math.floor(((dx + 0.5) * W) / dw))].push(dx);
+  const rowStart = new Int32Array(H + 1);
+  {
+    let dy = 0;
+    for (let y = 0; y <= H; y++) {
+      while (dy < dh && Math.min(H - 1, Math.floor(((dy + 0.5) * H) / dh)) < y) dy++;
+      rowStart[y] = dy;
+    }
+  }
+  const full = new Uint8Array(dw * dh);
+  const crops: DisplayCrop[] = [];
+  const areas: number[] = [];
+  for (const item of items) {
+    const counts = typeof item.counts === 'string' ? decompressRle({ size: item.size, counts: item.counts }).counts : item.counts;
+    full.fill(0);
+    let x0 = dw, y0 = dh, x1 = -1, y1 = -1;
+    let pos = 0;
+    let area = 0;
+    for (let k = 0; k < counts.length; k++) {
+      const c = counts[k];
+      if (k & 1 && c > 0) {
+        area += c;
+        let left = c;
+        let x = Math.floor(pos / H);
+        let y = pos - x * H;
+        while (left > 0) {
+          const seg = Math.min(left, H - y);
+          const dxs = colsOf[x];
+          if (dxs.length) {
+            const ya = rowStart[y];
+            const yb = rowStart[y + seg];
+            if (yb > ya) {
+              for (const dx of dxs) {
+                for (let dy = ya; dy < yb; dy++) full[dy * dw + dx] = 1;
+                if (dx < x0) x0 = dx;
+                if (dx > x1) x1 = dx;
+              }
+              if (ya < y0) y0 = ya;
+              if (yb - 1 > y1) y1 = yb - 1;
+            }
+          }
+          left -= seg;
+          y = 0;
+          x++;
+        }
+      }
+      pos += c;
+    }
+    areas.push(area);
+    if (x1 < 0) { crops.push({ x: 0, y: 0, w: 0, h: 0, data: new Uint8Array(0) }); continue; }
+    const w = x1 - x0 + 1;
+    const h = y1 - y0 + 1;
+    const data = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) data.set(full.subarray((y0 + y) * dw + x0, (y0 + y) * dw + x0 + w), y * w);
+    crops.push({ x: x0, y: y0, w, h, data });
+  }
+  let labelMap: Int32Array | null = null;
+  if (withLabelMap) {
+    labelMap = new Int32Array(dw * dh).fill(-1);
+    // Smaller masks are painted last so they stay reachable under larger ones.
+    const order = items.map((_, i) => i).sort((a, b) => areas[b] - areas[a]);
+    for (const i of order) {
+      const { x: cx, y: cy, w, h, data } = crops[i];
+      for (let y = 0; y < h; y++) {
+        const row = (cy + y) * dw + cx;
+        for (let x = 0; x < w; x++) if (data[y * w + x]) labelMap[row + x] = i;
+      }
+    }
+  }
+  return { crops, areas, labelMap };
+}
+
+function transferables(value: unknown): Transferable[] {
+  const list: Transferable[] = [];
+  const add = (v: unknown): void => {
+    if (ArrayBuffer.isView(v) && !list.includes(v.buffer)) list.push(v.buffer as ArrayBuffer);
+  };
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) {
+      if (Array.isArray(v)) {
+        v.forEach((x) => {
+          add(x);
+          if (x && typeof x === 'object' && 'data' in x) add((x as DisplayCrop).data);
+          if (x && typeof x === 'object' && 'rgba' in x) add((x as PaintedMask).rgba);
+        });
+      } else if (v && typeof v === 'object' && 'rgba' in v) {
+        add((v as PaintedMask).rgba);
+      } else {
+        add(v);
+      }
+    }
+  }
+  return list;
+}
+
+async function handle(req: WorkerRequest): Promise<unknown> {
+  switch (req.kind) {
+    case 'init': return init(req);
+    case 'image': setImage(req); return true;
+    case 'embedding': {
+      const s = requireImage();
+      s.embedding = new ort.Tensor('float32', req.embedding, req.dims);
+      await carryImage(s);
+      return true;
+    }
+    case 'display': {
+      const s = requireImage();
+      s.display = req.display;
+      s.displayScratch = planFor(s, req.display);
+      s.displayMask = new Uint8Array(req.display.width * req.display.height);
+      return true;
+    }
+    case 'decode': return decode(req);
+    case 'render': return renderPlane(requireImage(), req.logits, 0, req.color);
+    case 'finalize': return finalize(req.logits);
+    case 'rasterize': return rasterize(req.items, req.labelMap);
+  }
+}
+
+self.onmessage = (e: MessageEvent<{ id: number; req: WorkerRequest }>) => {
+  const { id, req } = e.data;
+  handle(req).then(
+    (value) => (self as unknown as Worker).postMessage({ id, ok: true, value } satisfies WorkerResponse, transferables(value)),
+    (err: unknown) => (self as unknown as Worker).postMessage({ id, ok: false, error: err instanceof Error ? err.message : String(err) } satisfies WorkerResponse),
+  );
+};

@@ -1,0 +1,84 @@
+/** Messages between the page and the decoder worker. */
+import type { Size } from '../../src/core/transforms.js';
+
+export type Rgb = readonly [number, number, number];
+
+export interface PromptInput {
+  /** Flat [x0, y0, x1, y1, ...] in original image pixels. */
+  points: number[];
+  labels: number[];
+  box: [number, number, number, number] | null;
+  /** Low-res logits of the previous mask (refinement), or null. */
+  maskInput: Float32Array | null;
+}
+
+export interface DisplayCrop {
+  /** Top-left in display pixels and size of the crop; data is w*h bytes of 0/1. */
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  data: Uint8Array;
+}
+
+export interface RleInput {
+  size: [number, number];
+  counts: string | number[];
+}
+
+export type WorkerRequest =
+  | { kind: 'init'; decoderUrl: string; threads: number; hover: { imageUrl: string; promptUrl: string; carried: string[] } | null }
+  | { kind: 'image'; original: Size; display: Size; inputSize: number; maskSize: number }
+  | { kind: 'embedding'; embedding: Float32Array; dims: number[] }
+  | { kind: 'display'; display: Size }
+  | { kind: 'decode'; prompt: PromptInput; token: 'auto' | 'best-multi' | number; render: number[] | 'chosen'; color: Rgb }
+  | { kind: 'render'; logits: Float32Array; color: Rgb }
+  | { kind: 'finalize'; logits: Float32Array }
+  | { kind: 'rasterize'; items: RleInput[]; labelMap: boolean };
+
+/** A painted mask: RGBA pixels of its bounding box (plus a margin for the outline) on the display. */
+export interface PaintedMask {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  /** w * h * 4 bytes; empty when the mask is empty. */
+  rgba: Uint8ClampedArray<ArrayBuffer>;
+  /** Display pixels set. */
+  area: number;
+  /** Display size it was painted for. */
+  displayWidth: number;
+  displayHeight: number;
+}
+
+export interface DecodeResult {
+  token: number;
+  /** Predicted IoU of the 4 tokens (0 = single-mask token, 1..3 = multimask candidates). */
+  scores: Float32Array;
+  /** [4, 256, 256] low-res logits. */
+  logits: Float32Array;
+  /** The painted mask of each rendered token (others null). */
+  painted: Array<PaintedMask | null>;
+  decodeMs: number;
+  totalMs: number;
+  /** Which graph ran: the hover split or the full decoder. */
+  graph: 'hover' | 'full';
+}
+
+export interface FinalizeResult {
+  rle: { size: [number, number]; counts: string };
+  area: number;
+  bbox: [number, number, number, number];
+  stability: number;
+}
+
+export interface RasterizeResult {
+  crops: DisplayCrop[];
+  areas: number[];
+  /** Per display pixel: index of the smallest item covering it, or -1. */
+  labelMap: Int32Array | null;
+}
+
+export type WorkerResponse =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; error: string };
