@@ -14,3 +14,6 @@ export { loadImage, decodeImage, type ImageInput, type RawImage, type RgbImage }
 export { EmbeddingStore, imageKey, type EmbeddingMeta, type StoredEmbedding } from './store/embedding-store.js';
 export { overlayMasks, PALETTE } from './render/overlay.js';
 export { encodeNpyFloat32, decodeNpyFloat32 } from './io/npy.js';
+export { SamAutomaticMaskGenerator, type AmgRecord, type AmgProgress, type AmgGenerateOptions } from './amg/generator.js';
+export { AMG_DEFAULTS, type AmgOptions, type AmgOutputMode } from './amg/options.js';
+export * from './postprocess/index.js';

@@ -5,9 +5,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { cocoBoxToXyxy, parseCocoDataset, type CocoAnnotation, type CocoDataset } from '../dataset/coco.js';
+import { cocoBoxToXyxy, datasetBytes, parseCocoDataset, type CocoAnnotation, type CocoDataset } from '../dataset/coco.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import type { ModelSource } from '../model/sam-model.js';
+import { compareNames } from './discover.js';
 import { runEngine, type EngineItem } from './engine.js';
 import { Journal, sha256Hex, stableJson } from './journal.js';
 import { createRunner, manifestOf } from './pool.js';
@@ -33,8 +34,6 @@ interface Item extends EngineItem {
 }
 
 type Entry = Pick<BoxesResult, 'width' | 'height' | 'masks'>;
-
-export class DatasetInputError extends Error {}
 
 function dimension(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined;
@@ -64,25 +63,8 @@ export function boxItems(ds: CocoDataset, imagesDir: string, note: (msg: string)
       expectedSize: { width: dimension(im.width), height: dimension(im.height) },
     });
   }
-  items.sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
+  items.sort((a, b) => compareNames(a.label, b.label));
   return items;
-}
-
-/** The dataset as JSON, annotation by annotation (top-level keys in their original order). */
-export function datasetBytes(ds: CocoDataset): Buffer {
-  const parts: Buffer[] = [Buffer.from('{')];
-  Object.keys(ds).forEach((key, k) => {
-    const head = `${k ? ',' : ''}${JSON.stringify(key)}:`;
-    if (key !== 'annotations') {
-      parts.push(Buffer.from(head + JSON.stringify(ds[key])));
-      return;
-    }
-    parts.push(Buffer.from(`${head}[`));
-    ds.annotations.forEach((a, i) => parts.push(Buffer.from(`${i ? ',' : ''}${JSON.stringify(a)}`)));
-    parts.push(Buffer.from(']'));
-  });
-  parts.push(Buffer.from('}\n'));
-  return Buffer.concat(parts);
 }
 
 export async function boxes2masks(run: Boxes2MasksRun): Promise<{ failed: number; masks: number; interrupted: boolean }> {
@@ -91,7 +73,7 @@ export async function boxes2masks(run: Boxes2MasksRun): Promise<{ failed: number
   try {
     text = await readFile(run.dataset, 'utf8');
   } catch (err) {
-    throw new DatasetInputError(`cannot read ${run.dataset}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    throw new Error(`cannot read ${run.dataset}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`, { cause: err });
   }
   const ds = parseCocoDataset(text, run.dataset);
   const items = boxItems(ds, run.images, (m) => progress.note(m));

@@ -41,7 +41,7 @@ export interface CocoWriteOptions {
 }
 
 /** The annotation for one generator record, in the field order the COCO tools print. */
-export function cocoAnnotation(rec: MaskRecord, image: DatasetImage, index: number, polygons?: PolygonFn): CocoAnnotation {
+function cocoAnnotation(rec: MaskRecord, image: DatasetImage, index: number, polygons?: PolygonFn): CocoAnnotation {
   return {
     id: image.firstAnnotationId + index,
     image_id: image.id,
@@ -57,26 +57,34 @@ export function cocoAnnotation(rec: MaskRecord, image: DatasetImage, index: numb
   };
 }
 
-/**
- * The dataset as UTF-8 JSON, serialised annotation by annotation so a large dataset never has to
- * exist as one JavaScript string.
- */
+/** A generated dataset as UTF-8 JSON. */
 export function cocoBytes(images: readonly DatasetImage[], options: CocoWriteOptions): Buffer {
-  const parts: Buffer[] = [];
-  const push = (s: string): void => { parts.push(Buffer.from(s, 'utf8')); };
-  push(`{"info":${JSON.stringify(options.info)},"licenses":[],"images":[`);
-  images.forEach((im, i) => {
-    push(`${i ? ',' : ''}${JSON.stringify({ id: im.id, file_name: im.fileName, width: im.width, height: im.height })}`);
+  return datasetBytes({
+    info: options.info,
+    licenses: [],
+    images: images.map((im) => ({ id: im.id, file_name: im.fileName, width: im.width, height: im.height })),
+    annotations: images.flatMap((im) => im.records.map((rec, k) => cocoAnnotation(rec, im, k, options.polygons))),
+    categories: [OBJECT_CATEGORY],
   });
-  push('],"annotations":[');
-  let first = true;
-  for (const im of images) {
-    im.records.forEach((rec, k) => {
-      push(`${first ? '' : ','}${JSON.stringify(cocoAnnotation(rec, im, k, options.polygons))}`);
-      first = false;
-    });
-  }
-  push(`],"categories":${JSON.stringify([OBJECT_CATEGORY])}}\n`);
+}
+
+/**
+ * A dataset as UTF-8 JSON (top-level keys in their order), serialised annotation by annotation so a
+ * large dataset never has to exist as one JavaScript string.
+ */
+export function datasetBytes(ds: CocoDataset): Buffer {
+  const parts: Buffer[] = [Buffer.from('{')];
+  Object.keys(ds).forEach((key, k) => {
+    const head = `${k ? ',' : ''}${JSON.stringify(key)}:`;
+    if (key !== 'annotations') {
+      parts.push(Buffer.from(head + JSON.stringify(ds[key])));
+      return;
+    }
+    parts.push(Buffer.from(`${head}[`));
+    ds.annotations.forEach((a, i) => parts.push(Buffer.from(`${i ? ',' : ''}${JSON.stringify(a)}`)));
+    parts.push(Buffer.from(']'));
+  });
+  parts.push(Buffer.from('}\n'));
   return Buffer.concat(parts);
 }
 

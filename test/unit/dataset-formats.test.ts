@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { datasetBytes } from '../../src/batch/boxes2masks.js';
 import { Mask } from '../../src/core/mask.js';
 import { maskToCocoRle, rleArea, rleToMask } from '../../src/core/rle.js';
-import { cocoBoxToXyxy, cocoBytes, CocoFormatError, numberImages, parseCocoDataset } from '../../src/dataset/coco.js';
+import { cocoBoxToXyxy, cocoBytes, CocoFormatError, datasetBytes, numberImages, parseCocoDataset } from '../../src/dataset/coco.js';
 import { metadataCsv, METADATA_HEADER, pngFolderFiles, pyFloat } from '../../src/dataset/png.js';
 import type { DatasetImage, MaskRecord } from '../../src/dataset/records.js';
 import { sa1bJson } from '../../src/dataset/sa1b.js';
