@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['*.tmp.*', 'dist/**', 'node_modules/**', 'web/dist/**', 'test-artifacts/**', 'coverage/**'] },
+  { ignores: ['*.tmp.*', 'dist/**', 'node_modules/**', 'web/dist/**', 'test-artifacts/**', 'coverage/**', 'scratch/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

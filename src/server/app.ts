@@ -13,7 +13,6 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { SamkitError } from '../core/errors.js';
 import { MAX_IMAGE_PIXELS } from '../image/load-image.js';
-import { splitDecoder } from '../model/decoder-graph.js';
 import { SamModel, type LoadModelOptions, type ModelSource } from '../model/sam-model.js';
 import { SamPredictor } from '../predictor.js';
 import { EmbeddingStore } from '../store/embedding-store.js';
@@ -44,7 +43,7 @@ export interface AppOptions {
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
 
-interface HoverGraphs { image: Buffer; prompt: Buffer; carried: string[]; version: string }
+interface HoverGraphs { image: Buffer; prompt: Buffer; carried: string[]; blockedMasks: boolean; version: string }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
@@ -72,13 +71,14 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     predictorPromise ??= model().then((m) => new SamPredictor(m));
     return predictorPromise;
   };
-  // The model layer's per-image / per-prompt split of the decoder (src/model/decoder-graph.ts): the
-  // page runs the image part once per image and the prompt part per pointer move.
+  // The model layer's per-image / per-prompt decoder graphs (the low-rank decoder for the default
+  // model): the page runs the image part once per image and the prompt part per pointer move.
   let split: Promise<HoverGraphs | null> | null = null;
   const hoverSplit = (): Promise<HoverGraphs | null> => {
-    split ??= Promise.all([model(), decoderFile()]).then(([m, d]) => {
-      const s = splitDecoder(d.bytes, m.maskInputSize);
-      return { image: Buffer.from(s.image), prompt: Buffer.from(s.prompt), carried: s.carried, version: d.etag.slice(1, 13) };
+    split ??= model().then(async (m) => {
+      const g = await m.promptGraphs();
+      const version = createHash('sha256').update(g.image).update(g.prompt).digest('hex').slice(0, 12);
+      return { image: Buffer.from(g.image), prompt: Buffer.from(g.prompt), carried: g.carried, blockedMasks: g.blockedMasks, version };
     }).catch((err: unknown) => {
       app.log.warn(`hover decoder split unavailable: ${errorMessage(err)}`);
       return null;
@@ -191,6 +191,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
         imageUrl: `/api/model/decoder-image.onnx?v=${hover.version}`,
         promptUrl: `/api/model/decoder-prompt.onnx?v=${hover.version}`,
         carried: hover.carried,
+        blockedMasks: hover.blockedMasks,
       } : null,
       automatic: true,
       polygons: true,

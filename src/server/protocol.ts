@@ -31,11 +31,12 @@ export interface ModelInfo {
   decoderUrl: string;
   decoderBytes: number;
   /**
-   * The decoder split in a per-image part (run once per image) and a per-prompt part (run per pointer
-   * move; one prompt, no mask input), from the model layer's splitDecoder. Null when unavailable: the
+   * The decoder as a per-image part (run once per image) and a per-prompt part (run per pointer move;
+   * prompts without a mask input), from SamModel.promptGraphs. `blockedMasks`: the prompt part returns
+   * masks in the low-rank decoder's blocked order (interleaveLowResMasks). Null when unavailable: the
    * page then hovers with the full decoder.
    */
-  hoverDecoder: { imageUrl: string; promptUrl: string; carried: string[] } | null;
+  hoverDecoder: { imageUrl: string; promptUrl: string; carried: string[]; blockedMasks: boolean } | null;
   /** The automatic mask generator is available on this server. */
   automatic: boolean;
   /** Polygon exports (COCO polygons, YOLO) are available. */

@@ -62,3 +62,11 @@ test('bytes that are not a SAM decoder give a ModelError naming the file', () =>
   const encoderBytes = readFileSync(defaultModelManifest().encoder.path!);
   assert.throws(() => rewriteDecoder(encoderBytes, 'encoder.onnx'), /encoder\.onnx is not a SAM decoder: missing input/);
 });
+
+test('the low-rank decoder builder rejects a graph without the official layout', async () => {
+  const { buildLowRankDecoder } = await import('../../src/model/lowrank-decoder.js');
+  const model = onnxproto.onnx.ModelProto.decode(readFileSync(decoderPath));
+  model.graph!.node = model.graph!.node!.filter((n) => !n.name?.includes('final_attn_token_to_image/k_proj'));
+  const bytes = onnxproto.onnx.ModelProto.encode(model).finish();
+  assert.throws(() => buildLowRankDecoder(bytes, 'edited.onnx'), (e: unknown) => e instanceof ModelError && /edited\.onnx: not the official SAM decoder export layout/.test((e as Error).message));
+});

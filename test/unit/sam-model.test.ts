@@ -33,7 +33,7 @@ test('a missing model file is named', async () => {
   await assert.rejects(SamModel.load(manifest, { cacheDir: dir }), /nope\.onnx/);
 });
 
-test('the split decoder paths give the same masks and scores as the full graph', async () => {
+test('the per-prompt (low-rank) decoder gives the masks and scores of the full graph', async () => {
   const { encodePrompts } = await import('../../src/core/prompt.js');
   const model = await SamModel.load();
   let s = 3;
@@ -49,12 +49,12 @@ test('the split decoder paths give the same masks and scores as the full graph',
   // compare the full graph directly through a batch that carries no mask input.
   const full = await (model as unknown as { decodeFull: typeof model.decode }).decodeFull(emb, enc);
   const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
-  assert.ok(maxDiff(split.masks, full.masks) < 1e-4, 'split vs full masks');
+  // Same function, different float summation order: relative differences of ~1e-6.
+  const scale = full.masks.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  assert.ok(scale > 1, 'masks are not trivial');
+  assert.ok(maxDiff(split.masks, full.masks) < 2e-5 * scale, `split vs full masks: ${maxDiff(split.masks, full.masks)} (scale ${scale})`);
   assert.ok(maxDiff(split.iou, full.iou) < 1e-5, 'split vs full scores');
-  const where = await model.decodeWhere(emb, enc, (iou) => iou[1] > split.iou[1] - 1e-6 && iou[1] < split.iou[1] + 1e-6);
-  assert.deepEqual([...where.decoded], [1, 0]);
-  assert.ok(maxDiff(where.iou, split.iou) < 1e-6);
-  const plane = 4 * 256 * 256;
-  assert.ok(maxDiff(where.masks.subarray(0, plane), split.masks.subarray(0, plane)) < 1e-6);
-  assert.ok(where.masks.subarray(plane).every((v) => v === 0), 'skipped prompt has no masks');
+  let both = 0, either = 0;
+  for (let i = 0; i < full.masks.length; i++) { const a = split.masks[i] > 0, b = full.masks[i] > 0; if (a && b) both++; if (a || b) either++; }
+  assert.ok(both / either > 0.9999, `thresholded masks agree (IoU ${both / either})`);
 });

@@ -35,7 +35,7 @@ export class DecoderClient {
     });
   }
 
-  init(decoderUrl: string, threads: number, hover: { imageUrl: string; promptUrl: string; carried: string[] } | null): Promise<{ threads: number; isolated: boolean; split: boolean }> {
+  init(decoderUrl: string, threads: number, hover: { imageUrl: string; promptUrl: string; carried: string[]; blockedMasks: boolean } | null): Promise<{ threads: number; isolated: boolean; split: boolean }> {
     return this.call({ kind: 'init', decoderUrl, threads, hover });
   }
 

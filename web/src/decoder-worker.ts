@@ -5,6 +5,7 @@
  * size when a mask is accepted) and painted into RGBA here, so the page only has to put pixels.
  */
 import * as ort from 'onnxruntime-web/wasm';
+import { interleaveLowResMasks } from '../../src/core/interleave.js';
 import { Mask } from '../../src/core/mask.js';
 import { encodePrompts, type Prompt } from '../../src/core/prompt.js';
 import { decompressRle, maskToCocoRle } from '../../src/core/rle.js';
@@ -29,11 +30,14 @@ interface ImageState {
 
 let session: ort.InferenceSession | null = null;
 /**
- * The decoder split by the model layer: the image part runs once per image, the prompt part per
- * pointer move (one point, no mask input), so hovering skips the prompt-independent work.
+ * The model layer's per-image / per-prompt decoder graphs (the low-rank decoder for the default
+ * model): the image part runs once per image, the prompt part per pointer move (one point, no mask
+ * input), so hovering skips the prompt-independent work.
  */
-let split: { image: ort.InferenceSession; prompt: ort.InferenceSession; carried: string[] } | null = null;
+let split: { image: ort.InferenceSession; prompt: ort.InferenceSession; carried: string[]; blockedMasks: boolean } | null = null;
 let carried: Record<string, ort.Tensor> | null = null;
+/** The decoder sessions being created: an embedding can arrive before they are. */
+let initialized: Promise<unknown> = Promise.resolve();
 let image: ImageState | null = null;
 const noMask = new ort.Tensor('float32', new Float32Array([0]), [1]);
 const withMask = new ort.Tensor('float32', new Float32Array([1]), [1]);
@@ -63,9 +67,10 @@ async function init(req: Extract<WorkerRequest, { kind: 'init' }>): Promise<{ th
         image: await ort.InferenceSession.create(image, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' }),
         // A hover is always the point plus the padding point: fixing that folds the shape arithmetic.
         prompt: await ort.InferenceSession.create(prompt, {
-          executionProviders: ['wasm'], graphOptimizationLevel: 'all', freeDimensionOverrides: { num_points: 2 },
+          executionProviders: ['wasm'], graphOptimizationLevel: 'all', freeDimensionOverrides: { batch: 1, num_points: 2 },
         }),
         carried: req.hover.carried,
+        blockedMasks: req.hover.blockedMasks,
       };
     } catch {
       split = null; // hovering then uses the full decoder
@@ -77,7 +82,8 @@ async function init(req: Extract<WorkerRequest, { kind: 'init' }>): Promise<{ th
 /** Run the image part of the split on a new embedding: what every hover that follows needs. */
 async function carryImage(s: ImageState): Promise<void> {
   carried = null;
-  if (!split || !s.embedding) return;
+  await initialized.catch(() => undefined);
+  if (!split || !s.embedding || image !== s) return;
   const out = await split.image.run({ image_embeddings: s.embedding });
   if (image !== s) return;
   carried = Object.fromEntries(split.carried.map((n) => [n, out[n]]));
@@ -149,9 +155,11 @@ async function decode(req: Extract<WorkerRequest, { kind: 'decode' }>): Promise<
       has_mask_input: enc.hasMaskInput ? withMask : noMask,
     });
   const t1 = performance.now();
-  const logits = out.all_low_res_masks.data as Float32Array;
   const scores = Float32Array.from(out.all_iou_predictions.data as Float32Array);
   const tokens = scores.length;
+  const logits = useHover && split!.blockedMasks
+    ? interleaveLowResMasks(out.low_res_masks_blocked.data as Float32Array, 1, tokens, m / 4)
+    : out.all_low_res_masks.data as Float32Array;
   const token = chooseToken(scores, points.length === 1 && !p.box, req.token);
   const wanted = req.render === 'chosen' ? [token] : req.render;
   const painted: Array<PaintedMask | null> = new Array(tokens).fill(null);
@@ -282,7 +290,7 @@ function transferables(value: unknown): Transferable[] {
 
 async function handle(req: WorkerRequest): Promise<unknown> {
   switch (req.kind) {
-    case 'init': return init(req);
+    case 'init': initialized = init(req); return initialized;
     case 'image': setImage(req); return true;
     case 'embedding': {
       const s = requireImage();

@@ -27,7 +27,7 @@ export interface RleInput {
 }
 
 export type WorkerRequest =
-  | { kind: 'init'; decoderUrl: string; threads: number; hover: { imageUrl: string; promptUrl: string; carried: string[] } | null }
+  | { kind: 'init'; decoderUrl: string; threads: number; hover: { imageUrl: string; promptUrl: string; carried: string[]; blockedMasks: boolean } | null }
   | { kind: 'image'; original: Size; display: Size; inputSize: number; maskSize: number }
   | { kind: 'embedding'; embedding: Float32Array; dims: number[] }
   | { kind: 'display'; display: Size }
