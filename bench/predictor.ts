@@ -7,7 +7,11 @@ import * as path from 'node:path';
 import ort from 'onnxruntime-node';
 import { preprocessImage } from '../src/core/transforms.js';
 import { loadImage } from '../src/image/load-image.js';
+import { encodePrompts } from '../src/core/prompt.js';
+import { rewriteDecoder, splitDecoder } from '../src/model/decoder-graph.js';
+import { buildLowRankDecoder } from '../src/model/lowrank-decoder.js';
 import { defaultModelManifest } from '../src/model/resolve.js';
+import { readFileSync } from 'node:fs';
 import { SamPredictor } from '../src/predictor.js';
 import { benchImages, median, ms, PROJECT_ROOT } from './common.js';
 
@@ -76,6 +80,46 @@ export async function benchPredictor(images = benchImages(), reps = Number(proce
     batchedPerPromptMs: median(batched),
   };
   return r;
+}
+
+/**
+ * The per-prompt decoder graphs alone on one embedding, alternating rounds in this process: the
+ * low-rank decoder at 1 and 2 prompts per run against the plain per-image / per-prompt split of the
+ * rewritten export (one prompt per run), both after their per-image part.
+ */
+export async function benchPromptGraphs(rounds = 5): Promise<Record<string, number>> {
+  const source = readFileSync(defaultModelManifest().decoder.path!);
+  const graphs = { lowRank: buildLowRankDecoder(source), split: splitDecoder(rewriteDecoder(source).bytes, 256) };
+  const emb = new Float32Array(256 * 64 * 64);
+  let seed = 7;
+  for (let i = 0; i < emb.length; i++) { seed = (seed * 16807) % 2147483647; emb[i] = (seed / 2147483647 - 0.5) * 0.4; }
+  const size = { width: 800, height: 600 };
+  const sessions: Record<string, { prompt: ort.InferenceSession; carried: Record<string, ort.Tensor> }> = {};
+  for (const [name, g] of Object.entries(graphs)) {
+    const image = await ort.InferenceSession.create(g.image, OPTS);
+    const prompt = await ort.InferenceSession.create(g.prompt, OPTS);
+    sessions[name] = { prompt, carried: await image.run({ image_embeddings: new ort.Tensor('float32', emb, [1, 256, 64, 64]) }) };
+  }
+  const run = (name: string, i: number, b: number) => {
+    const enc = encodePrompts(Array.from({ length: b }, (_, j) => ({ pointCoords: [[30 + ((i * b + j) * 97) % 700, 30 + ((i * b + j) * 61) % 500]] as [number, number][], pointLabels: [1] })), size, 1024, 256);
+    const s = sessions[name];
+    return s.prompt.run({ ...s.carried, point_coords: new ort.Tensor('float32', enc.pointCoords, [b, 2, 2]), point_labels: new ort.Tensor('float32', enc.pointLabels, [b, 2]) });
+  };
+  const cases: Array<[string, string, number]> = [['lowRankB1', 'lowRank', 1], ['lowRankB2', 'lowRank', 2], ['split', 'split', 1]];
+  const times: Record<string, number[]> = {};
+  for (const [key, name, b] of cases) { await run(name, 0, b); times[key] = []; }
+  for (let r = 0; r < rounds; r++) {
+    for (const [key, name, b] of cases) {
+      const n = Math.ceil(12 / b);
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < n; i++) await run(name, i, b);
+      times[key].push(ms(t0) / n / b);
+    }
+  }
+  const out: Record<string, number> = {};
+  for (const [key] of cases) out[`${key}MsPerPrompt`] = median(times[key]);
+  out.lowRankB2VsSplit = out.lowRankB2MsPerPrompt / out.splitMsPerPrompt;
+  return out;
 }
 
 /** Wall time of whole `samkit predict` processes vs a bare onnxruntime script, alternating. */

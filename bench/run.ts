@@ -11,7 +11,7 @@ type Section = (images: string[]) => Promise<Record<string, unknown>>;
 const SECTIONS: Record<string, () => Promise<Section>> = {
   predictor: async () => {
     const m = await import('./predictor.js');
-    return async (images) => ({ ...(await m.benchPredictor(images)), ...m.benchPredictCli(images.find((f) => f.includes('picture4')) ?? images[0]) });
+    return async (images) => ({ ...(await m.benchPredictor(images)), ...(await m.benchPromptGraphs()), ...m.benchPredictCli(images.find((f) => f.includes('picture4')) ?? images[0]) });
   },
 };
 

@@ -24,9 +24,9 @@ const PPS = '4';
 
 interface Run { code: number | null; signal: NodeJS.Signals | null; stderr: string; stdout: string }
 
-function samkit(args: string[], onSpawn?: (p: ChildProcess) => void): Promise<Run> {
+function samkit(args: string[], onSpawn?: (p: ChildProcess) => void, env: NodeJS.ProcessEnv = process.env): Promise<Run> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '', stdout = '';
     p.stderr.on('data', (d) => (stderr += d));
     p.stdout.on('data', (d) => (stdout += d));
@@ -89,7 +89,7 @@ test('bad flags: one line, exit 2, nothing written', { skip: skipReason }, async
     ['annotate', path.join(REF, 'images'), '--out', out, '--bogus'],
     ['boxes2masks', path.join(dir, 'x.json'), '--out', out],
     ['boxes2masks', path.join(dir, 'x.json'), '--images', path.join(dir, 'none'), '--out', out],
-    ['embed', path.join(REF, 'images')],
+    ['embed', path.join(dir, 'missing'), '--out', out],
   ];
   for (const args of cases) {
     const r = await samkit(args);
@@ -303,6 +303,11 @@ test('boxes2masks: official single-mask box masks, everything else kept; stored 
   assert.equal(e2.code, 0, e2.stderr);
   const start2 = e2.stderr.trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.event === 'start');
   assert.equal(start2.resumed, 2, 'already stored images are skipped');
+  // Without --out the store is the web app's default one, <samkit cache dir>/embeddings.
+  const cache = path.join(dir, 'cache');
+  const e3 = await samkit(['embed', path.join(images, 'dog.jpg'), '--json'], undefined, { ...process.env, SAMKIT_CACHE_DIR: cache });
+  assert.equal(e3.code, 0, e3.stderr);
+  assert.ok(await new EmbeddingStore(path.join(cache, 'embeddings')).get(model.manifest.id, imageKey(readFileSync(path.join(images, 'dog.jpg')))), 'stored in the default store');
   const entry = await new EmbeddingStore(store).get(model.manifest.id, imageKey(readFileSync(path.join(images, 'dog.jpg'))));
   assert.ok(entry);
   assert.deepEqual(entry.meta.originalSize, { width: 800, height: 534 });
