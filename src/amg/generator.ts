@@ -251,8 +251,11 @@ export class SamAutomaticMaskGenerator<M extends AmgOutputMode = 'binary_mask'> 
           const offset = (b * out.tokens + tk) * plane;
           // Masks at +offset are inside masks at -offset, so the IoU is a ratio of counts.
           counter.setLogits(out.masks, offset, loThresh, MASK_THRESHOLD, hiThresh);
-          // The count also writes the interpolated pixels of the mask, so a passing mask costs little more.
-          const [union, , inter] = counter.count(maskBuf, stride);
+          // The count also writes the interpolated pixels of the mask, so a passing mask costs little more;
+          // a candidate whose stability cannot reach the threshold is dropped before interpolating.
+          const above = o.stabilityScoreThresh > 0 ? counter.countUnlessUnstable(stabThresh, maskBuf, stride) : counter.count(maskBuf, stride);
+          if (!above) continue;
+          const [union, , inter] = above;
           const stability = Math.fround(inter / union);
           if (o.stabilityScoreThresh > 0 && !(stability >= stabThresh)) continue;
           stats.passedStability++;

@@ -23,6 +23,8 @@ export class ThresholdCounter {
   readonly above = [0, 0, 0];
   /** Pixels the last count() had to interpolate (the rest were classified from the low-res cells). */
   exactPixels = 0;
+  /** Pixels per code 0..3 (how many thresholds a pixel is above) of the current count. */
+  private readonly byCode = [0, 0, 0, 0];
   /** Low-res rows / columns that any output pixel depends on. */
   private readonly usedRows: number;
   private readonly usedCols: number;
@@ -138,31 +140,58 @@ export class ThresholdCounter {
    * completeMask() can then finish the mask without interpolating anything again.
    */
   count(mask?: Uint8Array, stride = this.plan.outWidth): readonly number[] {
+    this.scan();
+    return this.finish(mask, stride);
+  }
+
+  /**
+   * count(), unless the stability score (above[2] / above[0], as float32) is certainly below
+   * `minStability` whatever the pixels still to interpolate turn out to be: then null, and nothing is
+   * interpolated. Exact: the bound assumes every such pixel above all thresholds.
+   */
+  countUnlessUnstable(minStability: number, mask?: Uint8Array, stride = this.plan.outWidth): readonly number[] | null {
+    this.scan();
+    const b = this.byCode;
+    const inter = b[3], union = b[1] + b[2] + b[3], unknown = this.exactPixels;
+    // (inter + x) / (union + x) grows with x, and inter <= union.
+    if (!(Math.fround((inter + unknown) / (union + unknown)) >= minStability)) return null;
+    return this.finish(mask, stride);
+  }
+
+  /** Classify every output span of the current map: uniform ones are counted, EXACT ones logged. */
+  private scan(): void {
     const { outWidth: W, bandStart, rowLo, rowHi } = this.plan;
-    const byCode = [0, 0, 0, 0];
+    const byCode = this.byCode;
+    byCode.fill(0);
     this.exactPixels = 0;
     this.logN = 0;
-    this.logMask = mask ?? null;
+    this.logMask = null;
     for (let band = 0; band + 1 < bandStart.length; band++) {
       const y0 = bandStart[band], y1 = bandStart[band + 1];
       const rows = y1 - y0;
       const uniform = this.uniformBand(rowLo[y0], rowHi[y0]);
       if (uniform >= 0) {
         byCode[uniform] += rows * W;
-        if (mask) this.log(y0, y1, 0, W, uniform);
+        this.log(y0, y1, 0, W, uniform);
         continue;
       }
       this.bandSpans(rowLo[y0], rowHi[y0]);
       for (let s = 0; s < this.nSpans; s++) {
         const x0 = this.spanX0[s], x1 = this.spanX1[s], v = this.spanV[s];
-        if (mask) this.log(y0, y1, x0, x1, v);
-        if (v === EXACT) {
-          this.exactCount(y0, y1, x0, x1, byCode, mask, stride);
-          this.exactPixels += rows * (x1 - x0);
-        } else {
-          byCode[v] += rows * (x1 - x0);
-        }
+        this.log(y0, y1, x0, x1, v);
+        if (v === EXACT) this.exactPixels += rows * (x1 - x0);
+        else byCode[v] += rows * (x1 - x0);
       }
+    }
+  }
+
+  /** Interpolate the logged EXACT spans (writing their mask bits when asked) and total the counts. */
+  private finish(mask: Uint8Array | undefined, stride: number): readonly number[] {
+    const byCode = this.byCode;
+    this.logMask = mask ?? null;
+    for (let k = 0; k < this.logN; k++) {
+      if (this.logV[k] !== EXACT) continue;
+      this.exactCount(this.logY0[k], this.logY1[k], this.logX0[k], this.logX1[k], byCode, mask, stride);
     }
     const above = this.above;
     above[2] = byCode[3];

@@ -10,19 +10,22 @@ export function interleaveLowResMasks(src: Float32Array, batch: number, tokens: 
   const need = batch * tokens * plane;
   if (src.length !== need) throw new RangeError(`expected ${need} logits for ${batch}x${tokens} masks of ${side}x${side}, got ${src.length}`);
   const dst = out ?? new Float32Array(need);
+  const cellStride = 16 * tokens;
+  // Output rows in order (sequential writes); each row reads 4 values per grid cell:
+  // k = dy1 * 8 + dx1 * 4 + dy2 * 2 + dx2, with X = 4x + 2 * dx1 + dx2.
   for (let b = 0; b < batch; b++) {
-    const srcB = b * cells * 16 * tokens;
-    const dstB = b * tokens * plane;
-    for (let y = 0; y < grid; y++) {
-      for (let x = 0; x < grid; x++) {
-        let s = srcB + (y * grid + x) * 16 * tokens;
-        for (let k = 0; k < 16; k++) {
-          // k = ((dy1 * 2 + dx1) * 2 + dy2) * 2 + dx2
-          const Y = 4 * y + 2 * (k >> 3) + ((k >> 1) & 1);
-          const X = 4 * x + 2 * ((k >> 2) & 1) + (k & 1);
-          const d = dstB + Y * side + X;
-          for (let t = 0; t < tokens; t++) dst[d + t * plane] = src[s + t];
-          s += tokens;
+    for (let t = 0; t < tokens; t++) {
+      const srcBT = b * cells * cellStride + t;
+      let d = (b * tokens + t) * plane;
+      for (let Y = 0; Y < side; Y++) {
+        const y = Y >> 2, dy1 = (Y >> 1) & 1, dy2 = Y & 1;
+        const k0 = (dy1 * 8 + dy2 * 2) * tokens;
+        let s = srcBT + y * grid * cellStride + k0;
+        for (let x = 0; x < grid; x++, s += cellStride, d += 4) {
+          dst[d] = src[s];
+          dst[d + 1] = src[s + tokens];
+          dst[d + 2] = src[s + 4 * tokens];
+          dst[d + 3] = src[s + 5 * tokens];
         }
       }
     }

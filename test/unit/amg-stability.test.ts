@@ -109,3 +109,31 @@ test('ThresholdCounter handles uniform maps (all above, all below) and rejects u
   assert.throws(() => counter.completeMask(new Uint8Array(out.length)), /count\(\)/);
   assert.equal(counter.completeMask(out), 1550);
 });
+
+test('countUnlessUnstable rejects only candidates whose stability is below the threshold', () => {
+  let rejected = 0, kept = 0;
+  for (const [low, input, rw, rh, ow, oh] of GEOMETRIES) {
+    const plan = planUpsample({ width: low, height: low }, input, { width: rw, height: rh }, { width: ow, height: oh });
+    const counter = new ThresholdCounter(plan);
+    const buf = logits(low, 31 * low + ow);
+    for (const minStability of [0.5, 0.8, 0.9, 0.95, 0.99]) {
+      counter.setLogits(buf, 0, -1, 0, 1);
+      const [union, mid, inter] = [...counter.count()];
+      const stability = Math.fround(inter / union);
+      const a = new Uint8Array(ow * oh), b = new Uint8Array(ow * oh);
+      counter.fillMask(a);
+      counter.setLogits(buf, 0, -1, 0, 1);
+      const got = counter.countUnlessUnstable(Math.fround(minStability), b);
+      if (got === null) {
+        rejected++;
+        assert.ok(!(stability >= Math.fround(minStability)), `rejected a stable candidate (${stability} >= ${minStability})`);
+      } else {
+        kept++;
+        assert.deepEqual([...got], [union, mid, inter]);
+        assert.equal(counter.completeMask(b), mid);
+        assert.ok(Buffer.from(a).equals(Buffer.from(b)), 'same mask as count()');
+      }
+    }
+  }
+  assert.ok(rejected > 0 && kept > 0, `both outcomes exercised (rejected ${rejected}, kept ${kept})`);
+});

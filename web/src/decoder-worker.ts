@@ -157,7 +157,8 @@ async function decode(req: Extract<WorkerRequest, { kind: 'decode' }>): Promise<
   const t1 = performance.now();
   const scores = Float32Array.from(out.all_iou_predictions.data as Float32Array);
   const tokens = scores.length;
-  const logits = useHover && split!.blockedMasks
+  const blocked = useHover && split!.blockedMasks;
+  const logits = blocked
     ? interleaveLowResMasks(out.low_res_masks_blocked.data as Float32Array, 1, tokens, m / 4)
     : out.all_low_res_masks.data as Float32Array;
   const token = chooseToken(scores, points.length === 1 && !p.box, req.token);
@@ -165,7 +166,7 @@ async function decode(req: Extract<WorkerRequest, { kind: 'decode' }>): Promise<
   const painted: Array<PaintedMask | null> = new Array(tokens).fill(null);
   const plane = m * m;
   for (const t of wanted) if (t >= 0 && t < tokens) painted[t] = renderPlane(s, logits, t * plane, req.color);
-  const result = { token, scores, logits: logits.slice(), painted, decodeMs: t1 - t0, totalMs: performance.now() - t0, graph: useHover ? 'hover' as const : 'full' as const };
+  const result = { token, scores, logits: blocked ? logits : logits.slice() /* interleaving already copied */, painted, decodeMs: t1 - t0, totalMs: performance.now() - t0, graph: useHover ? 'hover' as const : 'full' as const };
   for (const o of Object.values(out)) o.dispose?.();
   return result;
 }
