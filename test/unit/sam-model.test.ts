@@ -58,3 +58,26 @@ test('the per-prompt (low-rank) decoder gives the masks and scores of the full g
   for (let i = 0; i < full.masks.length; i++) { const a = split.masks[i] > 0, b = full.masks[i] > 0; if (a && b) both++; if (a || b) either++; }
   assert.ok(both / either > 0.9999, `thresholded masks agree (IoU ${both / either})`);
 });
+
+test('the low-rank decoder handles boxes, several points and background points like the full graph', async () => {
+  const { encodePrompts } = await import('../../src/core/prompt.js');
+  const model = await SamModel.load();
+  let s = 5;
+  const emb = new Float32Array(256 * 64 * 64).map(() => { s = (s * 16807) % 2147483647; return (s / 2147483647 - 0.5) * 0.4; });
+  const size = { width: 640, height: 900 };
+  const batches = [
+    [{ box: [100, 120, 400, 500] as [number, number, number, number] }, { box: [10, 10, 630, 890] as [number, number, number, number] }],
+    [{ pointCoords: [[200, 300], [260, 310], [50, 800]] as [number, number][], pointLabels: [1, 1, 0], box: [150, 250, 300, 400] as [number, number, number, number] },
+      { pointCoords: [[600, 20], [10, 880], [320, 450]] as [number, number][], pointLabels: [0, 1, 1], box: [0, 0, 639, 899] as [number, number, number, number] }],
+  ];
+  for (const prompts of batches) {
+    const enc = encodePrompts(prompts, size, 1024, 256);
+    const low = await model.decode(emb, enc);
+    const full = await (model as unknown as { decodeFull: typeof model.decode }).decodeFull(emb, enc);
+    let d = 0, scale = 0, dq = 0;
+    for (let i = 0; i < full.masks.length; i++) { d = Math.max(d, Math.abs(low.masks[i] - full.masks[i])); scale = Math.max(scale, Math.abs(full.masks[i])); }
+    for (let i = 0; i < full.iou.length; i++) dq = Math.max(dq, Math.abs(low.iou[i] - full.iou[i]));
+    assert.ok(d < 2e-5 * scale, `masks differ by ${d} (scale ${scale}) for ${enc.numPoints} decoder points`);
+    assert.ok(dq < 1e-5, `scores differ by ${dq}`);
+  }
+});
