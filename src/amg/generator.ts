@@ -15,7 +15,7 @@
 import { InvalidArgumentError, InvalidOptionError } from '../core/errors.js';
 import { Mask } from '../core/mask.js';
 import type { EncodedPrompts } from '../core/prompt.js';
-import { compressRle, rleToMask, type CompressedRle, type UncompressedRle } from '../core/rle.js';
+import { compressRle, rleCountsArea, rleCountsBox, rleToMask, type CompressedRle, type UncompressedRle } from '../core/rle.js';
 import { applyCoords, preprocessImage } from '../core/transforms.js';
 import { planUpsample } from '../core/upsample.js';
 import { loadImage, type ImageInput, type RgbImage } from '../image/load-image.js';
@@ -23,7 +23,7 @@ import type { SamModel } from '../model/sam-model.js';
 import { generateCropBoxes, type CropBox } from './grid.js';
 import { boxNms, isBoxNearCropEdge } from './nms.js';
 import { resolveAmgOptions, type AmgOptions, type AmgOutputMode, type ResolvedAmgOptions } from './options.js';
-import { cleanMaskRle, rleCountsArea, rleCountsBox } from './regions.js';
+import { cleanMaskRle } from './regions.js';
 import { alignedStride, CropRleEncoder } from './rle-build.js';
 import { ThresholdCounter } from './thresholds.js';
 

@@ -145,31 +145,3 @@ export function cleanMaskRle(counts: ArrayLike<number>, h: number, w: number, mi
   return { counts: islands.counts, changed: holes.changed || islands.changed };
 }
 
-/** XYXY box (inclusive last column/row) of column-major RLE counts; [0, 0, 0, 0] for an empty mask. */
-export function rleCountsBox(counts: ArrayLike<number>, h: number): [number, number, number, number] {
-  let x0 = Infinity, y0 = Infinity, x1 = -1, y1 = -1;
-  let pos = 0;
-  for (let k = 0; k < counts.length; k++) {
-    const c = counts[k];
-    if (k & 1 && c > 0) {
-      const last = pos + c - 1;
-      const xs = Math.floor(pos / h);
-      const xe = Math.floor(last / h);
-      const ys = xs === xe ? pos - xs * h : 0;
-      const ye = xs === xe ? last - xe * h : h - 1;
-      if (xs < x0) x0 = xs;
-      if (xe > x1) x1 = xe;
-      if (ys < y0) y0 = ys;
-      if (ye > y1) y1 = ye;
-    }
-    pos += c;
-  }
-  return x1 < 0 ? [0, 0, 0, 0] : [x0, y0, x1, y1];
-}
-
-/** Number of pixels set: the sum of the 1-runs. */
-export function rleCountsArea(counts: ArrayLike<number>): number {
-  let a = 0;
-  for (let k = 1; k < counts.length; k += 2) a += counts[k];
-  return a;
-}

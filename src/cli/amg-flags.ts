@@ -7,20 +7,9 @@ import { AMG_DEFAULTS, resolveAmgOptions, type AmgOptions, type ResolvedAmgOptio
 import { InvalidOptionError } from '../core/errors.js';
 import { CliUsageError, parseFloatArg, parseIntArg } from './args.js';
 
-/** The flag values as commander hands them over (undefined when not given). */
-export interface AmgFlags {
-  pointsPerSide?: number;
-  pointsPerBatch?: number;
-  predIouThresh?: number;
-  stabilityScoreThresh?: number;
-  stabilityScoreOffset?: number;
-  boxNmsThresh?: number;
-  cropNLayers?: number;
-  cropNmsThresh?: number;
-  cropOverlapRatio?: number;
-  cropNPointsDownscaleFactor?: number;
-  minMaskRegionArea?: number;
-}
+/** The flag values as commander hands them over (undefined when not given): the numeric generator options. */
+export type AmgFlags = { [K in 'pointsPerSide' | 'pointsPerBatch' | 'predIouThresh' | 'stabilityScoreThresh' | 'stabilityScoreOffset'
+  | 'boxNmsThresh' | 'cropNLayers' | 'cropNmsThresh' | 'cropOverlapRatio' | 'cropNPointsDownscaleFactor' | 'minMaskRegionArea']?: number };
 
 type Key = keyof AmgFlags;
 

@@ -70,7 +70,11 @@ export function rleToMask(rle: Rle): Mask {
 
 /** Number of pixels set: the sum of the 1-runs, without decoding the mask. */
 export function rleArea(rle: Rle): number {
-  const counts = checkedRle(rle)[2];
+  return rleCountsArea(checkedRle(rle)[2]);
+}
+
+/** Number of pixels set in column-major RLE counts: the sum of the 1-runs. */
+export function rleCountsArea(counts: ArrayLike<number>): number {
   let area = 0;
   for (let k = 1; k < counts.length; k += 2) area += counts[k];
   return area;
@@ -82,6 +86,12 @@ export function rleArea(rle: Rle): number {
  */
 export function rleToBbox(rle: Rle): [number, number, number, number] {
   const [h, , counts] = checkedRle(rle);
+  const [x0, y0, x1, y1] = rleCountsBox(counts, h);
+  return [x0, y0, x1 - x0, y1 - y0];
+}
+
+/** XYXY box (inclusive last column/row) of column-major RLE counts of height h; [0, 0, 0, 0] when empty. */
+export function rleCountsBox(counts: ArrayLike<number>, h: number): [number, number, number, number] {
   let x0 = Infinity, y0 = Infinity, x1 = -1, y1 = -1;
   let pos = 0;
   for (let k = 0; k < counts.length; k++) {
@@ -100,8 +110,7 @@ export function rleToBbox(rle: Rle): [number, number, number, number] {
     }
     pos += c;
   }
-  if (x1 < 0) return [0, 0, 0, 0];
-  return [x0, y0, x1 - x0, y1 - y0];
+  return x1 < 0 ? [0, 0, 0, 0] : [x0, y0, x1, y1];
 }
 
 /** Compresses counts to pycocotools' string form (`rleToString`), byte for byte. */

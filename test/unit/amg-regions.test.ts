@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cleanMaskRle, removeSmallRegionsRle, rleCountsArea, rleCountsBox } from '../../src/amg/regions.js';
+import { cleanMaskRle, removeSmallRegionsRle } from '../../src/amg/regions.js';
+import { rleCountsArea, rleCountsBox } from '../../src/core/rle.js';
 import { alignedStride, CropRleEncoder } from '../../src/amg/rle-build.js';
 import { Mask } from '../../src/core/mask.js';
 import { maskToRle, rleToMask } from '../../src/core/rle.js';
