@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { ModelError } from '../../src/core/errors.js';
 import { DEFAULT_PREPROCESS } from '../../src/model/manifest.js';
 import { defaultModelManifest } from '../../src/model/resolve.js';
+import { encodePrompts } from '../../src/core/prompt.js';
 import { SamModel } from '../../src/model/sam-model.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'samkit-model-'));
@@ -33,11 +34,15 @@ test('a missing model file is named', async () => {
   await assert.rejects(SamModel.load(manifest, { cacheDir: dir }), /nope\.onnx/);
 });
 
-test('the per-prompt (low-rank) decoder gives the masks and scores of the full graph', async () => {
-  const { encodePrompts } = await import('../../src/core/prompt.js');
-  const model = await SamModel.load();
-  let s = 3;
+/** The default model and a deterministic pseudo-random embedding of its shape. */
+async function modelAndEmbedding(seed: number): Promise<{ model: SamModel; emb: Float32Array }> {
+  let s = seed;
   const emb = new Float32Array(256 * 64 * 64).map(() => { s = (s * 16807) % 2147483647; return (s / 2147483647 - 0.5) * 0.4; });
+  return { model: await SamModel.load(), emb };
+}
+
+test('the per-prompt (low-rank) decoder gives the masks and scores of the full graph', async () => {
+  const { model, emb } = await modelAndEmbedding(3);
   const size = { width: 800, height: 600 };
   const prompts = [
     { pointCoords: [[100, 100]] as [number, number][], pointLabels: [1] },
@@ -60,10 +65,7 @@ test('the per-prompt (low-rank) decoder gives the masks and scores of the full g
 });
 
 test('the low-rank decoder handles boxes, several points and background points like the full graph', async () => {
-  const { encodePrompts } = await import('../../src/core/prompt.js');
-  const model = await SamModel.load();
-  let s = 5;
-  const emb = new Float32Array(256 * 64 * 64).map(() => { s = (s * 16807) % 2147483647; return (s / 2147483647 - 0.5) * 0.4; });
+  const { model, emb } = await modelAndEmbedding(5);
   const size = { width: 640, height: 900 };
   const batches = [
     [{ box: [100, 120, 400, 500] as [number, number, number, number] }, { box: [10, 10, 630, 890] as [number, number, number, number] }],
