@@ -11,6 +11,7 @@ import type { EncodedPrompts } from '../core/prompt.js';
 import { interleaveLowResMasks } from '../core/interleave.js';
 import { ALL_IOU_OUTPUT, ALL_MASKS_OUTPUT, DECODER_REWRITE_VERSION, rewriteDecoder, splitDecoder } from './decoder-graph.js';
 import { buildLowRankDecoder, LOWRANK_MASKS_OUTPUT, LOWRANK_VERSION } from './lowrank-decoder.js';
+import { createSession } from './session-cache.js';
 import { defaultCacheDir } from './download.js';
 import { DEFAULT_EMBEDDING_SHAPE, DEFAULT_MASK_INPUT_SIZE, loadManifest, type ModelManifest, type PreprocessConfig } from './manifest.js';
 import { defaultModelManifest, resolveModelFile, type ResolveOptions } from './resolve.js';
@@ -98,19 +99,6 @@ async function decoderFiles(decoderPath: string, cacheDir: string, maskSize: num
   }
 }
 
-async function createSession(model: string | Uint8Array, threads: number, what: string): Promise<ort.InferenceSession> {
-  const options: ort.InferenceSession.SessionOptions = {
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
-    executionMode: 'sequential',
-  };
-  try {
-    return typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
-  } catch (err) {
-    throw new ModelError(`cannot load ${what}: ${(err as Error).message.split('\n')[0]}`, { cause: err });
-  }
-}
 
 /**
  * Prompt-independent decoder tensors for one embedding, computed once by the per-image graph and fed
@@ -138,7 +126,10 @@ export class SamModel {
   private readonly noMask: ort.Tensor;
   private readonly hasMask: ort.Tensor;
 
-  private constructor(manifest: ModelManifest, encoder: ort.InferenceSession, files: DecoderFiles, threads: number, decoderPath: string) {
+  private constructor(
+    manifest: ModelManifest, encoder: ort.InferenceSession, files: DecoderFiles, threads: number, decoderPath: string,
+    private readonly cacheDir: string,
+  ) {
     this.manifest = manifest;
     this.preprocess = manifest.preprocess;
     this.embeddingShape = manifest.embedding?.shape ?? DEFAULT_EMBEDDING_SHAPE;
@@ -162,11 +153,12 @@ export class SamModel {
     ]);
     const threads = options.threads ?? 0;
     const maskSize = manifest.maskInputSize ?? DEFAULT_MASK_INPUT_SIZE;
+    const cacheDir = options.cacheDir ?? defaultCacheDir();
     const [encoder, files] = await Promise.all([
-      createSession(encoderPath, threads, `encoder ${encoderPath}`),
-      decoderFiles(decoderPath, options.cacheDir ?? defaultCacheDir(), maskSize),
+      createSession(encoderPath, threads, `encoder ${encoderPath}`, cacheDir),
+      decoderFiles(decoderPath, cacheDir, maskSize),
     ]);
-    const model = new SamModel(manifest, encoder, files, threads, decoderPath);
+    const model = new SamModel(manifest, encoder, files, threads, decoderPath, cacheDir);
     model.checkEncoder(encoderPath);
     // Start the decoder session the first prompt on an image uses while the caller encodes it.
     model.session('full').catch(() => undefined);
@@ -177,7 +169,7 @@ export class SamModel {
   private session(kind: keyof DecoderFiles): Promise<ort.InferenceSession> {
     let s = this.sessions.get(kind);
     if (!s) {
-      s = createSession(this.files[kind], this.threads, `decoder ${this.decoderPath}`);
+      s = createSession(this.files[kind], this.threads, `decoder ${this.decoderPath}`, this.cacheDir);
       this.sessions.set(kind, s);
     }
     return s;
