@@ -247,6 +247,13 @@ export class SamModel {
   }
 
   private promptedOnce: Float32Array | null = null;
+  private zeros = new Float32Array(0);
+
+  private zeroMaskInput(batch: number): Float32Array {
+    const n = batch * this.maskInputSize * this.maskInputSize;
+    if (this.zeros.length < n) this.zeros = new Float32Array(n);
+    return this.zeros.subarray(0, n);
+  }
 
   private async decodeFull(embedding: Float32Array, prompts: EncodedPrompts): Promise<DecoderOutput> {
     const m = this.maskInputSize;
@@ -256,7 +263,8 @@ export class SamModel {
       image_embeddings: this.embeddingFeed(embedding),
       point_coords: new ort.Tensor('float32', prompts.pointCoords, [batch, numPoints, 2]),
       point_labels: new ort.Tensor('float32', prompts.pointLabels, [batch, numPoints]),
-      mask_input: new ort.Tensor('float32', prompts.maskInput, [batch, 1, m, m]),
+      // Without a mask input the graph ignores mask_input's values (has_mask_input = 0): zeros of the right size.
+      mask_input: new ort.Tensor('float32', prompts.hasMaskInput ? prompts.maskInput : this.zeroMaskInput(batch), [batch, 1, m, m]),
       has_mask_input: prompts.hasMaskInput ? this.hasMask : this.noMask,
     });
     const masks = out[ALL_MASKS_OUTPUT];

@@ -83,3 +83,14 @@ test('the low-rank decoder handles boxes, several points and background points l
     assert.ok(dq < 1e-5, `scores differ by ${dq}`);
   }
 });
+
+test('a lone first prompt without a mask input may leave maskInput empty (full-graph path)', async () => {
+  const { model, emb } = await modelAndEmbedding(9);
+  const enc = encodePrompts([{ pointCoords: [[300, 200]], pointLabels: [1] }], { width: 640, height: 480 }, 1024, 256);
+  const first = await model.decode(emb, { ...enc, maskInput: new Float32Array(0) });
+  const again = await model.decode(emb, { ...enc, maskInput: new Float32Array(0) });
+  assert.equal(first.masks.length, 4 * 256 * 256);
+  let d = 0;
+  for (let i = 0; i < first.masks.length; i++) d = Math.max(d, Math.abs(first.masks[i] - again.masks[i]));
+  assert.ok(d < 1e-3, `full graph then low-rank graph agree (${d})`);
+});
