@@ -201,81 +201,68 @@ export class SamAutomaticMaskGenerator<M extends AmgOutputMode = 'binary_mask'> 
     const ious: number[] = [];
     const found: Kept[] = [];
 
-    // Chunks of the official point batches, in order; a batch counts as done when its last chunk is.
-    const jobs: Array<{ c0: number; n: number; lastOfBatch: boolean }> = [];
+    const noMaskInput = new Float32Array(0);
+    // Decoding and filtering take turns: onnxruntime-node runs a session on the calling thread, and
+    // decoding in a worker thread measured no faster (both already keep the 2 cores busy).
     for (let b0 = 0; b0 < nPoints; b0 += o.pointsPerBatch) {
       const bEnd = Math.min(b0 + o.pointsPerBatch, nPoints);
       for (let c0 = b0; c0 < bEnd; c0 += DECODE_CHUNK) {
+        opts.signal?.throwIfAborted();
         const n = Math.min(DECODE_CHUNK, bEnd - c0);
-        jobs.push({ c0, n, lastOfBatch: c0 + n === bEnd });
-      }
-    }
-    const noMaskInput = new Float32Array(0);
-    const encodeJob = (job: { c0: number; n: number }) => {
-      const { c0, n } = job;
-      // Point in crop pixels (float64, as grid * crop size officially), then the (0, 0) padding point.
-      const raw = new Float64Array(n * 4);
-      const labels = new Float32Array(n * 2);
-      for (let i = 0; i < n; i++) {
-        raw[4 * i] = grid[2 * (c0 + i)] * cw;
-        raw[4 * i + 1] = grid[2 * (c0 + i) + 1] * ch;
-        labels[2 * i] = 1;
-        labels[2 * i + 1] = -1;
-      }
-      const prompts: EncodedPrompts = {
-        batch: n, numPoints: 2, pointCoords: applyCoords(raw, cropSize, model.preprocess.inputSize), pointLabels: labels,
-        maskInput: noMaskInput, hasMaskInput: false,
-      };
-      return { raw, n, prompts };
-    };
-
-    // Decoding and filtering take turns: onnxruntime-node runs a session on the calling thread, and
-    // decoding in a worker thread measured no faster (both already keep the 2 cores busy).
-    for (let k = 0; k < jobs.length; k++) {
-      opts.signal?.throwIfAborted();
-      const { raw, n, prompts } = encodeJob(jobs[k]);
-      t = now();
-      const out = await model.decode(embedding, prompts);
-      stats.ms.decode += now() - t;
-      if (out.lowSize !== low) throw new InvalidArgumentError(`decoder returned ${out.lowSize}x${out.lowSize} masks, expected ${low}x${low}`);
-
-      t = now();
-      const plane = low * low;
-      const first = out.tokens > 1 ? 1 : 0;
-      for (let b = 0; b < n; b++) {
-        for (let tk = first; tk < out.tokens; tk++) {
-          stats.candidates++;
-          const iou = out.iou[b * out.tokens + tk];
-          if (o.predIouThresh > 0 && !(iou > iouThresh)) continue;
-          stats.passedIou++;
-          const offset = (b * out.tokens + tk) * plane;
-          // Masks at +offset are inside masks at -offset, so the IoU is a ratio of counts.
-          counter.setLogits(out.masks, offset, loThresh, MASK_THRESHOLD, hiThresh);
-          // The count also writes the interpolated pixels of the mask, so a passing mask costs little more;
-          // a candidate whose stability cannot reach the threshold is dropped before interpolating.
-          const above = o.stabilityScoreThresh > 0 ? counter.countUnlessUnstable(stabThresh, maskBuf, stride) : counter.count(maskBuf, stride);
-          if (!above) continue;
-          const [union, , inter] = above;
-          const stability = Math.fround(inter / union);
-          if (o.stabilityScoreThresh > 0 && !(stability >= stabThresh)) continue;
-          stats.passedStability++;
-          const area = counter.completeMask(maskBuf, stride, box);
-          const imgBox: [number, number, number, number] = [box[0] + x0, box[1] + y0, box[2] + x0, box[3] + y0];
-          if (isBoxNearCropEdge(imgBox, crop, imageBox)) continue;
-          stats.passedEdge++;
-          boxes.push(box[0], box[1], box[2], box[3]);
-          ious.push(iou);
-          found.push({
-            counts: encoder.encode(maskBuf, stride, box, area === 0, x0, y0, W, H),
-            box: imgBox, iou, stability, px: raw[4 * b] + x0, py: raw[4 * b + 1] + y0, crop: cropIndex,
-          });
+        // Point in crop pixels (float64, as grid * crop size officially), then the (0, 0) padding point.
+        const raw = new Float64Array(n * 4);
+        const labels = new Float32Array(n * 2);
+        for (let i = 0; i < n; i++) {
+          raw[4 * i] = grid[2 * (c0 + i)] * cw;
+          raw[4 * i + 1] = grid[2 * (c0 + i) + 1] * ch;
+          labels[2 * i] = 1;
+          labels[2 * i + 1] = -1;
         }
+        const prompts: EncodedPrompts = {
+          batch: n, numPoints: 2, pointCoords: applyCoords(raw, cropSize, model.preprocess.inputSize), pointLabels: labels,
+          maskInput: noMaskInput, hasMaskInput: false,
+        };
+        t = now();
+        const out = await model.decode(embedding, prompts);
+        stats.ms.decode += now() - t;
+        if (out.lowSize !== low) throw new InvalidArgumentError(`decoder returned ${out.lowSize}x${out.lowSize} masks, expected ${low}x${low}`);
+
+        t = now();
+        const plane = low * low;
+        const first = out.tokens > 1 ? 1 : 0;
+        for (let b = 0; b < n; b++) {
+          for (let tk = first; tk < out.tokens; tk++) {
+            stats.candidates++;
+            const iou = out.iou[b * out.tokens + tk];
+            if (o.predIouThresh > 0 && !(iou > iouThresh)) continue;
+            stats.passedIou++;
+            const offset = (b * out.tokens + tk) * plane;
+            // Masks at +offset are inside masks at -offset, so the IoU is a ratio of counts.
+            counter.setLogits(out.masks, offset, loThresh, MASK_THRESHOLD, hiThresh);
+            // The count also writes the interpolated pixels of the mask, so a passing mask costs little more;
+            // a candidate whose stability cannot reach the threshold is dropped before interpolating.
+            const above = o.stabilityScoreThresh > 0 ? counter.countUnlessUnstable(stabThresh, maskBuf, stride) : counter.count(maskBuf, stride);
+            if (!above) continue;
+            const [union, , inter] = above;
+            const stability = Math.fround(inter / union);
+            if (o.stabilityScoreThresh > 0 && !(stability >= stabThresh)) continue;
+            stats.passedStability++;
+            const area = counter.completeMask(maskBuf, stride, box);
+            const imgBox: [number, number, number, number] = [box[0] + x0, box[1] + y0, box[2] + x0, box[3] + y0];
+            if (isBoxNearCropEdge(imgBox, crop, imageBox)) continue;
+            stats.passedEdge++;
+            boxes.push(box[0], box[1], box[2], box[3]);
+            ious.push(iou);
+            found.push({
+              counts: encoder.encode(maskBuf, stride, box, area === 0, x0, y0, W, H),
+              box: imgBox, iou, stability, px: raw[4 * b] + x0, py: raw[4 * b + 1] + y0, crop: cropIndex,
+            });
+          }
+        }
+        stats.ms.filter += now() - t;
       }
-      stats.ms.filter += now() - t;
-      if (jobs[k].lastOfBatch) {
-        progress.batchesDone++;
-        opts.onProgress?.({ ...progress });
-      }
+      progress.batchesDone++;
+      opts.onProgress?.({ ...progress });
     }
     t = now();
     const keep = boxNms(boxes, ious, o.boxNmsThresh);
