@@ -254,6 +254,9 @@ export function buildLowRankDecoder(decoderBytes: Uint8Array, source = 'decoder'
   const constRow = new Float32Array(nF); // ones-column row: value and convolution biases (key bias varies with position)
   for (let j = cdim; j < nF; j++) constRow[j] = b2W[j] + (j < 2 * cdim ? fin.v.b.data[j - cdim] : ct1.b[j - 2 * cdim]);
 
+  /** The image graph's outputs (name -> shape), fed to the prompt graph. */
+  const carried = new Map<string, number[]>();
+
   // ---------------- image graph ----------------
   const ig = new Net(new GraphBuilder('samkit_lowrank_image'));
   {
@@ -265,7 +268,9 @@ export function buildLowRankDecoder(decoderBytes: Uint8Array, source = 'decoder'
     const xp = n.add(x0, pe);
     const keysT = (x: string) => n.transpose(n.reshape(x, [1, POS, HEADS, hc]), [0, 2, 3, 1]); // [1, 8, c, 4096]
     const rows = (x: string) => n.transpose(n.reshape(x, [1, POS, HEADS, hc]), [0, 2, 1, 3]); // [1, 8, 4096, c]
-    const out = (x: string, name: string, dims: number[]) => g.output(x, name, dims);
+    const out = (x: string, name: string, dims: number[]) => { g.output(x, name, dims); carried.set(name, dims); };
+    /** A per-row scalar [1, 4096, 1] output as [1, 1, 4096], the layout the prompt graph broadcasts. */
+    const outRow = (x: string, name: string) => out(n.reshape(x, [1, 1, POS]), name, [1, 1, POS]);
     const KT = [1, HEADS, hc, POS], R = [1, HEADS, POS, hc];
     out(keysT(n.linear(xp, t2i0.k, 'k0')), 'k0t', KT);
     out(rows(n.linear(x0, t2i0.v, 'v0')), 'v0h', R);
@@ -274,16 +279,16 @@ export function buildLowRankDecoder(decoderBytes: Uint8Array, source = 'decoder'
     const yc = n.sub(y, n.rowMean(y));
     // yc·M0ᵀ only needs yc·Wo0ᵀ per head (M0's rows are value vectors times Wo0 blocks); yc rows sum to 0.
     out(keysT(n.mm(yc, n.w('wo0t', transpose2d(i2t0.o.w)))), 'ycwo0t', KT);
-    out(n.reshape(g.o('ReduceSumSquare', [yc], { axes: [-1], keepdims: 1 }), [1, 1, POS]), 'ycn', [1, 1, POS]);
+    outRow(g.o('ReduceSumSquare', [yc], { axes: [-1], keepdims: 1 }), 'ycn');
     const ycg1 = n.mul(yc, n.v('g1', g1));
     const ycg1m = n.rowMean(ycg1);
     const ycg1c = n.sub(ycg1, ycg1m);
     out(keysT(n.mm(ycg1c, n.w('g1wo0t', rowScale(transpose2d(i2t0.o.w), g1)))), 'ycgwo0t', KT);
     out(keysT(n.mm(ycg1c, n.w('wo1t', transpose2d(i2t1.o.w)))), 'ycwo1t', KT);
-    out(n.reshape(n.mm(ycg1c, n.w('g1col', { data: g1, dims: [dim, 1] })), [1, 1, POS]), 'ycg1s', [1, 1, POS]);
-    out(n.reshape(n.mm(ycg1c, n.w('cbc', { data: f32(cbc), dims: [dim, 1] })), [1, 1, POS]), 'yccb', [1, 1, POS]);
-    out(n.reshape(g.o('ReduceSumSquare', [ycg1c], { axes: [-1], keepdims: 1 }), [1, 1, POS]), 'ycg1n', [1, 1, POS]);
-    out(n.reshape(ycg1m, [1, 1, POS]), 'ycg1m', [1, 1, POS]);
+    outRow(n.mm(ycg1c, n.w('g1col', { data: g1, dims: [dim, 1] })), 'ycg1s');
+    outRow(n.mm(ycg1c, n.w('cbc', { data: f32(cbc), dims: [dim, 1] })), 'yccb');
+    outRow(g.o('ReduceSumSquare', [ycg1c], { axes: [-1], keepdims: 1 }), 'ycg1n');
+    outRow(ycg1m, 'ycg1m');
     const s1 = n.mm(yc, n.w('w1g', W1g));
     const [s1k, s1v, s1q] = n.g.op('Split', [s1, g.ints([cdim, cdim, cdim])], { axis: -1 }, 3);
     out(keysT(s1k), 's1kt', KT);
@@ -309,15 +314,9 @@ export function buildLowRankDecoder(decoderBytes: Uint8Array, source = 'decoder'
     const g = n.g;
     const coords = g.input('point_coords', ['batch', 'num_points', 2]);
     const labels = g.input('point_labels', ['batch', 'num_points']);
-    const KT = [1, HEADS, hc, POS], R = [1, HEADS, POS, hc];
-    const img = {
-      k0t: g.input('k0t', KT), v0h: g.input('v0h', R), q0t: g.input('q0t', KT),
-      ycwo0t: g.input('ycwo0t', KT), ycn: g.input('ycn', [1, 1, POS]),
-      ycgwo0t: g.input('ycgwo0t', KT), ycwo1t: g.input('ycwo1t', KT), ycg1s: g.input('ycg1s', [1, 1, POS]), yccb: g.input('yccb', [1, 1, POS]),
-      ycg1n: g.input('ycg1n', [1, 1, POS]), ycg1m: g.input('ycg1m', [1, 1, POS]),
-      s1kt: g.input('s1kt', KT), s1vh: g.input('s1vh', R), s1qt: g.input('s1qt', KT), c1kt: g.input('c1kt', KT), c1qt: g.input('c1qt', KT),
-      sfkt: g.input('sfkt', KT), sfvh: g.input('sfvh', R), sfc: g.input('sfc', [1, POS, nF - 2 * cdim]), cfkt: g.input('cfkt', KT),
-    };
+    // Every image graph output is an input here, under the same name.
+    const img: Record<string, string> = {};
+    for (const [name, dims] of carried) img[name] = g.input(name, dims);
 
     // Sparse prompt embedding, as the export computes it.
     const norm01 = n.sub(n.mul(g.o('Div', [n.add(coords, g.scalar(W.scalar('/Constant_1'))), g.scalar(W.scalar('/Constant_2'))]), g.scalar(W.scalar('/Constant_3'))), g.scalar(W.scalar('/Constant_4')));
