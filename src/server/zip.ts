@@ -25,6 +25,19 @@ function dosTime(d: Date): [number, number] {
   return [time, date];
 }
 
+/** The fields the local and the central header share (version needed .. name length), from `at`. */
+function writeEntryFields(b: Buffer, at: number, f: { time: number; date: number; crc: number; size: number; nameLength: number }): void {
+  b.writeUInt16LE(20, at); // version needed
+  b.writeUInt16LE(0x0800, at + 2); // UTF-8 names
+  b.writeUInt16LE(0, at + 4); // stored
+  b.writeUInt16LE(f.time, at + 6);
+  b.writeUInt16LE(f.date, at + 8);
+  b.writeUInt32LE(f.crc, at + 10);
+  b.writeUInt32LE(f.size, at + 14); // compressed
+  b.writeUInt32LE(f.size, at + 18); // uncompressed
+  b.writeUInt16LE(f.nameLength, at + 22);
+}
+
 export function zip(entries: readonly ZipEntry[], now = new Date()): Buffer {
   const [time, date] = dosTime(now);
   const locals: Buffer[] = [];
@@ -34,31 +47,15 @@ export function zip(entries: readonly ZipEntry[], now = new Date()): Buffer {
     const name = Buffer.from(e.name, 'utf8');
     const data = typeof e.data === 'string' ? Buffer.from(e.data, 'utf8') : Buffer.from(e.data.buffer, e.data.byteOffset, e.data.length);
     const crc = crc32(data);
+    const fields = { time, date, crc, size: data.length, nameLength: name.length };
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4); // version needed
-    local.writeUInt16LE(0x0800, 6); // UTF-8 names
-    local.writeUInt16LE(0, 8); // stored
-    local.writeUInt16LE(time, 10);
-    local.writeUInt16LE(date, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(0, 28);
+    writeEntryFields(local, 4, fields);
     locals.push(local, name, data);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0x0800, 8);
-    central.writeUInt16LE(0, 10);
-    central.writeUInt16LE(time, 12);
-    central.writeUInt16LE(date, 14);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(data.length, 20);
-    central.writeUInt32LE(data.length, 24);
-    central.writeUInt16LE(name.length, 28);
+    central.writeUInt16LE(20, 4); // version made by
+    writeEntryFields(central, 6, fields);
     central.writeUInt32LE(offset, 42);
     centrals.push(central, name);
     offset += 30 + name.length + data.length;
