@@ -499,11 +499,7 @@ class App {
   }
 
   private resetImageState(): void {
-    this.steps = [];
-    this.chain = [];
-    this.dirtyFrom = Infinity;
-    this.current = null;
-    this.preview = null;
+    this.resetPromptState();
     this.auto = null;
     this.objects = [];
     this.history.reset([]);
@@ -795,12 +791,17 @@ class App {
     }
   }
 
-  private clearPrompt(): void {
+  /** Forget the prompt being built (steps, decoded chain, current mask and preview). */
+  private resetPromptState(): void {
     this.steps = [];
     this.chain = [];
     this.dirtyFrom = Infinity;
     this.current = null;
     this.preview = null;
+  }
+
+  private clearPrompt(): void {
+    this.resetPromptState();
     if (this.auto) this.auto.selected = -1;
     if (this.loaded) this.drawLive();
     this.updatePanels();
