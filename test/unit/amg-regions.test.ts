@@ -5,18 +5,7 @@ import { rleCountsArea, rleCountsBox } from '../../src/core/rle.js';
 import { alignedStride, CropRleEncoder } from '../../src/amg/rle-build.js';
 import { Mask } from '../../src/core/mask.js';
 import { maskToRle, rleToMask } from '../../src/core/rle.js';
-
-function rng(seed: number): () => number {
-  let s = seed;
-  return () => { s = (s * 1103515245 + 12345) % 2147483648; return s / 2147483648; };
-}
-
-function fromRows(rows: string[]): Mask {
-  const h = rows.length, w = rows[0].length;
-  const m = new Mask(w, h);
-  rows.forEach((r, y) => { for (let x = 0; x < w; x++) m.data[y * w + x] = r[x] === '#' ? 1 : 0; });
-  return m;
-}
+import { lcg, maskFromRows } from '../helpers/fixtures.js';
 
 function toRows(m: Mask): string[] {
   const rows: string[] = [];
@@ -70,7 +59,7 @@ function run(mask: Mask, thresh: number, mode: 'holes' | 'islands'): { mask: Mas
 }
 
 test('removeSmallRegionsRle: holes are filled, including background regions touching the border', () => {
-  const m = fromRows([
+  const m = maskFromRows([
     '.######',
     '#######',
     '###.###',
@@ -88,7 +77,7 @@ test('removeSmallRegionsRle: holes are filled, including background regions touc
 });
 
 test('removeSmallRegionsRle: islands use 8-connectivity; when all are small the largest (first in scan order on ties) stays', () => {
-  const m = fromRows([
+  const m = maskFromRows([
     '#.....#',
     '.#....#',
     '.......',
@@ -97,20 +86,20 @@ test('removeSmallRegionsRle: islands use 8-connectivity; when all are small the 
   ]);
   // Diagonal pair = one island of 2, vertical pair = 2, block = 4.
   assert.deepEqual(toRows(run(m, 3, 'islands').mask), ['.......', '.......', '.......', '..##...', '..##...']);
-  const tie = fromRows(['#.#', '#.#']);
+  const tie = maskFromRows(['#.#', '#.#']);
   const r = run(tie, 10, 'islands');
   assert.equal(r.changed, true);
   assert.deepEqual(toRows(r.mask), ['#..', '#..']);
   // A single small island is reported as changed even though it is kept (as the official code does).
-  const single = run(fromRows(['...', '.#.', '...']), 5, 'islands');
+  const single = run(maskFromRows(['...', '.#.', '...']), 5, 'islands');
   assert.equal(single.changed, true);
   assert.deepEqual(toRows(single.mask), ['...', '.#.', '...']);
   // Empty mask: nothing to do.
-  assert.equal(run(fromRows(['...', '...']), 5, 'islands').changed, false);
+  assert.equal(run(maskFromRows(['...', '...']), 5, 'islands').changed, false);
 });
 
 test('removeSmallRegionsRle matches an 8-connected flood-fill oracle on random masks', () => {
-  const rnd = rng(42);
+  const rnd = lcg(42);
   for (let trial = 0; trial < 400; trial++) {
     const w = 1 + Math.floor(rnd() * 24), h = 1 + Math.floor(rnd() * 24);
     const m = new Mask(w, h);
@@ -127,7 +116,7 @@ test('removeSmallRegionsRle matches an 8-connected flood-fill oracle on random m
 });
 
 test('cleanMaskRle fills holes first, then removes islands', () => {
-  const m = fromRows([
+  const m = maskFromRows([
     '#####.....',
     '#.###.....',
     '#####...#.',
@@ -141,7 +130,7 @@ test('cleanMaskRle fills holes first, then removes islands', () => {
 });
 
 test('rleCountsBox / rleCountsArea agree with the mask', () => {
-  const rnd = rng(5);
+  const rnd = lcg(5);
   for (let trial = 0; trial < 200; trial++) {
     const w = 1 + Math.floor(rnd() * 15), h = 1 + Math.floor(rnd() * 15);
     const m = new Mask(w, h);
@@ -156,7 +145,7 @@ test('rleCountsBox / rleCountsArea agree with the mask', () => {
 });
 
 test('CropRleEncoder equals maskToRle of the crop mask padded into the image', () => {
-  const rnd = rng(11);
+  const rnd = lcg(11);
   const encoder = new CropRleEncoder();
   for (let trial = 0; trial < 600; trial++) {
     const W = 1 + Math.floor(rnd() * 20), H = 1 + Math.floor(rnd() * 20);

@@ -2,23 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ThresholdCounter } from '../../src/amg/thresholds.js';
 import { planUpsample, upsampleLogits, upsampleThreshold, UpsampleScratch } from '../../src/core/upsample.js';
-
-function rng(seed: number): () => number {
-  let s = seed;
-  return () => { s = (s * 1103515245 + 12345) % 2147483648; return s / 2147483648; };
-}
+import { blobLogits } from '../helpers/fixtures.js';
 
 /** Smooth random logits with several sign changes, like decoder output (values around -10..10). */
 function logits(n: number, seed: number, blobs = 6): Float32Array {
-  const rnd = rng(seed);
-  const centers = Array.from({ length: blobs }, () => [rnd() * n, rnd() * n, 3 + rnd() * n / 4, rnd() * 24 - 6]);
-  const out = new Float32Array(n * n);
-  for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) {
-    let v = -6;
-    for (const [cx, cy, r, a] of centers) v += a * Math.exp(-((x - cx) ** 2 + (y - cy) ** 2) / (r * r));
-    out[y * n + x] = v + (rnd() - 0.5) * 0.8;
-  }
-  return out;
+  return blobLogits(n, seed, { blobs, base: -6, ampLo: -6, ampSpan: 24, noise: 0.8 });
 }
 
 /** Inclusive XYXY box of the set pixels, [0, 0, 0, 0] when empty (official batched_mask_to_box). */

@@ -6,23 +6,7 @@ import { maskToCocoRle } from '../../src/core/rle.js';
 import { cocoPolygons, singleRing } from '../../src/dataset/polygons.js';
 import type { MaskRecord } from '../../src/dataset/records.js';
 import { bridgeHoles, joinRings } from '../../src/dataset/ring-bridge.js';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function maskFromRows(rows: string[]): Mask {
-  const m = new Mask(rows[0].length, rows.length);
-  rows.forEach((r, y) => { for (let x = 0; x < r.length; x++) m.data[y * m.width + x] = r[x] === '#' ? 1 : 0; });
-  return m;
-}
+import { maskFromRows, mulberry32 } from '../helpers/fixtures.js';
 
 function record(mask: Mask): MaskRecord {
   return {

@@ -2,25 +2,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { maskToPolygons, polygonArea, polygonsToMask, signedArea } from '../../src/core/polygons.js';
 import { Mask } from '../../src/core/mask.js';
-
-function fromRows(rows: string[]): Mask {
-  const h = rows.length, w = rows[0].length;
-  const m = new Mask(w, h);
-  rows.forEach((r, y) => { for (let x = 0; x < w; x++) m.data[y * w + x] = r[x] === '#' ? 1 : 0; });
-  return m;
-}
+import { lcg, maskFromRows } from '../helpers/fixtures.js';
 
 test('a rectangle is one clockwise ring of its 4 pixel corners', () => {
-  const polys = maskToPolygons(fromRows(['....', '.##.', '.##.', '....']));
+  const polys = maskToPolygons(maskFromRows(['....', '.##.', '.##.', '....']));
   assert.deepEqual(polys, [{ outer: [1, 1, 3, 1, 3, 3, 1, 3], holes: [] }]);
   assert.equal(signedArea(polys[0].outer), 4);
   // A single pixel at the image corner.
-  assert.deepEqual(maskToPolygons(fromRows(['#.', '..'])), [{ outer: [0, 0, 1, 0, 1, 1, 0, 1], holes: [] }]);
+  assert.deepEqual(maskToPolygons(maskFromRows(['#.', '..'])), [{ outer: [0, 0, 1, 0, 1, 1, 0, 1], holes: [] }]);
   assert.deepEqual(maskToPolygons(new Mask(3, 3)), []);
 });
 
 test('holes are separate counter-clockwise rings of their part', () => {
-  const polys = maskToPolygons(fromRows([
+  const polys = maskToPolygons(maskFromRows([
     '#####',
     '#...#',
     '#.#.#',
@@ -38,25 +32,20 @@ test('holes are separate counter-clockwise rings of their part', () => {
 });
 
 test('parts are 4-connected: pixels touching at a corner give separate rings; an L shape is one', () => {
-  const diag = maskToPolygons(fromRows(['#.', '.#']));
+  const diag = maskToPolygons(maskFromRows(['#.', '.#']));
   assert.equal(diag.length, 2);
   assert.deepEqual(diag.map((p) => p.outer), [[0, 0, 1, 0, 1, 1, 0, 1], [1, 1, 2, 1, 2, 2, 1, 2]]);
-  const l = maskToPolygons(fromRows(['#.', '##']));
+  const l = maskToPolygons(maskFromRows(['#.', '##']));
   assert.deepEqual(l, [{ outer: [0, 0, 1, 0, 1, 1, 2, 1, 2, 2, 0, 2], holes: [] }]);
   // Holes touching at a corner are one 8-connected hole.
-  const holes = maskToPolygons(fromRows(['####', '#.##', '##.#', '####']));
+  const holes = maskToPolygons(maskFromRows(['####', '#.##', '##.#', '####']));
   assert.equal(holes.length, 1);
   assert.equal(holes[0].holes.length, 1);
   assert.equal(polygonArea(holes[0]), 14);
 });
 
-function rng(seed: number): () => number {
-  let s = seed;
-  return () => { s = (s * 1103515245 + 12345) % 2147483648; return s / 2147483648; };
-}
-
 test('unsimplified polygons fill back to exactly the mask (random masks)', () => {
-  const rnd = rng(3);
+  const rnd = lcg(3);
   for (let trial = 0; trial < 200; trial++) {
     const w = 1 + Math.floor(rnd() * 18), h = 1 + Math.floor(rnd() * 18);
     const m = new Mask(w, h);
@@ -94,6 +83,6 @@ test('Douglas-Peucker tolerance: fewer vertices, every dropped corner within tol
   for (let i = 0; i < exact.length; i += 2) assert.ok(dist(exact[i], exact[i + 1]) <= 1.5 + 1e-9);
   assert.ok(Math.abs(polygonArea({ outer: simple, holes: [] }) - m.area) < 0.05 * m.area);
   // A single pixel survives any tolerance as its 4 corners.
-  assert.deepEqual(maskToPolygons(fromRows(['#']), { tolerance: 10 })[0].outer, [0, 0, 1, 0, 1, 1, 0, 1]);
+  assert.deepEqual(maskToPolygons(maskFromRows(['#']), { tolerance: 10 })[0].outer, [0, 0, 1, 0, 1, 1, 0, 1]);
   assert.throws(() => maskToPolygons(m, { tolerance: -1 }), RangeError);
 });

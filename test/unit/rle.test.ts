@@ -8,27 +8,7 @@ import {
   compressRle, decompressRle, maskToCocoRle, maskToRle, rleArea, rleToBbox, rleToMask,
   type CompressedRle, type UncompressedRle,
 } from '../../src/core/rle.js';
-
-/** Deterministic PRNG so failures reproduce. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Builds a mask from rows of '0'/'1' characters (row-major, as drawn). */
-function maskFromRows(rows: string[]): Mask {
-  const h = rows.length;
-  const w = h ? rows[0].length : 0;
-  const m = new Mask(w, h);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) m.data[y * w + x] = rows[y][x] === '1' ? 1 : 0;
-  return m;
-}
+import { maskFromRows, mulberry32 } from '../helpers/fixtures.js';
 
 /** Straightforward reference: flatten column-major, then count runs starting with a 0-run. */
 function naiveRle(m: Mask): number[] {
@@ -70,16 +50,16 @@ function assertInvalid(fn: () => unknown, message: RegExp): void {
 
 test('maskToRle walks pixels in column-major order, starting with a 0-run', () => {
   // Columns top to bottom: (1,1) (0,1) (1,0) -> flat 1 1 0 1 1 0.
-  const a = maskFromRows(['101', '110']);
+  const a = maskFromRows(['101', '110'], '1');
   assert.deepEqual(maskToRle(a), { size: [2, 3], counts: [0, 2, 1, 2, 1] });
   // Row-major order would give [2, 1, 1, 2]; column-major gives 0 0 0 1 1 1.
-  const b = maskFromRows(['001', '011']);
+  const b = maskFromRows(['001', '011'], '1');
   assert.deepEqual(maskToRle(b), { size: [2, 3], counts: [3, 3] });
   // Only the last pixel (bottom-right) set.
-  const c = maskFromRows(['000', '001']);
+  const c = maskFromRows(['000', '001'], '1');
   assert.deepEqual(maskToRle(c), { size: [2, 3], counts: [5, 1] });
   // A tall 3x1 mask: column-major equals row-major here, a check that h and w are not swapped.
-  const d = maskFromRows(['0', '1', '1']);
+  const d = maskFromRows(['0', '1', '1'], '1');
   assert.deepEqual(maskToRle(d), { size: [3, 1], counts: [1, 2] });
 });
 

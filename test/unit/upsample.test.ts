@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bilinearTaps, planUpsample, upsampleLogits, upsampleThreshold, UpsampleScratch } from '../../src/core/upsample.js';
+import { blobLogits } from '../helpers/fixtures.js';
 
 /** Straightforward reference: PyTorch's bilinear (align_corners=False) as two full float images. */
 function interpolate(src: Float32Array, w: number, h: number, ow: number, oh: number, cropW = ow, cropH = oh): Float32Array {
@@ -17,18 +18,9 @@ function interpolate(src: Float32Array, w: number, h: number, ow: number, oh: nu
   return out;
 }
 
+/** Smooth random logits with several sign changes, like real mask logits. */
 function blobs(n: number, seed: number): Float32Array {
-  // Smooth random logits with several sign changes, like real mask logits.
-  let s = seed;
-  const rnd = () => { s = (s * 1103515245 + 12345) % 2147483648; return s / 2147483648; };
-  const centers = Array.from({ length: 5 }, () => [rnd() * n, rnd() * n, 3 + rnd() * n / 4, rnd() * 20 - 5]);
-  const out = new Float32Array(n * n);
-  for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) {
-    let v = -4;
-    for (const [cx, cy, r, a] of centers) v += a * Math.exp(-((x - cx) ** 2 + (y - cy) ** 2) / (r * r));
-    out[y * n + x] = v + (rnd() - 0.5) * 0.3;
-  }
-  return out;
+  return blobLogits(n, seed, { blobs: 5, base: -4, ampLo: -5, ampSpan: 20, noise: 0.3 });
 }
 
 test('bilinearTaps follow align_corners=False with edge clamping', () => {
