@@ -10,7 +10,8 @@ import { pathToFileURL } from 'node:url';
 import { SamkitError } from '../core/errors.js';
 import { MAX_IMAGE_PIXELS } from '../image/load-image.js';
 import { createApp, DEFAULT_MAX_UPLOAD_BYTES } from './app.js';
-import { defaultDataDir, defaultEmbeddingsDir } from './paths.js';
+import { defaultEmbeddingsDir } from '../store/embedding-store.js';
+import { defaultDataDir } from './paths.js';
 
 export const DEFAULT_PORT = 8777;
 

@@ -2,7 +2,6 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultCacheDir } from '../model/download.js';
 
 /**
  * Uploaded images and annotations: user data, so not under the cache dir (which may be wiped).
@@ -13,11 +12,6 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   const xdg = env.XDG_DATA_HOME;
   if (xdg && path.isAbsolute(xdg)) return path.join(xdg, 'samkit', 'app');
   return path.join(os.homedir(), '.local', 'share', 'samkit', 'app');
-}
-
-/** The embedding store `samkit embed` fills by default: `<samkit cache dir>/embeddings`. */
-export function defaultEmbeddingsDir(env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(defaultCacheDir(env), 'embeddings');
 }
 
 /** The built frontend (web/dist), relative to this compiled file (dist/src/server/). */

@@ -13,6 +13,12 @@ import { InvalidArgumentError } from '../core/errors.js';
 import type { Size } from '../core/transforms.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { decodeNpyFloat32, encodeNpyFloat32 } from '../io/npy.js';
+import { defaultCacheDir } from '../model/download.js';
+
+/** The store `samkit embed` fills and the web app reads by default: `<samkit cache dir>/embeddings`. */
+export function defaultEmbeddingsDir(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(defaultCacheDir(env), 'embeddings');
+}
 
 export interface EmbeddingMeta {
   version: 1;

@@ -1,6 +1,6 @@
 /** `samkit embed`: precompute image embeddings into a content-addressed store. */
 import type { Command } from 'commander';
-import { defaultEmbeddingsDir } from '../../server/paths.js';
+import { defaultEmbeddingsDir } from '../../store/embedding-store.js';
 import { addCommonFlags, checkOut, EXIT_CODES_HELP, defaultJobs, modelSource, resolveProgressMode, type CommonBatchFlags } from '../../batch/cli.js';
 
 interface EmbedFlags extends CommonBatchFlags {
