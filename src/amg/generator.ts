@@ -185,6 +185,7 @@ export class SamAutomaticMaskGenerator<M extends AmgOutputMode = 'binary_mask'> 
     // Rows padded to whole words for the RLE encoder's word-wise row comparison.
     const stride = alignedStride(cw);
     const maskBuf = new Uint8Array(stride * ch);
+    const logits = new Float32Array(low * low);
     const box = new Int32Array(4);
     const encoder = new CropRleEncoder();
     const imageBox = [0, 0, W, H];
@@ -236,9 +237,13 @@ export class SamAutomaticMaskGenerator<M extends AmgOutputMode = 'binary_mask'> 
             const iou = out.iou[b * out.tokens + tk];
             if (o.predIouThresh > 0 && !(iou > iouThresh)) continue;
             stats.passedIou++;
-            const offset = (b * out.tokens + tk) * plane;
             // Masks at +offset are inside masks at -offset, so the IoU is a ratio of counts.
-            counter.setLogits(out.masks, offset, loThresh, MASK_THRESHOLD, hiThresh);
+            if (out.plane) {
+              out.plane(b, tk, logits);
+              counter.setLogits(logits, 0, loThresh, MASK_THRESHOLD, hiThresh);
+            } else {
+              counter.setLogits(out.masks, (b * out.tokens + tk) * plane, loThresh, MASK_THRESHOLD, hiThresh);
+            }
             // The count also writes the interpolated pixels of the mask, so a passing mask costs little more;
             // a candidate whose stability cannot reach the threshold is dropped before interpolating.
             const above = o.stabilityScoreThresh > 0 ? counter.countUnlessUnstable(stabThresh, maskBuf, stride) : counter.count(maskBuf, stride);
@@ -254,7 +259,7 @@ export class SamAutomaticMaskGenerator<M extends AmgOutputMode = 'binary_mask'> 
             boxes.push(box[0], box[1], box[2], box[3]);
             ious.push(iou);
             found.push({
-              counts: encoder.encode(maskBuf, stride, box, area === 0, x0, y0, W, H),
+              counts: encoder.encode(maskBuf, stride, box, area === 0, x0, y0, W, H, counter.rowChanges()),
               box: imgBox, iou, stability, px: raw[4 * b] + x0, py: raw[4 * b + 1] + y0, crop: cropIndex,
             });
           }

@@ -11,6 +11,7 @@
  * passes is written during the count (interpolated pixels) and completed from the logged spans.
  */
 import type { UpsamplePlan } from '../core/upsample.js';
+import type { RowChangeHints } from './rle-build.js';
 
 const BLOCK_SHIFT = 4;
 const BLOCK = 1 << BLOCK_SHIFT;
@@ -53,6 +54,7 @@ export class ThresholdCounter {
   private logV = new Uint8Array(1024);
   private logN = 0;
   private logMask: Uint8Array | null = null;
+  private hints: RowChangeHints = { bands: 0, bandY0: new Int32Array(0), first: new Int32Array(0), x0: new Int32Array(0), x1: new Int32Array(0) };
   private readonly midW: number;
   private readonly nBlocks: number;
   private readonly rowsA: Float32Array;
@@ -229,6 +231,33 @@ export class ThresholdCounter {
       else box.set(b);
     }
     return this.above[1];
+  }
+
+  /**
+   * Where the rows of the mask written by the last count(mask) can differ from the row above: within a
+   * band, uniform spans are the same on every row, so only the interpolated spans can change. The
+   * returned object is reused by the next call.
+   */
+  rowChanges(): RowChangeHints {
+    const n = this.logN;
+    const h = this.hints;
+    if (h.bandY0.length < n + 1) {
+      h.bandY0 = new Int32Array(n + 1); h.first = new Int32Array(n + 1); h.x0 = new Int32Array(n); h.x1 = new Int32Array(n);
+    }
+    let bands = 0, spans = 0;
+    for (let k = 0; k < n; k++) {
+      if (k === 0 || this.logY0[k] !== this.logY0[k - 1]) {
+        h.bandY0[bands] = this.logY0[k];
+        h.first[bands++] = spans;
+      }
+      if (this.logV[k] !== EXACT) continue;
+      h.x0[spans] = this.logX0[k];
+      h.x1[spans++] = this.logX1[k];
+    }
+    h.bandY0[bands] = n > 0 ? this.logY1[n - 1] : 0;
+    h.first[bands] = spans;
+    h.bands = bands;
+    return h;
   }
 
   /**

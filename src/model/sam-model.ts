@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import ort from 'onnxruntime-node';
 import { ModelError, InvalidArgumentError } from '../core/errors.js';
 import type { EncodedPrompts } from '../core/prompt.js';
-import { interleaveLowResMasks } from '../core/interleave.js';
+import { interleaveLowResMasks, interleavePlane } from '../core/interleave.js';
 import { ALL_IOU_OUTPUT, ALL_MASKS_OUTPUT, DECODER_REWRITE_VERSION, rewriteDecoder, splitDecoder } from './decoder-graph.js';
 import { buildLowRankDecoder, LOWRANK_MASKS_OUTPUT, LOWRANK_VERSION } from './lowrank-decoder.js';
 import { createSession } from './session-cache.js';
@@ -24,6 +24,11 @@ export interface DecoderOutput {
   batch: number;
   tokens: number;
   lowSize: number;
+  /**
+   * Write the logits of prompt b, token t (lowSize x lowSize) into dest. Outputs that hold masks in
+   * another layout offer it so that callers needing a few masks do not reorder them all into `masks`.
+   */
+  plane?(b: number, t: number, dest: Float32Array): void;
 }
 
 export interface LoadModelOptions extends ResolveOptions {
@@ -285,6 +290,7 @@ export class SamModel {
     const step = blocked ? PROMPTS_PER_RUN : 1;
     let masks: Float32Array | null = null;
     let iou: Float32Array | null = null;
+    const runs: Float32Array[] = [];
     let tokens = 0;
     let lowSize = 0;
     for (let b = 0; b < batch; b += step) {
@@ -295,17 +301,44 @@ export class SamModel {
         point_labels: new ort.Tensor('float32', prompts.pointLabels.subarray(b * numPoints, (b + n) * numPoints), [n, numPoints]),
       });
       const q = out[ALL_IOU_OUTPUT];
-      if (!masks) {
+      if (!iou) {
         tokens = q.dims[1];
         lowSize = blocked ? Math.sqrt(out[LOWRANK_MASKS_OUTPUT].dims[1]) * 4 : out[ALL_MASKS_OUTPUT].dims[2];
-        masks = new Float32Array(batch * tokens * lowSize * lowSize);
         iou = new Float32Array(batch * tokens);
+        if (!blocked) masks = new Float32Array(batch * tokens * lowSize * lowSize);
       }
-      const dest = masks.subarray(b * tokens * lowSize * lowSize, (b + n) * tokens * lowSize * lowSize);
-      if (blocked) interleaveLowResMasks(out[LOWRANK_MASKS_OUTPUT].data as Float32Array, n, tokens, lowSize / 4, dest);
-      else dest.set(out[ALL_MASKS_OUTPUT].data as Float32Array);
-      iou!.set(q.data as Float32Array, b * tokens);
+      if (blocked) runs.push(out[LOWRANK_MASKS_OUTPUT].data as Float32Array);
+      else masks!.set(out[ALL_MASKS_OUTPUT].data as Float32Array, b * tokens * lowSize * lowSize);
+      iou.set(q.data as Float32Array, b * tokens);
     }
-    return { masks: masks!, iou: iou!, batch, tokens, lowSize };
+    if (!blocked) return { masks: masks!, iou: iou!, batch, tokens, lowSize };
+    return blockedOutput(runs, step, iou!, batch, tokens, lowSize);
   }
+}
+
+/**
+ * The low-rank graph's masks, run by run in blocked order: reordered all at once on first access to
+ * `masks`, or one plane at a time (the generator only needs the candidates that pass its IoU filter).
+ */
+function blockedOutput(runs: Float32Array[], step: number, iou: Float32Array, batch: number, tokens: number, lowSize: number): DecoderOutput {
+  const grid = lowSize / 4;
+  const plane = lowSize * lowSize;
+  let masks: Float32Array | null = null;
+  return {
+    iou, batch, tokens, lowSize,
+    get masks(): Float32Array {
+      if (!masks) {
+        const all = new Float32Array(batch * tokens * plane);
+        runs.forEach((data, r) => {
+          const n = Math.min(step, batch - r * step);
+          interleaveLowResMasks(data, n, tokens, grid, all.subarray(r * step * tokens * plane, (r * step + n) * tokens * plane));
+        });
+        masks = all;
+      }
+      return masks;
+    },
+    plane(b: number, t: number, dest: Float32Array): void {
+      interleavePlane(runs[Math.floor(b / step)], b % step, t, tokens, grid, dest);
+    },
+  };
 }

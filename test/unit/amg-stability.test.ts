@@ -2,6 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ThresholdCounter } from '../../src/amg/thresholds.js';
 import { planUpsample, upsampleLogits, upsampleThreshold, UpsampleScratch } from '../../src/core/upsample.js';
+import { alignedStride, CropRleEncoder } from '../../src/amg/rle-build.js';
+import { Mask } from '../../src/core/mask.js';
+import { maskToRle } from '../../src/core/rle.js';
 import { blobLogits } from '../helpers/fixtures.js';
 
 /** Smooth random logits with several sign changes, like decoder output (values around -10..10). */
@@ -124,4 +127,45 @@ test('countUnlessUnstable rejects only candidates whose stability is below the t
     }
   }
   assert.ok(rejected > 0 && kept > 0, `both outcomes exercised (rejected ${rejected}, kept ${kept})`);
+});
+
+test('CropRleEncoder with the counter row-change hints gives the same RLE as a full comparison', () => {
+  let cases = 0, hinted = 0;
+  const encoder = new CropRleEncoder();
+  for (const [low, input, rw, rh, ow, oh] of GEOMETRIES) {
+    const plan = planUpsample({ width: low, height: low }, input, { width: rw, height: rh }, { width: ow, height: oh });
+    const counter = new ThresholdCounter(plan);
+    const stride = alignedStride(ow);
+    const mask = new Uint8Array(stride * oh);
+    const box = new Int32Array(4);
+    for (let m = 0; m < 6; m++) {
+      const buf = logits(low, 7000 + 31 * ow + m, 2 + m);
+      counter.setLogits(buf, 0, -1, 0, 1);
+      counter.count(mask, stride);
+      const area = counter.completeMask(mask, stride, box);
+      const hints = counter.rowChanges();
+      // Rows within a band differ from the row above only inside the listed intervals.
+      assert.equal(hints.bandY0[0], 0);
+      assert.equal(hints.bandY0[hints.bands], oh);
+      for (let k = 0; k < hints.bands; k++) {
+        for (let y = hints.bandY0[k] + 1; y < hints.bandY0[k + 1]; y++) {
+          const inside = new Uint8Array(ow);
+          for (let i = hints.first[k]; i < hints.first[k + 1]; i++) inside.fill(1, hints.x0[i], hints.x1[i]);
+          for (let x = 0; x < ow; x++) if (!inside[x]) assert.equal(mask[y * stride + x], mask[(y - 1) * stride + x]);
+          hinted++;
+        }
+      }
+      for (const [ox, oy, W, H] of [[0, 0, ow, oh], [3, 5, ow + 10, oh + 7]]) {
+        const plain = encoder.encode(mask, stride, box, area === 0, ox, oy, W, H);
+        const fast = encoder.encode(mask, stride, box, area === 0, ox, oy, W, H, hints);
+        assert.deepEqual(Array.from(fast), Array.from(plain), `geometry ${ow}x${oh}, map ${m}, crop at ${ox},${oy}`);
+        const image = new Mask(W, H);
+        for (let y = 0; y < oh; y++) for (let x = 0; x < ow; x++) image.data[(y + oy) * W + x + ox] = mask[y * stride + x];
+        assert.deepEqual(Array.from(fast), maskToRle(image).counts);
+        cases++;
+      }
+    }
+  }
+  assert.equal(cases, GEOMETRIES.length * 6 * 2);
+  assert.ok(hinted > 100, 'some rows were compared through the hints');
 });

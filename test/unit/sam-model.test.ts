@@ -64,6 +64,22 @@ test('the per-prompt (low-rank) decoder gives the masks and scores of the full g
   assert.ok(both / either > 0.9999, `thresholded masks agree (IoU ${both / either})`);
 });
 
+test('split decoder outputs give single planes equal to the reordered masks, across runs', async () => {
+  const { model, emb } = await modelAndEmbedding(5);
+  const prompts = [[30, 40], [500, 90], [260, 410], [700, 550], [120, 300]].map((p) => ({ pointCoords: [p] as [number, number][], pointLabels: [1] }));
+  const enc = encodePrompts(prompts, { width: 800, height: 600 }, 1024, 256);
+  await model.decode(emb, encodePrompts([prompts[0]], { width: 800, height: 600 }, 1024, 256)); // the lone first prompt takes the full graph
+  const out = await model.decode(emb, enc);
+  assert.ok(out.plane, 'the low-rank path offers single planes');
+  const plane = out.lowSize * out.lowSize;
+  const dest = new Float32Array(plane);
+  for (let b = 0; b < out.batch; b++) for (let t = 0; t < out.tokens; t++) {
+    out.plane!(b, t, dest);
+    const k = b * out.tokens + t;
+    assert.ok(Buffer.from(dest.buffer).equals(Buffer.from(out.masks.buffer, k * plane * 4, plane * 4)), `prompt ${b}, token ${t}`);
+  }
+});
+
 test('the low-rank decoder handles boxes, several points and background points like the full graph', async () => {
   const { model, emb } = await modelAndEmbedding(5);
   const size = { width: 640, height: 900 };
