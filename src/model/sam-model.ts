@@ -12,9 +12,11 @@ import { interleaveLowResMasks, interleavePlane } from '../core/interleave.js';
 import { ALL_IOU_OUTPUT, ALL_MASKS_OUTPUT, DECODER_REWRITE_VERSION, rewriteDecoder, splitDecoder } from './decoder-graph.js';
 import { buildLowRankDecoder, LOWRANK_MASKS_OUTPUT, LOWRANK_VERSION } from './lowrank-decoder.js';
 import { createSession } from './session-cache.js';
+import { recordDerived } from './derived-cache.js';
 import { defaultCacheDir } from './download.js';
 import { DEFAULT_EMBEDDING_SHAPE, DEFAULT_MASK_INPUT_SIZE, loadManifest, type ModelManifest, type PreprocessConfig } from './manifest.js';
 import { defaultModelManifest, resolveModelFile, type ResolveOptions } from './resolve.js';
+import { fileExists } from '../io/file-exists.js';
 
 export interface DecoderOutput {
   /** [batch, tokens, lowSize, lowSize] low-res mask logits, token 0 being the single-mask token. */
@@ -62,15 +64,6 @@ export interface PromptGraphs {
   blockedMasks: boolean;
 }
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await stat(file);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function decoderFiles(decoderPath: string, cacheDir: string, maskSize: number): Promise<DecoderFiles> {
   const st = await stat(decoderPath);
   const key = createHash('sha256')
@@ -79,7 +72,7 @@ async function decoderFiles(decoderPath: string, cacheDir: string, maskSize: num
     .slice(0, 20);
   const base = path.join(cacheDir, 'decoders', key);
   const files = { full: `${base}.onnx`, image: `${base}.image.onnx`, prompt: `${base}.prompt.onnx` };
-  if ((await Promise.all(Object.values(files).map(exists))).every(Boolean)) return files;
+  if ((await Promise.all(Object.values(files).map(fileExists))).every(Boolean)) return files;
   const source = await readFile(decoderPath);
   const { bytes } = rewriteDecoder(source, decoderPath);
   let pair: { image: Uint8Array; prompt: Uint8Array };
@@ -97,6 +90,7 @@ async function decoderFiles(decoderPath: string, cacheDir: string, maskSize: num
       await writeFile(tmp, built[k]);
       await rename(tmp, files[k]);
     }
+    await recordDerived(path.dirname(base), key, decoderPath);
     return files;
   } catch {
     // A read-only cache only costs the rewrite on every start.

@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import ort from 'onnxruntime-node';
 import { ModelError } from '../core/errors.js';
+import { recordDerived } from './derived-cache.js';
 
 function baseOptions(threads: number): ort.InferenceSession.SessionOptions {
   return { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential' };
@@ -47,7 +48,10 @@ export async function createSession(model: string | Uint8Array, threads: number,
       await mkdir(path.dirname(optimized), { recursive: true });
       // logSeverityLevel 3: onnxruntime warns that such a file is meant for this machine, which the key ensures.
       const session = await ort.InferenceSession.create(model as string, { ...options, optimizedModelFilePath: tmp, logSeverityLevel: 3 });
-      await rename(tmp, optimized).catch(() => rm(tmp, { force: true }));
+      await rename(tmp, optimized).then(
+        () => recordDerived(path.dirname(optimized), path.basename(optimized, '.onnx'), model as string),
+        () => rm(tmp, { force: true }),
+      );
       return session;
     } catch {
       await rm(tmp, { force: true }).catch(() => undefined);
