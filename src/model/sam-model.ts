@@ -9,6 +9,7 @@ import ort from 'onnxruntime-node';
 import { ModelError, InvalidArgumentError } from '../core/errors.js';
 import type { EncodedPrompts } from '../core/prompt.js';
 import { interleaveLowResMasks, interleavePlane } from '../core/interleave.js';
+import { fileExists } from '../io/file-exists.js';
 import { ALL_IOU_OUTPUT, ALL_MASKS_OUTPUT, DECODER_REWRITE_VERSION, rewriteDecoder, splitDecoder } from './decoder-graph.js';
 import { buildLowRankDecoder, LOWRANK_MASKS_OUTPUT, LOWRANK_VERSION } from './lowrank-decoder.js';
 import { createSession } from './session-cache.js';
@@ -16,7 +17,6 @@ import { recordDerived } from './derived-cache.js';
 import { defaultCacheDir } from './download.js';
 import { DEFAULT_EMBEDDING_SHAPE, DEFAULT_MASK_INPUT_SIZE, loadManifest, type ModelManifest, type PreprocessConfig } from './manifest.js';
 import { defaultModelManifest, resolveModelFile, type ResolveOptions } from './resolve.js';
-import { fileExists } from '../io/file-exists.js';
 
 export interface DecoderOutput {
   /** [batch, tokens, lowSize, lowSize] low-res mask logits, token 0 being the single-mask token. */
