@@ -7,11 +7,12 @@
  * JSON is written last and acts as the commit marker: an entry without it does not exist.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { Size } from '../core/transforms.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import { fileExists } from '../io/file-exists.js';
 import { decodeNpyFloat32, encodeNpyFloat32 } from '../io/npy.js';
 import { defaultCacheDir } from '../model/download.js';
 
@@ -60,12 +61,7 @@ export class EmbeddingStore {
   }
 
   async has(modelId: string, key: string): Promise<boolean> {
-    try {
-      await stat(`${this.base(modelId, key)}.json`);
-      return true;
-    } catch {
-      return false;
-    }
+    return fileExists(`${this.base(modelId, key)}.json`);
   }
 
   /** The stored embedding for this image key, or null when there is none (or it is unreadable). */
