@@ -56,7 +56,25 @@ export async function benchAmg(images: string[], options: { amg?: AmgOptions; th
     });
   }
   const walls = results.map((r) => r.wallS).sort((a, b) => a - b);
+  // Decoder lanes (default) against decoding on the calling thread, alternated on the first image.
+  let lanes: object | null = null;
+  if (images.length) {
+    const single = await SamModel.load(undefined, { ...(options.threads ? { threads: options.threads } : {}), decoderLanes: 1 });
+    const runs: Record<string, number[]> = { lanes: [], callingThread: [] };
+    for (let rep = 0; rep < 2; rep++) {
+      for (const [name, m] of [['lanes', model], ['callingThread', single]] as const) {
+        const t = performance.now();
+        await new SamAutomaticMaskGenerator(m, { ...options.amg, outputMode: 'uncompressed_rle' }).generate(images[0]);
+        runs[name].push(round((performance.now() - t) / 1000, 2));
+      }
+    }
+    const best = (v: number[]) => Math.min(...v);
+    lanes = { image: path.basename(images[0]), wallS: runs, ratio: round(best(runs.lanes) / best(runs.callingThread), 3) };
+    await single.close();
+  }
+  await model.close();
   return {
+    lanes,
     bench: 'amg',
     config: { ...generator.options, grids: undefined },
     modelLoadMs: Math.round(modelLoadMs),

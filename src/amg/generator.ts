@@ -28,7 +28,7 @@ import { alignedStride, CropRleEncoder } from './rle-build.js';
 import { ThresholdCounter } from './thresholds.js';
 
 /** What the generator needs from a model (a SamModel, or a stand-in in tests). */
-export type AmgModel = Pick<SamModel, 'preprocess' | 'maskInputSize' | 'encode' | 'decode'>;
+export type AmgModel = Pick<SamModel, 'preprocess' | 'maskInputSize' | 'encode' | 'decode'> & Partial<Pick<SamModel, 'decodeBatches' | 'startDecoderLanes'>>;
 
 export type AmgSegmentation<M extends AmgOutputMode> =
   M extends 'binary_mask' ? Mask : M extends 'uncompressed_rle' ? UncompressedRle : M extends 'coco_rle' ? CompressedRle : never;
@@ -115,6 +115,8 @@ export class SamAutomaticMaskGenerator<M extends AmgOutputMode = 'binary_mask'> 
     signal?.throwIfAborted();
     const o = this.options;
     const t0 = now();
+    // Decoder lane workers load their sessions while the image is read and encoded.
+    this.model.startDecoderLanes?.();
     const rgb = await loadImage(image);
     const W = rgb.width, H = rgb.height;
     const stats: AmgStats = {
@@ -203,12 +205,11 @@ export class SamAutomaticMaskGenerator<M extends AmgOutputMode = 'binary_mask'> 
     const found: Kept[] = [];
 
     const noMaskInput = new Float32Array(0);
-    // Decoding and filtering take turns: onnxruntime-node runs a session on the calling thread, and
-    // decoding in a worker thread measured no faster (both already keep the 2 cores busy).
+    // Chunks of prompts, in grid order; the last chunk of each batch of pointsPerBatch reports progress.
+    const chunks: Array<{ c0: number; raw: Float64Array; prompts: EncodedPrompts; endsBatch: boolean }> = [];
     for (let b0 = 0; b0 < nPoints; b0 += o.pointsPerBatch) {
       const bEnd = Math.min(b0 + o.pointsPerBatch, nPoints);
       for (let c0 = b0; c0 < bEnd; c0 += DECODE_CHUNK) {
-        opts.signal?.throwIfAborted();
         const n = Math.min(DECODE_CHUNK, bEnd - c0);
         // Point in crop pixels (float64, as grid * crop size officially), then the (0, 0) padding point.
         const raw = new Float64Array(n * 4);
@@ -223,51 +224,64 @@ export class SamAutomaticMaskGenerator<M extends AmgOutputMode = 'binary_mask'> 
           batch: n, numPoints: 2, pointCoords: applyCoords(raw, cropSize, model.preprocess.inputSize), pointLabels: labels,
           maskInput: noMaskInput, hasMaskInput: false,
         };
-        t = now();
-        const out = await model.decode(embedding, prompts);
-        stats.ms.decode += now() - t;
-        if (out.lowSize !== low) throw new InvalidArgumentError(`decoder returned ${out.lowSize}x${out.lowSize} masks, expected ${low}x${low}`);
-
-        t = now();
-        const plane = low * low;
-        const first = out.tokens > 1 ? 1 : 0;
-        for (let b = 0; b < n; b++) {
-          for (let tk = first; tk < out.tokens; tk++) {
-            stats.candidates++;
-            const iou = out.iou[b * out.tokens + tk];
-            if (o.predIouThresh > 0 && !(iou > iouThresh)) continue;
-            stats.passedIou++;
-            // Masks at +offset are inside masks at -offset, so the IoU is a ratio of counts.
-            if (out.plane) {
-              out.plane(b, tk, logits);
-              counter.setLogits(logits, 0, loThresh, MASK_THRESHOLD, hiThresh);
-            } else {
-              counter.setLogits(out.masks, (b * out.tokens + tk) * plane, loThresh, MASK_THRESHOLD, hiThresh);
-            }
-            // The count also writes the interpolated pixels of the mask, so a passing mask costs little more;
-            // a candidate whose stability cannot reach the threshold is dropped before interpolating.
-            const above = o.stabilityScoreThresh > 0 ? counter.countUnlessUnstable(stabThresh, maskBuf, stride) : counter.count(maskBuf, stride);
-            if (!above) continue;
-            const [union, , inter] = above;
-            const stability = Math.fround(inter / union);
-            if (o.stabilityScoreThresh > 0 && !(stability >= stabThresh)) continue;
-            stats.passedStability++;
-            const area = counter.completeMask(maskBuf, stride, box);
-            const imgBox: [number, number, number, number] = [box[0] + x0, box[1] + y0, box[2] + x0, box[3] + y0];
-            if (isBoxNearCropEdge(imgBox, crop, imageBox)) continue;
-            stats.passedEdge++;
-            boxes.push(box[0], box[1], box[2], box[3]);
-            ious.push(iou);
-            found.push({
-              counts: encoder.encode(maskBuf, stride, box, area === 0, x0, y0, W, H, counter.rowChanges()),
-              box: imgBox, iou, stability, px: raw[4 * b] + x0, py: raw[4 * b + 1] + y0, crop: cropIndex,
-            });
-          }
-        }
-        stats.ms.filter += now() - t;
+        chunks.push({ c0, raw, prompts, endsBatch: c0 + n === bEnd });
       }
-      progress.batchesDone++;
-      opts.onProgress?.({ ...progress });
+    }
+    // A model with decodeBatches decodes ahead on other threads while this one filters; otherwise
+    // decoding and filtering take turns (onnxruntime-node runs a session on the calling thread).
+    const decoded = model.decodeBatches
+      ? model.decodeBatches(embedding, chunks.map((c) => c.prompts))
+      : (async function* () { for (const c of chunks) yield await model.decode(embedding, c.prompts); })();
+    let k = 0;
+    t = now();
+    for await (const out of decoded) {
+      stats.ms.decode += now() - t;
+      opts.signal?.throwIfAborted();
+      const { raw, prompts: { batch: n }, endsBatch } = chunks[k++];
+      if (out.lowSize !== low) throw new InvalidArgumentError(`decoder returned ${out.lowSize}x${out.lowSize} masks, expected ${low}x${low}`);
+
+      t = now();
+      const plane = low * low;
+      const first = out.tokens > 1 ? 1 : 0;
+      for (let b = 0; b < n; b++) {
+        for (let tk = first; tk < out.tokens; tk++) {
+          stats.candidates++;
+          const iou = out.iou[b * out.tokens + tk];
+          if (o.predIouThresh > 0 && !(iou > iouThresh)) continue;
+          stats.passedIou++;
+          // Masks at +offset are inside masks at -offset, so the IoU is a ratio of counts.
+          if (out.plane) {
+            out.plane(b, tk, logits);
+            counter.setLogits(logits, 0, loThresh, MASK_THRESHOLD, hiThresh);
+          } else {
+            counter.setLogits(out.masks, (b * out.tokens + tk) * plane, loThresh, MASK_THRESHOLD, hiThresh);
+          }
+          // The count also writes the interpolated pixels of the mask, so a passing mask costs little more;
+          // a candidate whose stability cannot reach the threshold is dropped before interpolating.
+          const above = o.stabilityScoreThresh > 0 ? counter.countUnlessUnstable(stabThresh, maskBuf, stride) : counter.count(maskBuf, stride);
+          if (!above) continue;
+          const [union, , inter] = above;
+          const stability = Math.fround(inter / union);
+          if (o.stabilityScoreThresh > 0 && !(stability >= stabThresh)) continue;
+          stats.passedStability++;
+          const area = counter.completeMask(maskBuf, stride, box);
+          const imgBox: [number, number, number, number] = [box[0] + x0, box[1] + y0, box[2] + x0, box[3] + y0];
+          if (isBoxNearCropEdge(imgBox, crop, imageBox)) continue;
+          stats.passedEdge++;
+          boxes.push(box[0], box[1], box[2], box[3]);
+          ious.push(iou);
+          found.push({
+            counts: encoder.encode(maskBuf, stride, box, area === 0, x0, y0, W, H, counter.rowChanges()),
+            box: imgBox, iou, stability, px: raw[4 * b] + x0, py: raw[4 * b + 1] + y0, crop: cropIndex,
+          });
+        }
+      }
+      stats.ms.filter += now() - t;
+      if (endsBatch) {
+        progress.batchesDone++;
+        opts.onProgress?.({ ...progress });
+      }
+      t = now();
     }
     t = now();
     const keep = boxNms(boxes, ious, o.boxNmsThresh);

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import ort from 'onnxruntime-node';
 import { ModelError, InvalidArgumentError } from '../core/errors.js';
@@ -12,6 +13,7 @@ import { interleaveLowResMasks, interleavePlane } from '../core/interleave.js';
 import { fileExists } from '../io/file-exists.js';
 import { ALL_IOU_OUTPUT, ALL_MASKS_OUTPUT, DECODER_REWRITE_VERSION, rewriteDecoder, splitDecoder } from './decoder-graph.js';
 import { buildLowRankDecoder, LOWRANK_MASKS_OUTPUT, LOWRANK_VERSION } from './lowrank-decoder.js';
+import { DecoderLanes, type LaneResult } from './decoder-lanes.js';
 import { createSession } from './session-cache.js';
 import { recordDerived } from './derived-cache.js';
 import { defaultCacheDir } from './download.js';
@@ -34,8 +36,16 @@ export interface DecoderOutput {
 }
 
 export interface LoadModelOptions extends ResolveOptions {
-  /** onnxruntime intra-op threads (default: all cores). */
+  /**
+   * onnxruntime intra-op threads (default: all cores). decodeBatches() runs that many decoder lanes
+   * (worker threads with one onnxruntime thread each) instead.
+   */
   threads?: number;
+  /**
+   * Decoder lanes for decodeBatches() (default: `threads`, or all cores; at most 8). 1 decodes on the
+   * calling thread. Each lane holds a copy of the image-side decoder tensors (~30 MB).
+   */
+  decoderLanes?: number;
   /** Where rewritten decoders are cached (default: the samkit cache dir). */
   cacheDir?: string;
 }
@@ -110,6 +120,8 @@ interface ImageSideCache {
 
 /** Prompts per run of the low-rank prompt graph. */
 const PROMPTS_PER_RUN = 2;
+/** More lanes than this gain little (each holds its own copy of the image-side tensors, ~30 MB). */
+const MAX_LANES = 8;
 
 export class SamModel {
   readonly manifest: ModelManifest;
@@ -124,10 +136,11 @@ export class SamModel {
   private imageSide: ImageSideCache | null = null;
   private readonly noMask: ort.Tensor;
   private readonly hasMask: ort.Tensor;
+  private lanes: Promise<DecoderLanes | null> | null = null;
 
   private constructor(
     manifest: ModelManifest, encoder: ort.InferenceSession, files: DecoderFiles, threads: number, decoderPath: string,
-    private readonly cacheDir: string,
+    private readonly cacheDir: string, private readonly laneCount: number,
   ) {
     this.manifest = manifest;
     this.preprocess = manifest.preprocess;
@@ -151,13 +164,15 @@ export class SamModel {
       resolveModelFile(manifest.decoder, options),
     ]);
     const threads = options.threads ?? 0;
+    const lanes = options.decoderLanes ?? (threads > 0 ? threads : availableParallelism());
+    if (!Number.isInteger(lanes) || lanes < 1) throw new InvalidArgumentError(`decoderLanes must be a positive integer, got ${options.decoderLanes}`);
     const maskSize = manifest.maskInputSize ?? DEFAULT_MASK_INPUT_SIZE;
     const cacheDir = options.cacheDir ?? defaultCacheDir();
     const [encoder, files] = await Promise.all([
       createSession(encoderPath, threads, `encoder ${encoderPath}`, cacheDir),
       decoderFiles(decoderPath, cacheDir, maskSize),
     ]);
-    const model = new SamModel(manifest, encoder, files, threads, decoderPath, cacheDir);
+    const model = new SamModel(manifest, encoder, files, threads, decoderPath, cacheDir, Math.min(MAX_LANES, lanes));
     model.checkEncoder(encoderPath);
     // Start the decoder session the first prompt on an image uses while the caller encodes it.
     model.session('full').catch(() => undefined);
@@ -243,6 +258,69 @@ export class SamModel {
       return this.decodeFull(embedding, prompts);
     }
     return this.decodeSplit(embedding, prompts);
+  }
+
+  /**
+   * Decode many batches of prompts on one embedding, yielding outputs in order: with several cores and
+   * the low-rank decoder, on decoder lanes (worker threads, see decoder-lanes.ts) that run ahead of
+   * the consumer, so the caller's work on one output overlaps the decoding of the next ones. Same
+   * outputs as decode() on each batch.
+   */
+  async *decodeBatches(embedding: Float32Array, batches: readonly EncodedPrompts[]): AsyncGenerator<DecoderOutput> {
+    const lanes = batches.length > 1 && batches.every((b) => !b.hasMaskInput) ? await this.decoderLanes() : null;
+    if (!lanes) {
+      for (const b of batches) yield await this.decode(embedding, b);
+      return;
+    }
+    lanes.setImage(embedding, await this.imageSideTensors(embedding));
+    const ahead = 2 * lanes.size;
+    const results: Array<Promise<LaneResult> | undefined> = [];
+    let issued = 0;
+    try {
+      for (let i = 0; i < batches.length; i++) {
+        for (; issued < batches.length && issued < i + ahead; issued++) {
+          const r = lanes.decode(batches[issued]);
+          r.catch(() => undefined); // awaited below, or abandoned when the consumer stops early
+          results[issued] = r;
+        }
+        const { runs, iou } = await results[i]!;
+        results[i] = undefined;
+        const b = batches[i];
+        const tokens = iou[0].length / Math.min(PROMPTS_PER_RUN, b.batch);
+        const lowSize = Math.sqrt(runs[0].length / Math.min(PROMPTS_PER_RUN, b.batch) / tokens);
+        const allIou = new Float32Array(b.batch * tokens);
+        iou.forEach((q, r) => allIou.set(q, r * PROMPTS_PER_RUN * tokens));
+        yield blockedOutput(runs, PROMPTS_PER_RUN, allIou, b.batch, tokens, lowSize);
+      }
+    } finally {
+      results.length = 0;
+    }
+  }
+
+  /** Start the decoder lanes now (e.g. while the image encodes), so decodeBatches() need not wait for them. */
+  startDecoderLanes(): void {
+    this.decoderLanes().catch(() => undefined);
+  }
+
+  /** The decoder lanes, started on first use; null with one core or without the low-rank decoder. */
+  private decoderLanes(): Promise<DecoderLanes | null> {
+    this.lanes ??= (async () => {
+      const count = this.laneCount;
+      if (count < 2) return null;
+      const prompt = await this.session('prompt');
+      if (!prompt.outputNames.includes(LOWRANK_MASKS_OUTPUT)) return null;
+      return new DecoderLanes({
+        prompt: this.files.prompt, cacheDir: this.cacheDir, what: `decoder ${this.decoderPath}`, masksOutput: LOWRANK_MASKS_OUTPUT, iouOutput: ALL_IOU_OUTPUT,
+      }, count, PROMPTS_PER_RUN);
+    })();
+    return this.lanes;
+  }
+
+  /** Stop the decoder lanes' worker threads, if started (idle lanes never keep a process alive). */
+  async close(): Promise<void> {
+    const lanes = await this.lanes?.catch(() => null);
+    this.lanes = null;
+    await lanes?.close();
   }
 
   private promptedOnce: Float32Array | null = null;

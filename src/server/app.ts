@@ -103,6 +103,11 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   // Model, decoder bytes and the hover split, so the first page load does not wait for them.
   const warm = (): Promise<unknown> => model().then(() => hoverSplit());
   app.decorate('samkit', { model, warm, library, annotations, embeddings });
+  // Decoder lanes finish their current run before exiting (a process exit inside one aborts).
+  app.addHook('onClose', async () => {
+    const loaded = await modelPromise?.catch(() => null);
+    await loaded?.close();
+  });
 
   if (options.host && LOOPBACK.has(options.host)) {
     // DNS rebinding: a page on another site must not reach a local server through its own name.

@@ -110,3 +110,56 @@ test('a lone first prompt without a mask input may leave maskInput empty (full-g
   for (let i = 0; i < first.masks.length; i++) d = Math.max(d, Math.abs(first.masks[i] - again.masks[i]));
   assert.ok(d < 1e-3, `full graph then low-rank graph agree (${d})`);
 });
+
+test('decodeBatches on decoder lanes yields, in order, what decode gives for each batch', async () => {
+  const { model: sequential, emb } = await modelAndEmbedding(5);
+  const laned = await SamModel.load(undefined, { decoderLanes: 2 });
+  const size = { width: 640, height: 480 };
+  // Batches of different sizes (odd ones leave a short last run), single and two-point prompts.
+  const batches = [3, 8, 1, 5].map((n, k) => encodePrompts(Array.from({ length: n }, (_, i) => ({
+    pointCoords: (k === 3 ? [[37 * i + 20, 29 * i + 40], [600 - 31 * i, 400 - 17 * i]] : [[53 * i + 11 * k + 5, 41 * i + 7 * k + 3]]) as [number, number][],
+    pointLabels: k === 3 ? [1, 0] : [1],
+  })), size, 1024, 256));
+  try {
+    let k = 0;
+    for await (const out of laned.decodeBatches(emb, batches)) {
+      // The same embedding decoded twice by the sequential model: a fresh split per call keeps both on the prompt graph.
+      const ref = await sequential.decode(emb, batches[k]);
+      assert.equal(out.batch, ref.batch);
+      assert.equal(out.tokens, ref.tokens);
+      // Lanes run one onnxruntime thread: a lone prompt in a run may round differently (relative ~1e-6).
+      out.iou.forEach((v, i) => assert.ok(Math.abs(v - ref.iou[i]) < 1e-5, `batch ${k} score ${i}: ${v} vs ${ref.iou[i]}`));
+      const a = new Float32Array(256 * 256), b = new Float32Array(256 * 256);
+      for (let i = 0; i < out.batch; i++) {
+        for (let t = 0; t < out.tokens; t++) {
+          out.plane!(i, t, a);
+          ref.plane!(i, t, b);
+          let d = 0, scale = 0;
+          for (let j = 0; j < a.length; j++) { d = Math.max(d, Math.abs(a[j] - b[j])); scale = Math.max(scale, Math.abs(b[j])); }
+          assert.ok(scale > 1 && d < 2e-5 * scale, `batch ${k}, prompt ${i}, token ${t}: max diff ${d} (scale ${scale})`);
+        }
+      }
+      k++;
+    }
+    assert.equal(k, batches.length);
+    // A consumer that stops early leaves the lanes usable.
+    for await (const out of laned.decodeBatches(emb, batches)) { assert.equal(out.batch, 3); break; }
+    const again = [];
+    for await (const out of laned.decodeBatches(emb, batches.slice(0, 2))) again.push(out.batch);
+    assert.deepEqual(again, [3, 8]);
+    // Closing with decodes still running waits for them instead of ending a worker inside onnxruntime.
+    const early = laned.decodeBatches(emb, batches);
+    await early.next();
+  } finally {
+    await laned.close();
+  }
+  // A closed model starts new lanes when it is used again.
+  const after = await laned.decodeBatches(emb, batches).next();
+  assert.equal(after.value?.batch, 3);
+  await laned.close();
+});
+
+test('decoderLanes must be a positive integer', async () => {
+  await assert.rejects(SamModel.load(undefined, { decoderLanes: 0 }), /decoderLanes must be a positive integer, got 0/);
+  await assert.rejects(SamModel.load(undefined, { decoderLanes: 1.5 }), /decoderLanes must be a positive integer, got 1.5/);
+});

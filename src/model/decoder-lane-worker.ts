@@ -1,0 +1,48 @@
+/**
+ * One decoder lane: a worker thread running the per-prompt decoder graph in its own single-threaded
+ * onnxruntime session (see decoder-lanes.ts for why). Messages are handled one at a time, in order.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import ort from 'onnxruntime-node';
+import { createSession } from './session-cache.js';
+import type { LaneInit, LaneRequest, LaneResponse } from './decoder-lanes.js';
+
+const init = workerData as LaneInit;
+const port = parentPort!;
+const ready = createSession(init.prompt, 1, init.what, init.cacheDir);
+let carried: Record<string, ort.Tensor> = {};
+
+async function handle(req: LaneRequest): Promise<void> {
+  if (req.kind === 'close') process.exit(0);
+  const session = await ready;
+  if (req.kind === 'image') {
+    carried = Object.fromEntries(Object.entries(req.tensors).map(([name, t]) => [name, new ort.Tensor('float32', t.data, t.dims)]));
+    return;
+  }
+  const { id, batch, numPoints, step, pointCoords, pointLabels } = req;
+  const runs: Float32Array[] = [];
+  const iou: Float32Array[] = [];
+  for (let b = 0; b < batch; b += step) {
+    const n = Math.min(step, batch - b);
+    const out = await session.run({
+      ...carried,
+      point_coords: new ort.Tensor('float32', pointCoords.subarray(b * numPoints * 2, (b + n) * numPoints * 2), [n, numPoints, 2]),
+      point_labels: new ort.Tensor('float32', pointLabels.subarray(b * numPoints, (b + n) * numPoints), [n, numPoints]),
+    });
+    runs.push(out[init.masksOutput].data as Float32Array);
+    iou.push(out[init.iouOutput].data as Float32Array);
+  }
+  const response: LaneResponse = { kind: 'decoded', id, runs, iou };
+  port.postMessage(response, runs.map((r) => r.buffer as ArrayBuffer));
+}
+
+let chain: Promise<void> = ready.then(() => undefined, (err: unknown) => {
+  port.postMessage({ kind: 'fatal', message: err instanceof Error ? err.message : String(err) } satisfies LaneResponse);
+});
+port.on('message', (req: LaneRequest) => {
+  chain = chain.then(() => handle(req)).catch((err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    if (req.kind === 'decode') port.postMessage({ kind: 'failed', id: req.id, message } satisfies LaneResponse);
+    else port.postMessage({ kind: 'fatal', message } satisfies LaneResponse);
+  });
+});

@@ -1,0 +1,134 @@
+/**
+ * Decoder lanes: the per-prompt decoder graph in several worker threads, one single-threaded
+ * onnxruntime session each, for callers with many prompts per image (the automatic mask generator).
+ *
+ * Why: onnxruntime splits each node of a run over its threads and waits at every node; the prompt
+ * graph has ~350 mostly small nodes, so two threads on one run reach about 1.5x one thread, while
+ * two independent runs on one thread each reach about 2x (docs/benchmarks.md). Lanes also leave the
+ * calling thread free to filter decoded masks while the next prompts decode.
+ */
+import { Worker } from 'node:worker_threads';
+import type ort from 'onnxruntime-node';
+import { ModelError } from '../core/errors.js';
+import type { EncodedPrompts } from '../core/prompt.js';
+
+/** What a lane worker is started with. */
+export interface LaneInit {
+  /** The per-prompt graph: a file (its optimized form is cached in cacheDir) or bytes. */
+  prompt: string | Uint8Array;
+  cacheDir: string;
+  what: string;
+  masksOutput: string;
+  iouOutput: string;
+}
+
+export type LaneRequest =
+  | { kind: 'image'; tensors: Record<string, { data: Float32Array; dims: readonly number[] }> }
+  | { kind: 'decode'; id: number; batch: number; numPoints: number; step: number; pointCoords: Float32Array; pointLabels: Float32Array }
+  /** Exit after the work already sent (ending a worker inside an onnxruntime run aborts the process). */
+  | { kind: 'close' };
+
+export type LaneResponse =
+  | { kind: 'decoded'; id: number; runs: Float32Array[]; iou: Float32Array[] }
+  | { kind: 'failed'; id: number; message: string }
+  | { kind: 'fatal'; message: string };
+
+/** A decoded batch: the prompt graph's outputs run by run (`step` prompts per run). */
+export interface LaneResult {
+  runs: Float32Array[];
+  iou: Float32Array[];
+}
+
+interface Lane {
+  worker: Worker;
+  inFlight: number;
+}
+
+export class DecoderLanes {
+  private readonly lanes: Lane[];
+  private readonly pending = new Map<number, { resolve: (r: LaneResult) => void; reject: (e: Error) => void; lane: Lane }>();
+  private nextId = 0;
+  private image: object | null = null;
+  private broken: Error | null = null;
+
+  constructor(init: LaneInit, count: number, private readonly step: number) {
+    this.lanes = Array.from({ length: count }, () => {
+      const worker = new Worker(new URL('./decoder-lane-worker.js', import.meta.url), { workerData: init });
+      const lane: Lane = { worker, inFlight: 0 };
+      worker.on('message', (msg: LaneResponse) => this.onMessage(lane, msg));
+      worker.on('error', (err) => this.fail(new ModelError(`decoder lane failed: ${err.message}`, { cause: err })));
+      worker.on('exit', (code) => { if (code !== 0) this.fail(new ModelError(`decoder lane exited with code ${code}`)); });
+      // Idle lanes must not keep the process alive; a lane with work does (see track()).
+      worker.unref();
+      return lane;
+    });
+  }
+
+  get size(): number {
+    return this.lanes.length;
+  }
+
+  /** Give every lane the image-side tensors of `key` (an embedding), unless they have them already. */
+  setImage(key: object, tensors: Record<string, ort.Tensor>): void {
+    if (this.image === key) return;
+    this.image = key;
+    const plain = Object.fromEntries(Object.entries(tensors).map(([name, t]) => [name, { data: t.data as Float32Array, dims: t.dims }]));
+    // Copied to each lane (structured clone): ~30 MB per lane, once per image.
+    for (const lane of this.lanes) lane.worker.postMessage({ kind: 'image', tensors: plain } satisfies LaneRequest);
+  }
+
+  /** Decode a batch of prompts (no mask input) on the least busy lane, for the last image set. */
+  decode(prompts: EncodedPrompts): Promise<LaneResult> {
+    if (this.broken) return Promise.reject(this.broken);
+    const lane = this.lanes.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
+    const id = this.nextId++;
+    const { batch, numPoints } = prompts;
+    const req: LaneRequest = {
+      kind: 'decode', id, batch, numPoints, step: this.step,
+      pointCoords: prompts.pointCoords.slice(0, batch * numPoints * 2), pointLabels: prompts.pointLabels.slice(0, batch * numPoints),
+    };
+    return new Promise<LaneResult>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, lane });
+      this.track(lane, 1);
+      lane.worker.postMessage(req, [req.pointCoords.buffer as ArrayBuffer, req.pointLabels.buffer as ArrayBuffer]);
+    });
+  }
+
+  /** Stop the workers once their current work is done; pending decodes are rejected. */
+  async close(): Promise<void> {
+    this.fail(new ModelError('decoder lanes closed'));
+    await Promise.all(this.lanes.map((lane) => new Promise<void>((resolve) => {
+      lane.worker.once('exit', () => resolve());
+      lane.worker.ref();
+      lane.worker.postMessage({ kind: 'close' } satisfies LaneRequest);
+    })));
+  }
+
+  private track(lane: Lane, delta: number): void {
+    lane.inFlight += delta;
+    if (lane.inFlight > 0) lane.worker.ref();
+    else lane.worker.unref();
+  }
+
+  private onMessage(lane: Lane, msg: LaneResponse): void {
+    if (msg.kind === 'fatal') {
+      this.fail(new ModelError(`decoder lane failed: ${msg.message}`));
+      return;
+    }
+    const p = this.pending.get(msg.id);
+    if (!p) return;
+    this.pending.delete(msg.id);
+    this.track(lane, -1);
+    if (msg.kind === 'decoded') p.resolve({ runs: msg.runs, iou: msg.iou });
+    else p.reject(new ModelError(`decoder failed: ${msg.message}`));
+  }
+
+  private fail(err: Error): void {
+    this.broken ??= err;
+    for (const [id, p] of this.pending) {
+      this.pending.delete(id);
+      this.track(p.lane, -1);
+      p.reject(err);
+    }
+  }
+}
