@@ -14,6 +14,16 @@ import type { UpsamplePlan } from '../core/upsample.js';
 import type { RowChangeHints } from './rle-build.js';
 
 const BLOCK_SHIFT = 4;
+/**
+ * Margin for the stability bound's cell flags: an interpolated value is a convex combination of its
+ * low-res support computed in float32, so it can leave the support's range only by rounding (a few
+ * units of 2^-24 of the largest magnitude). Planes with larger values use the coarser bound.
+ */
+const BOUND_MARGIN = 1e-3;
+const BOUND_MAX_ABS = 1024;
+/** Cell flags: may be above the highest threshold; surely above the lowest one. */
+const MAY_TOP = 1;
+const SURE_LOW = 2;
 const BLOCK = 1 << BLOCK_SHIFT;
 /** Span value of a stretch that needs per-pixel interpolation. */
 const EXACT = 255;
@@ -24,12 +34,21 @@ export class ThresholdCounter {
   readonly above = [0, 0, 0];
   /** Pixels the last count() had to interpolate (the rest were classified from the low-res cells). */
   exactPixels = 0;
+  /**
+   * Of those: pixels whose support has a cell that may be above the highest threshold, and pixels
+   * whose support is surely above the lowest one without any such cell (-1 when the plane's values
+   * are too large for the margin; see countUnlessUnstable).
+   */
+  private mayTopPixels = 0;
+  private sureLowPixels = 0;
+  private boundFlags = true;
   /** Pixels per code 0..3 (how many thresholds a pixel is above) of the current count. */
   private readonly byCode = [0, 0, 0, 0];
   /** Low-res rows / columns that any output pixel depends on. */
   private readonly usedRows: number;
   private readonly usedCols: number;
   private readonly codes: Uint8Array;
+  private readonly flags: Uint8Array;
   /** Columns where a row's code differs from the previous column: trans[transStart[r] .. transStart[r + 1]). */
   private readonly trans: Int32Array;
   private readonly transStart: Int32Array;
@@ -52,6 +71,8 @@ export class ThresholdCounter {
   private logX0 = new Int32Array(1024);
   private logX1 = new Int32Array(1024);
   private logV = new Uint8Array(1024);
+  /** Of an EXACT span: MAY_TOP, SURE_LOW or 0 (see countUnlessUnstable). */
+  private logF = new Uint8Array(1024);
   private logN = 0;
   private logMask: Uint8Array | null = null;
   private hints: RowChangeHints = { bands: 0, bandY0: new Int32Array(0), first: new Int32Array(0), x0: new Int32Array(0), x1: new Int32Array(0) };
@@ -83,6 +104,7 @@ export class ThresholdCounter {
       if (rowHi[y] - rowLo[y] + 1 > this.ptr.length) throw new RangeError('upsample plan has a band deeper than 8 low-res rows');
     }
     this.codes = new Uint8Array(this.usedRows * lowWidth);
+    this.flags = new Uint8Array(this.usedRows * lowWidth);
     this.trans = new Int32Array(this.usedRows * this.usedCols);
     this.transStart = new Int32Array(this.usedRows + 1);
     this.firstX = new Int32Array(this.usedCols + 1);
@@ -118,8 +140,10 @@ export class ThresholdCounter {
     this.logN = 0;
     this.logMask = null;
     const lw = this.plan.lowWidth;
-    const { codes, trans, transStart, usedCols } = this;
+    const { codes, flags, trans, transStart, usedCols } = this;
+    const mayTop = t2 - BOUND_MARGIN, sureLow = t0 + BOUND_MARGIN;
     let n = 0;
+    let maxAbs = 0;
     for (let r = 0; r < this.usedRows; r++) {
       transStart[r] = n;
       const src = lowOffset + r * lw;
@@ -129,11 +153,16 @@ export class ThresholdCounter {
         const v = low[src + c];
         const code = (v > t0 ? 1 : 0) + (v > t1 ? 1 : 0) + (v > t2 ? 1 : 0);
         codes[dst + c] = code;
+        flags[dst + c] = (v > mayTop ? MAY_TOP : 0) | (v > sureLow ? SURE_LOW : 0);
+        const a = v < 0 ? -v : v;
+        if (a > maxAbs) maxAbs = a;
         if (code !== prev && c > 0) trans[n++] = c;
         prev = code;
       }
     }
     transStart[this.usedRows] = n;
+    // NaN anywhere also turns the finer bound off.
+    this.boundFlags = maxAbs <= BOUND_MAX_ABS && Math.abs(t0) <= BOUND_MAX_ABS && Math.abs(t2) <= BOUND_MAX_ABS;
   }
 
   /**
@@ -143,21 +172,27 @@ export class ThresholdCounter {
    */
   count(mask?: Uint8Array, stride = this.plan.outWidth): readonly number[] {
     this.scan();
-    return this.finish(mask, stride);
+    return this.finish(mask, stride)!;
   }
 
   /**
    * count(), unless the stability score (above[2] / above[0], as float32) is certainly below
    * `minStability` whatever the pixels still to interpolate turn out to be: then null, and nothing is
-   * interpolated. Exact: the bound assumes every such pixel above all thresholds.
+   * interpolated. Exact: an upper bound of the score from the pixels' low-res supports.
+   *
+   * With I, U the classified pixels above the highest / lowest threshold, A the pixels to interpolate
+   * that may end above the highest (a support cell near or above it) and M those surely above the
+   * lowest (every support cell clearly above it) but not in A, the score is at most
+   * (I + A) / (U + A + M): a pixel above the highest threshold is above the lowest too, the others
+   * can only add to the union, and (I + a) / (U + M + a) grows with a since I <= U.
    */
   countUnlessUnstable(minStability: number, mask?: Uint8Array, stride = this.plan.outWidth): readonly number[] | null {
     this.scan();
     const b = this.byCode;
-    const inter = b[3], union = b[1] + b[2] + b[3], unknown = this.exactPixels;
-    // (inter + x) / (union + x) grows with x, and inter <= union.
-    if (!(Math.fround((inter + unknown) / (union + unknown)) >= minStability)) return null;
-    return this.finish(mask, stride);
+    const inter = b[3], union = b[1] + b[2] + b[3];
+    if (!(Math.fround((inter + this.mayTopPixels) / (union + this.mayTopPixels + this.sureLowPixels)) >= minStability)) return null;
+    // The same bound again after each interpolated span, with that span's pixels known.
+    return this.finish(mask, stride, minStability);
   }
 
   /** Classify every output span of the current map: uniform ones are counted, EXACT ones logged. */
@@ -166,6 +201,8 @@ export class ThresholdCounter {
     const byCode = this.byCode;
     byCode.fill(0);
     this.exactPixels = 0;
+    this.mayTopPixels = 0;
+    this.sureLowPixels = 0;
     this.logN = 0;
     this.logMask = null;
     for (let band = 0; band + 1 < bandStart.length; band++) {
@@ -181,19 +218,40 @@ export class ThresholdCounter {
       for (let s = 0; s < this.nSpans; s++) {
         const x0 = this.spanX0[s], x1 = this.spanX1[s], v = this.spanV[s];
         this.log(y0, y1, x0, x1, v);
-        if (v === EXACT) this.exactPixels += rows * (x1 - x0);
-        else byCode[v] += rows * (x1 - x0);
+        if (v === EXACT) {
+          const px = rows * (x1 - x0);
+          this.exactPixels += px;
+          // Without usable flags every such pixel may be above all thresholds (the coarser bound).
+          const f = this.boundFlags ? this.supportFlags(rowLo[y0], rowHi[y0], x0, x1) : MAY_TOP;
+          const cls = f & MAY_TOP ? MAY_TOP : f & SURE_LOW ? SURE_LOW : 0;
+          this.logF[this.logN - 1] = cls;
+          if (cls === MAY_TOP) this.mayTopPixels += px;
+          else if (cls === SURE_LOW) this.sureLowPixels += px;
+        } else {
+          byCode[v] += rows * (x1 - x0);
+        }
       }
     }
   }
 
   /** Interpolate the logged EXACT spans (writing their mask bits when asked) and total the counts. */
-  private finish(mask: Uint8Array | undefined, stride: number): readonly number[] {
+  private finish(mask: Uint8Array | undefined, stride: number, minStability?: number): readonly number[] | null {
     const byCode = this.byCode;
     this.logMask = mask ?? null;
+    let mayTop = this.mayTopPixels, sureLow = this.sureLowPixels;
     for (let k = 0; k < this.logN; k++) {
       if (this.logV[k] !== EXACT) continue;
-      this.exactCount(this.logY0[k], this.logY1[k], this.logX0[k], this.logX1[k], byCode, mask, stride);
+      const y0 = this.logY0[k], y1 = this.logY1[k], x0 = this.logX0[k], x1 = this.logX1[k];
+      this.exactCount(y0, y1, x0, x1, byCode, mask, stride);
+      if (minStability === undefined) continue;
+      const px = (y1 - y0) * (x1 - x0);
+      if (this.logF[k] === MAY_TOP) mayTop -= px;
+      else if (this.logF[k] === SURE_LOW) sureLow -= px;
+      const inter = byCode[3], union = byCode[1] + byCode[2] + byCode[3];
+      if (!(Math.fround((inter + mayTop) / (union + mayTop + sureLow)) >= minStability)) {
+        this.logMask = null;
+        return null;
+      }
     }
     const above = this.above;
     above[2] = byCode[3];
@@ -275,6 +333,7 @@ export class ThresholdCounter {
       const grow = (a: Int32Array) => { const b = new Int32Array(a.length * 2); b.set(a); return b; };
       this.logY0 = grow(this.logY0); this.logY1 = grow(this.logY1); this.logX0 = grow(this.logX0); this.logX1 = grow(this.logX1);
       const v2 = new Uint8Array(this.logV.length * 2); v2.set(this.logV); this.logV = v2;
+      const f2 = new Uint8Array(this.logF.length * 2); f2.set(this.logF); this.logF = f2;
     }
     const k = this.logN++;
     this.logY0[k] = y0; this.logY1[k] = y1; this.logX0[k] = x0; this.logX1[k] = x1; this.logV[k] = v;
@@ -286,6 +345,25 @@ export class ThresholdCounter {
     if (x1 > b[2]) b[2] = x1;
     if (b[1] < 0 || y0 < b[1]) b[1] = y0;
     if (y1 > b[3]) b[3] = y1;
+  }
+
+  /**
+   * Flags of the low-res support of output columns [x0, x1) over rows rLo..rHi: MAY_TOP if any cell
+   * has it, SURE_LOW if every cell has it.
+   */
+  private supportFlags(rLo: number, rHi: number, x0: number, x1: number): number {
+    const { colLo, colHi, lowWidth } = this.plan;
+    const c0 = colLo[x0], c1 = colHi[x1 - 1];
+    let any = 0, all = SURE_LOW;
+    for (let r = rLo; r <= rHi; r++) {
+      const row = r * lowWidth;
+      for (let c = c0; c <= c1; c++) {
+        const f = this.flags[row + c];
+        any |= f;
+        all &= f;
+      }
+    }
+    return (any & MAY_TOP) | all;
   }
 
   /** The single code of rows rLo..rHi when they have no transitions and agree, else -1. */

@@ -101,28 +101,41 @@ test('ThresholdCounter handles uniform maps (all above, all below) and rejects u
   assert.equal(counter.completeMask(out), 1550);
 });
 
-test('countUnlessUnstable rejects only candidates whose stability is below the threshold', () => {
+test('countUnlessUnstable returns null exactly for candidates whose stability is below the threshold', () => {
   let rejected = 0, kept = 0;
   for (const [low, input, rw, rh, ow, oh] of GEOMETRIES) {
     const plan = planUpsample({ width: low, height: low }, input, { width: rw, height: rh }, { width: ow, height: oh });
     const counter = new ThresholdCounter(plan);
-    const buf = logits(low, 31 * low + ow);
-    for (const minStability of [0.5, 0.8, 0.9, 0.95, 0.99]) {
+    // One buffer for every candidate, as the generator uses it: a rejected candidate may have written
+    // part of it before the bound ruled it out.
+    const b = new Uint8Array(ow * oh);
+    // Scaled by 2000, values leave the margin of the support flags and the coarser bound is used;
+    // scale 0 leaves only values just above and just below the top threshold (inside the flags' margin).
+    for (const scale of [1, 0.25, 2000, 0]) {
+      const buf = logits(low, 31 * low + ow).map((v) => (scale === 0 ? (v > 0 ? 1.0004 : 0.9996) : v * scale));
       counter.setLogits(buf, 0, -1, 0, 1);
-      const [union, mid, inter] = [...counter.count()];
-      const stability = Math.fround(inter / union);
-      const a = new Uint8Array(ow * oh), b = new Uint8Array(ow * oh);
-      counter.fillMask(a);
-      counter.setLogits(buf, 0, -1, 0, 1);
-      const got = counter.countUnlessUnstable(Math.fround(minStability), b);
-      if (got === null) {
-        rejected++;
-        assert.ok(!(stability >= Math.fround(minStability)), `rejected a stable candidate (${stability} >= ${minStability})`);
-      } else {
-        kept++;
-        assert.deepEqual([...got], [union, mid, inter]);
-        assert.equal(counter.completeMask(b), mid);
-        assert.ok(Buffer.from(a).equals(Buffer.from(b)), 'same mask as count()');
+      const [u0, , i0] = counter.count();
+      const exact = Math.fround(i0 / u0);
+      // The candidate's own score is the sharpest case: the bound may never fall below it on the way.
+      const justAbove = Math.fround(exact + Math.max(1e-7, exact * 1.2e-7));
+      for (const minStability of [0.5, 0.8, 0.9, 0.95, 0.99, exact, justAbove]) {
+        counter.setLogits(buf, 0, -1, 0, 1);
+        const [union, mid, inter] = [...counter.count()];
+        const stability = Math.fround(inter / union);
+        const a = new Uint8Array(ow * oh);
+        counter.fillMask(a);
+        counter.setLogits(buf, 0, -1, 0, 1);
+        const got = counter.countUnlessUnstable(Math.fround(minStability), b);
+        if (got === null) {
+          rejected++;
+          assert.ok(!(stability >= Math.fround(minStability)), `rejected a stable candidate (${stability} >= ${minStability}, scale ${scale})`);
+        } else {
+          kept++;
+          assert.ok(stability >= Math.fround(minStability), `kept an unstable candidate (${stability} < ${minStability}, scale ${scale})`);
+          assert.deepEqual([...got], [union, mid, inter]);
+          assert.equal(counter.completeMask(b), mid);
+          assert.ok(Buffer.from(a).equals(Buffer.from(b)), 'same mask as count()');
+        }
       }
     }
   }
