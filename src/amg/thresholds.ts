@@ -15,13 +15,13 @@ import type { RowChangeHints } from './rle-build.js';
 
 const BLOCK_SHIFT = 4;
 /**
- * Margin for the stability bound's cell flags: an interpolated value is a convex combination of its
- * low-res support computed in float32, so it can leave the support's range only by rounding (a few
- * units of 2^-24 of the largest magnitude). Planes with larger values use the coarser bound.
+ * Margin for the stability bound's support flags: an interpolated value is a convex combination of
+ * its low-res support computed in float32, so it can leave the support's range only by rounding (a
+ * few units of 2^-24 of the largest magnitude, far below the margin up to BOUND_MAX_ABS).
  */
 const BOUND_MARGIN = 1e-3;
 const BOUND_MAX_ABS = 1024;
-/** Cell flags: may be above the highest threshold; surely above the lowest one. */
+/** Support flags: may be above the highest threshold; surely above the lowest one. */
 const MAY_TOP = 1;
 const SURE_LOW = 2;
 const BLOCK = 1 << BLOCK_SHIFT;
@@ -36,19 +36,16 @@ export class ThresholdCounter {
   exactPixels = 0;
   /**
    * Of those: pixels whose support has a cell that may be above the highest threshold, and pixels
-   * whose support is surely above the lowest one without any such cell (-1 when the plane's values
-   * are too large for the margin; see countUnlessUnstable).
+   * whose support is surely above the lowest one without any such cell (see countUnlessUnstable).
    */
   private mayTopPixels = 0;
   private sureLowPixels = 0;
-  private boundFlags = true;
   /** Pixels per code 0..3 (how many thresholds a pixel is above) of the current count. */
   private readonly byCode = [0, 0, 0, 0];
   /** Low-res rows / columns that any output pixel depends on. */
   private readonly usedRows: number;
   private readonly usedCols: number;
   private readonly codes: Uint8Array;
-  private readonly flags: Uint8Array;
   /** Columns where a row's code differs from the previous column: trans[transStart[r] .. transStart[r + 1]). */
   private readonly trans: Int32Array;
   private readonly transStart: Int32Array;
@@ -104,7 +101,6 @@ export class ThresholdCounter {
       if (rowHi[y] - rowLo[y] + 1 > this.ptr.length) throw new RangeError('upsample plan has a band deeper than 8 low-res rows');
     }
     this.codes = new Uint8Array(this.usedRows * lowWidth);
-    this.flags = new Uint8Array(this.usedRows * lowWidth);
     this.trans = new Int32Array(this.usedRows * this.usedCols);
     this.transStart = new Int32Array(this.usedRows + 1);
     this.firstX = new Int32Array(this.usedCols + 1);
@@ -140,10 +136,8 @@ export class ThresholdCounter {
     this.logN = 0;
     this.logMask = null;
     const lw = this.plan.lowWidth;
-    const { codes, flags, trans, transStart, usedCols } = this;
-    const mayTop = t2 - BOUND_MARGIN, sureLow = t0 + BOUND_MARGIN;
+    const { codes, trans, transStart, usedCols } = this;
     let n = 0;
-    let maxAbs = 0;
     for (let r = 0; r < this.usedRows; r++) {
       transStart[r] = n;
       const src = lowOffset + r * lw;
@@ -153,16 +147,11 @@ export class ThresholdCounter {
         const v = low[src + c];
         const code = (v > t0 ? 1 : 0) + (v > t1 ? 1 : 0) + (v > t2 ? 1 : 0);
         codes[dst + c] = code;
-        flags[dst + c] = (v > mayTop ? MAY_TOP : 0) | (v > sureLow ? SURE_LOW : 0);
-        const a = v < 0 ? -v : v;
-        if (a > maxAbs) maxAbs = a;
         if (code !== prev && c > 0) trans[n++] = c;
         prev = code;
       }
     }
     transStart[this.usedRows] = n;
-    // NaN anywhere also turns the finer bound off.
-    this.boundFlags = maxAbs <= BOUND_MAX_ABS && Math.abs(t0) <= BOUND_MAX_ABS && Math.abs(t2) <= BOUND_MAX_ABS;
   }
 
   /**
@@ -221,8 +210,7 @@ export class ThresholdCounter {
         if (v === EXACT) {
           const px = rows * (x1 - x0);
           this.exactPixels += px;
-          // Without usable flags every such pixel may be above all thresholds (the coarser bound).
-          const f = this.boundFlags ? this.supportFlags(rowLo[y0], rowHi[y0], x0, x1) : MAY_TOP;
+          const f = this.supportFlags(rowLo[y0], rowHi[y0], x0, x1);
           const cls = f & MAY_TOP ? MAY_TOP : f & SURE_LOW ? SURE_LOW : 0;
           this.logF[this.logN - 1] = cls;
           if (cls === MAY_TOP) this.mayTopPixels += px;
@@ -348,22 +336,26 @@ export class ThresholdCounter {
   }
 
   /**
-   * Flags of the low-res support of output columns [x0, x1) over rows rLo..rHi: MAY_TOP if any cell
-   * has it, SURE_LOW if every cell has it.
+   * Flags of the low-res support of output columns [x0, x1) over rows rLo..rHi: MAY_TOP if a cell is
+   * above or near the highest threshold, SURE_LOW if every cell is clearly above the lowest. A support
+   * with values too large for the margin (or NaN) may be anything: MAY_TOP.
    */
   private supportFlags(rLo: number, rHi: number, x0: number, x1: number): number {
     const { colLo, colHi, lowWidth } = this.plan;
     const c0 = colLo[x0], c1 = colHi[x1 - 1];
-    let any = 0, all = SURE_LOW;
+    const mayTop = this.t2 - BOUND_MARGIN, sureLow = this.t0 + BOUND_MARGIN;
+    const low = this.low;
+    let may = false, sure = true;
     for (let r = rLo; r <= rHi; r++) {
-      const row = r * lowWidth;
+      const row = this.lowOffset + r * lowWidth;
       for (let c = c0; c <= c1; c++) {
-        const f = this.flags[row + c];
-        any |= f;
-        all &= f;
+        const v = low[row + c];
+        if (!(v <= BOUND_MAX_ABS && v >= -BOUND_MAX_ABS)) return MAY_TOP;
+        if (v > mayTop) may = true;
+        if (!(v > sureLow)) sure = false;
       }
     }
-    return (any & MAY_TOP) | all;
+    return (may ? MAY_TOP : 0) | (sure ? SURE_LOW : 0);
   }
 
   /** The single code of rows rLo..rHi when they have no transitions and agree, else -1. */

@@ -42,6 +42,7 @@ export interface LaneResult {
 interface Lane {
   worker: Worker;
   inFlight: number;
+  exited: boolean;
 }
 
 export class DecoderLanes {
@@ -50,14 +51,19 @@ export class DecoderLanes {
   private nextId = 0;
   private image: object | null = null;
   private broken: Error | null = null;
+  private closed = false;
 
   constructor(init: LaneInit, count: number, private readonly step: number) {
     this.lanes = Array.from({ length: count }, () => {
-      const worker = new Worker(new URL('./decoder-lane-worker.js', import.meta.url), { workerData: init });
-      const lane: Lane = { worker, inFlight: 0 };
+      // No inherited Node flags: some (--input-type, --eval) make a file worker fail to start.
+      const worker = new Worker(new URL('./decoder-lane-worker.js', import.meta.url), { workerData: init, execArgv: [] });
+      const lane: Lane = { worker, inFlight: 0, exited: false };
       worker.on('message', (msg: LaneResponse) => this.onMessage(lane, msg));
       worker.on('error', (err) => this.fail(new ModelError(`decoder lane failed: ${err.message}`, { cause: err })));
-      worker.on('exit', (code) => { if (code !== 0) this.fail(new ModelError(`decoder lane exited with code ${code}`)); });
+      worker.on('exit', (code) => {
+        lane.exited = true;
+        if (code !== 0 || !this.closed) this.fail(new ModelError(`decoder lane exited with code ${code}`));
+      });
       // Idle lanes must not keep the process alive; a lane with work does (see track()).
       worker.unref();
       return lane;
@@ -66,6 +72,11 @@ export class DecoderLanes {
 
   get size(): number {
     return this.lanes.length;
+  }
+
+  /** Why the lanes stopped working (a worker failed or exited; not close()), or null. */
+  get failure(): Error | null {
+    return this.closed ? null : this.broken;
   }
 
   /** Give every lane the image-side tensors of `key` (an embedding), unless they have them already. */
@@ -96,8 +107,10 @@ export class DecoderLanes {
 
   /** Stop the workers once their current work is done; pending decodes are rejected. */
   async close(): Promise<void> {
+    this.closed = true;
     this.fail(new ModelError('decoder lanes closed'));
     await Promise.all(this.lanes.map((lane) => new Promise<void>((resolve) => {
+      if (lane.exited) { resolve(); return; }
       lane.worker.once('exit', () => resolve());
       lane.worker.ref();
       lane.worker.postMessage({ kind: 'close' } satisfies LaneRequest);

@@ -283,8 +283,20 @@ export class SamModel {
           r.catch(() => undefined); // awaited below, or abandoned when the consumer stops early
           results[issued] = r;
         }
-        const { runs, iou } = await results[i]!;
+        let lane: LaneResult;
+        try {
+          lane = await results[i]!;
+        } catch (err) {
+          if (!lanes.failure) throw err;
+          // A lane that cannot run (no worker threads here, a worker that died) only costs speed:
+          // this batch and the rest decode on the calling thread, and later calls do not try again.
+          this.lanes = Promise.resolve(null);
+          lanes.close().catch(() => undefined);
+          for (let j = i; j < batches.length; j++) yield await this.decode(embedding, batches[j]);
+          return;
+        }
         results[i] = undefined;
+        const { runs, iou } = lane;
         const b = batches[i];
         const tokens = iou[0].length / Math.min(PROMPTS_PER_RUN, b.batch);
         const lowSize = Math.sqrt(runs[0].length / Math.min(PROMPTS_PER_RUN, b.batch) / tokens);

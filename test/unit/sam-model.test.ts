@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -8,6 +9,7 @@ import { DEFAULT_PREPROCESS } from '../../src/model/manifest.js';
 import { defaultModelManifest } from '../../src/model/resolve.js';
 import { encodePrompts } from '../../src/core/prompt.js';
 import { SamModel } from '../../src/model/sam-model.js';
+import { DecoderLanes } from '../../src/model/decoder-lanes.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'samkit-model-'));
 const junk = path.join(dir, 'junk.onnx');
@@ -162,4 +164,37 @@ test('decodeBatches on decoder lanes yields, in order, what decode gives for eac
 test('decoderLanes must be a positive integer', async () => {
   await assert.rejects(SamModel.load(undefined, { decoderLanes: 0 }), /decoderLanes must be a positive integer, got 0/);
   await assert.rejects(SamModel.load(undefined, { decoderLanes: 1.5 }), /decoderLanes must be a positive integer, got 1.5/);
+});
+
+test('decoder lanes that cannot start reject with a ModelError, and decodeBatches falls back to the calling thread', async () => {
+  const broken = new DecoderLanes({ prompt: junk, cacheDir: dir, what: 'junk decoder', masksOutput: 'm', iouOutput: 'i' }, 2, 2);
+  const { model, emb } = await modelAndEmbedding(9);
+  const batches = [2, 3].map((n) => encodePrompts(Array.from({ length: n }, (_, i) => ({ pointCoords: [[40 * i + 9, 30 * i + 5]] as [number, number][], pointLabels: [1] })), { width: 320, height: 240 }, 1024, 256));
+  await assert.rejects(broken.decode(batches[0]), (e: unknown) => e instanceof ModelError && /decoder lane failed/.test((e as Error).message));
+  assert.ok(broken.failure instanceof ModelError);
+  // The model's lanes replaced by the broken ones: same outputs as decode(), from the calling thread.
+  (model as unknown as { lanes: Promise<DecoderLanes | null> }).lanes = Promise.resolve(broken);
+  const got = [];
+  for await (const out of model.decodeBatches(emb, batches)) got.push(out);
+  assert.equal(got.length, 2);
+  for (let k = 0; k < 2; k++) {
+    const ref = await model.decode(emb, batches[k]);
+    assert.deepEqual(Array.from(got[k].iou), Array.from(ref.iou));
+  }
+  await broken.close();
+});
+
+test('decoder lanes start when the process was run with flags a worker cannot take (--input-type)', () => {
+  const script = `
+    import { SamModel } from ${JSON.stringify(new URL('../../src/model/sam-model.js', import.meta.url).href)};
+    import { encodePrompts } from ${JSON.stringify(new URL('../../src/core/prompt.js', import.meta.url).href)};
+    const model = await SamModel.load(undefined, { decoderLanes: 2 });
+    const emb = new Float32Array(256 * 64 * 64).fill(0.01);
+    const b = encodePrompts([{ pointCoords: [[10, 10]], pointLabels: [1] }, { pointCoords: [[50, 60]], pointLabels: [1] }], { width: 100, height: 100 }, 1024, 256);
+    let n = 0;
+    for await (const out of model.decodeBatches(emb, [b, b])) n += out.batch;
+    console.log('decoded', n, (model.lanes && (await model.lanes)) ? 'on lanes' : 'on the calling thread');
+  `;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  assert.match(out, /decoded 4 on lanes/);
 });
