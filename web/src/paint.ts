@@ -33,21 +33,37 @@ export function paintMask(mask: Uint8Array, w: number, h: number, color: Rgb, fi
   const cw = x1 - x0 + 1;
   const ch = y1 - y0 + 1;
   const out = new Uint8ClampedArray(cw * ch * 4);
+  // One 32-bit store per pixel, runs of set pixels found once per row: the hover path paints up to
+  // the whole display per pointer move.
+  const px = new Uint32Array(out.buffer);
   const [r, g, b] = color;
-  const fa = Math.round(fillAlpha * 255);
+  const fill = rgbaWord(r, g, b, Math.round(fillAlpha * 255));
+  const edge = rgbaWord(r, g, b, 255);
   let n = 0;
   for (let y = y0; y <= y1; y++) {
     const row = y * w;
-    let p = (y - y0) * cw * 4;
-    for (let x = x0; x <= x1; x++, p += 4) {
-      const i = row + x;
-      if (!mask[i]) continue;
-      n++;
-      const edge = x === 0 || y === 0 || x === w - 1 || y === h - 1 || !mask[i - 1] || !mask[i + 1] || !mask[i - w] || !mask[i + w];
-      out[p] = r; out[p + 1] = g; out[p + 2] = b; out[p + 3] = edge ? 255 : fa;
+    const border = y === 0 || y === h - 1;
+    const base = (y - y0) * cw - x0;
+    let x = x0;
+    while (x <= x1) {
+      if (!mask[row + x]) { x++; continue; }
+      const start = x;
+      while (x <= x1 && mask[row + x]) x++;
+      const end = x - 1; // the bounding box ends every run, so both ends are outline pixels
+      n += x - start;
+      if (border) { px.fill(edge, base + start, base + x); continue; }
+      px[base + start] = edge;
+      px[base + end] = edge;
+      const up = row - w, down = row + w;
+      for (let k = start + 1; k < end; k++) px[base + k] = mask[up + k] && mask[down + k] ? fill : edge;
     }
   }
   return { x: x0, y: y0, w: cw, h: ch, rgba: out, area: n, displayWidth: w, displayHeight: h };
+}
+
+/** A colour as one pixel of a Uint32Array view over RGBA bytes, whatever the platform's byte order. */
+function rgbaWord(r: number, g: number, b: number, a: number): number {
+  return new Uint32Array(Uint8ClampedArray.of(r, g, b, a).buffer)[0];
 }
 
 /**
