@@ -52,6 +52,8 @@ export class DecoderLanes {
   private image: object | null = null;
   private broken: Error | null = null;
   private closed = false;
+  /** Who is using the lanes (their image) now; see SamModel.decodeBatches. */
+  owner: object | null = null;
 
   constructor(init: LaneInit, count: number, private readonly step: number) {
     this.lanes = Array.from({ length: count }, () => {

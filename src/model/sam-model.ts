@@ -268,10 +268,22 @@ export class SamModel {
    */
   async *decodeBatches(embedding: Float32Array, batches: readonly EncodedPrompts[]): AsyncGenerator<DecoderOutput> {
     const lanes = batches.length > 1 && batches.every((b) => !b.hasMaskInput) ? await this.decoderLanes() : null;
-    if (!lanes) {
+    // The lanes hold one image at a time: a second caller meanwhile (two generators on one model)
+    // decodes on its own thread instead.
+    if (!lanes || lanes.owner) {
       for (const b of batches) yield await this.decode(embedding, b);
       return;
     }
+    const owner = {};
+    lanes.owner = owner;
+    try {
+      yield* this.decodeOnLanes(lanes, embedding, batches);
+    } finally {
+      if (lanes.owner === owner) lanes.owner = null;
+    }
+  }
+
+  private async *decodeOnLanes(lanes: DecoderLanes, embedding: Float32Array, batches: readonly EncodedPrompts[]): AsyncGenerator<DecoderOutput> {
     lanes.setImage(embedding, await this.imageSideTensors(embedding));
     const ahead = 2 * lanes.size;
     const results: Array<Promise<LaneResult> | undefined> = [];

@@ -198,3 +198,23 @@ test('decoder lanes start when the process was run with flags a worker cannot ta
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   assert.match(out, /decoded 4 on lanes/);
 });
+
+test('two decodeBatches at once on one model (two images) both give what decode gives', async () => {
+  const model = await SamModel.load(undefined, { decoderLanes: 2 });
+  const embs = [11, 12].map((seed) => { let s = seed; return new Float32Array(256 * 64 * 64).map(() => { s = (s * 16807) % 2147483647; return (s / 2147483647 - 0.5) * 0.4; }); });
+  // More batches than the lanes take ahead, so both callers are still sending work when the other starts.
+  const batches = [4, 2, 3, 2, 2, 1, 2, 2, 3, 2].map((n, k) => encodePrompts(Array.from({ length: n }, (_, i) => ({ pointCoords: [[61 * i + 13 * k + 7, 47 * i + 5]] as [number, number][], pointLabels: [1] })), { width: 400, height: 300 }, 1024, 256));
+  try {
+    const collect = async (emb: Float32Array) => { const out = []; for await (const o of model.decodeBatches(emb, batches)) out.push(Float32Array.from(o.iou)); return out; };
+    const [a, b] = await Promise.all(embs.map(collect));
+    for (const [emb, got] of [[embs[0], a], [embs[1], b]] as const) {
+      for (let k = 0; k < batches.length; k++) {
+        const ref = await model.decode(emb, batches[k]);
+        got[k].forEach((v, i) => assert.ok(Math.abs(v - ref.iou[i]) < 1e-5, `batch ${k} score ${i}: ${v} vs ${ref.iou[i]}`));
+      }
+    }
+    assert.notDeepEqual(Array.from(a[0]), Array.from(b[0]), 'the two images give different scores');
+  } finally {
+    await model.close();
+  }
+});
