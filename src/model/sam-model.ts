@@ -340,10 +340,14 @@ export class SamModel {
     return this.lanes;
   }
 
-  /** Stop the decoder lanes' worker threads, if started (idle lanes never keep a process alive). */
+  /**
+   * Stop the decoder lanes' worker threads, if started, once their current runs are done (idle lanes
+   * never keep a process alive). The model stays usable; decodeBatches() then decodes on the calling
+   * thread.
+   */
   async close(): Promise<void> {
     const lanes = await this.lanes?.catch(() => null);
-    this.lanes = null;
+    this.lanes = Promise.resolve(null);
     await lanes?.close();
   }
 
