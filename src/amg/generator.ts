@@ -264,7 +264,7 @@ export class SamAutomaticMaskGenerator<M extends AmgOutputMode = 'binary_mask'> 
           const stability = Math.fround(inter / union);
           if (o.stabilityScoreThresh > 0 && !(stability >= stabThresh)) continue;
           stats.passedStability++;
-          const area = counter.completeMask(maskBuf, stride, box);
+          const area = counter.completeMask(maskBuf, stride, box, 'box');
           const imgBox: [number, number, number, number] = [box[0] + x0, box[1] + y0, box[2] + x0, box[3] + y0];
           if (isBoxNearCropEdge(imgBox, crop, imageBox)) continue;
           stats.passedEdge++;

@@ -226,6 +226,8 @@ export class ThresholdCounter {
   private finish(mask: Uint8Array | undefined, stride: number, minStability?: number): readonly number[] | null {
     const byCode = this.byCode;
     this.logMask = mask ?? null;
+    const b = this.box;
+    b[0] = this.plan.outWidth; b[1] = -1; b[2] = -1; b[3] = -1;
     let mayTop = this.mayTopPixels, sureLow = this.sureLowPixels;
     for (let k = 0; k < this.logN; k++) {
       if (this.logV[k] !== EXACT) continue;
@@ -252,25 +254,31 @@ export class ThresholdCounter {
    * Finish the mask started by the last count(mask, stride): every pixel not interpolated there is
    * set from its uniform code. Returns the number of pixels set; `box`, when given, receives the
    * inclusive XYXY box of the set pixels ([0, 0, 0, 0] when none).
+   *
+   * With `region` 'box', only the rows of the box are finished, over the box's columns widened to
+   * whole 4-byte words (what CropRleEncoder reads); elsewhere the buffer keeps older contents. On a
+   * large image most masks are small, and writing the whole crop per mask cost more than the rest.
    */
-  completeMask(mask: Uint8Array, stride = this.plan.outWidth, box?: Int32Array): number {
+  completeMask(mask: Uint8Array, stride = this.plan.outWidth, box?: Int32Array, region: 'all' | 'box' = 'all'): number {
     if (this.logMask !== mask) throw new Error('completeMask() needs the buffer given to the preceding count()');
+    // count() left the box of the interpolated set pixels; the uniform set spans complete it.
     const b = this.box;
-    b[0] = this.plan.outWidth; b[1] = -1; b[2] = -1; b[3] = -1;
     for (let k = 0; k < this.logN; k++) {
-      const y0 = this.logY0[k], y1 = this.logY1[k], x0 = this.logX0[k], x1 = this.logX1[k], v = this.logV[k];
-      if (v === EXACT) {
-        for (let y = y0; y < y1; y++) {
-          const row = y * stride;
-          let first = -1, last = -1;
-          for (let x = x0; x < x1; x++) if (mask[row + x]) { if (first < 0) first = x; last = x; }
-          if (first >= 0) this.grow(first, last, y, y);
-        }
-      } else {
-        const bit = v >= 2 ? 1 : 0;
-        for (let y = y0; y < y1; y++) mask.fill(bit, y * stride + x0, y * stride + x1);
-        if (bit) this.grow(x0, x1 - 1, y0, y1 - 1);
-      }
+      if (this.logV[k] !== EXACT && this.logV[k] >= 2) this.grow(this.logX0[k], this.logX1[k] - 1, this.logY0[k], this.logY1[k] - 1);
+    }
+    // Uniform spans, clipped to the region written.
+    let fx0 = 0, fx1 = this.plan.outWidth, fy0 = 0, fy1 = this.plan.outHeight;
+    if (region === 'box') {
+      if (b[3] < 0) { fy1 = 0; } else { fx0 = b[0] & ~3; fx1 = Math.min(fx1, (b[2] | 3) + 1); fy0 = b[1]; fy1 = b[3] + 1; }
+    }
+    for (let k = 0; k < this.logN; k++) {
+      const v = this.logV[k];
+      if (v === EXACT) continue;
+      const ya = Math.max(this.logY0[k], fy0), yb = Math.min(this.logY1[k], fy1);
+      const xa = Math.max(this.logX0[k], fx0), xb = Math.min(this.logX1[k], fx1);
+      if (ya >= yb || xa >= xb) continue;
+      const bit = v >= 2 ? 1 : 0;
+      for (let y = ya; y < yb; y++) mask.fill(bit, y * stride + xa, y * stride + xb);
     }
     if (box) {
       if (b[3] < 0) box.fill(0);
@@ -454,6 +462,7 @@ export class ThresholdCounter {
       const h0 = by.w0[y], h1 = by.w1[y];
       if (mask) {
         const row = y * stride + gx0;
+        const before = n1;
         for (let i = 0; i < n; i++) {
           const v = top[i] * h0 + bottom[i] * h1;
           const above1 = Number(v > t1);
@@ -461,6 +470,13 @@ export class ThresholdCounter {
           n0 += Number(v > t0);
           n1 += above1;
           n2 += Number(v > t2);
+        }
+        // The mask's box, from this row's first and last set pixels (completeMask adds the uniform spans).
+        if (n1 > before) {
+          let first = 0, last = n - 1;
+          while (!mask[row + first]) first++;
+          while (!mask[row + last]) last--;
+          this.grow(gx0 + first, gx0 + last, y, y);
         }
       } else {
         for (let i = 0; i < n; i++) {

@@ -182,3 +182,37 @@ test('CropRleEncoder with the counter row-change hints gives the same RLE as a f
   assert.equal(cases, GEOMETRIES.length * 6 * 2);
   assert.ok(hinted > 100, 'some rows were compared through the hints');
 });
+
+test("completeMask(region 'box') over a reused buffer gives the RLE and box of the whole mask", () => {
+  let cases = 0, small = 0;
+  const encoder = new CropRleEncoder();
+  for (const [low, input, rw, rh, ow, oh] of GEOMETRIES) {
+    const plan = planUpsample({ width: low, height: low }, input, { width: rw, height: rh }, { width: ow, height: oh });
+    const counter = new ThresholdCounter(plan);
+    const stride = alignedStride(ow);
+    // Left over from earlier masks: ones everywhere except the row padding (kept zero, as the encoder needs).
+    const reused = new Uint8Array(stride * oh);
+    for (let y = 0; y < oh; y++) reused.fill(1, y * stride, y * stride + ow);
+    const clean = new Uint8Array(stride * oh);
+    const boxA = new Int32Array(4), boxB = new Int32Array(4);
+    for (let m = 0; m < 6; m++) {
+      // Few, small blobs: boxes well inside the crop.
+      const buf = logits(low, 9100 + 17 * ow + m, 1 + (m % 3)).map((v) => v - 2 * (m % 2));
+      counter.setLogits(buf, 0, -1, 0, 1);
+      counter.count(clean, stride);
+      const areaA = counter.completeMask(clean, stride, boxA);
+      counter.setLogits(buf, 0, -1, 0, 1);
+      counter.count(reused, stride);
+      const areaB = counter.completeMask(reused, stride, boxB, 'box');
+      assert.equal(areaB, areaA);
+      assert.deepEqual(Array.from(boxB), Array.from(boxA));
+      const want = encoder.encode(clean, stride, boxA, areaA === 0, 2, 1, ow + 5, oh + 3);
+      const got = encoder.encode(reused, stride, boxB, areaB === 0, 2, 1, ow + 5, oh + 3, counter.rowChanges());
+      assert.deepEqual(Array.from(got), Array.from(want), `geometry ${ow}x${oh}, map ${m}`);
+      if (areaA > 0 && (boxA[2] - boxA[0] + 1) * (boxA[3] - boxA[1] + 1) < ow * oh / 2) small++;
+      cases++;
+    }
+  }
+  assert.equal(cases, GEOMETRIES.length * 6);
+  assert.ok(small > 0, 'some masks cover less than half of the crop');
+});
