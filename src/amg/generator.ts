@@ -73,6 +73,10 @@ export interface AmgStats {
   /** Left after dropping masks on inner crop edges. */
   passedEdge: number;
   records: number;
+  /**
+   * Wall time per step on the calling thread. `decode` is the time spent waiting for decoder
+   * output; with decoder lanes, decoding also runs during `filter`.
+   */
   ms: { load: number; encode: number; decode: number; filter: number; nms: number; smallRegions: number; output: number; total: number };
 }
 
@@ -206,7 +210,7 @@ export class SamAutomaticMaskGenerator<M extends AmgOutputMode = 'binary_mask'> 
 
     const noMaskInput = new Float32Array(0);
     // Chunks of prompts, in grid order; the last chunk of each batch of pointsPerBatch reports progress.
-    const chunks: Array<{ c0: number; raw: Float64Array; prompts: EncodedPrompts; endsBatch: boolean }> = [];
+    const chunks: Array<{ raw: Float64Array; prompts: EncodedPrompts; endsBatch: boolean }> = [];
     for (let b0 = 0; b0 < nPoints; b0 += o.pointsPerBatch) {
       const bEnd = Math.min(b0 + o.pointsPerBatch, nPoints);
       for (let c0 = b0; c0 < bEnd; c0 += DECODE_CHUNK) {
@@ -224,7 +228,7 @@ export class SamAutomaticMaskGenerator<M extends AmgOutputMode = 'binary_mask'> 
           batch: n, numPoints: 2, pointCoords: applyCoords(raw, cropSize, model.preprocess.inputSize), pointLabels: labels,
           maskInput: noMaskInput, hasMaskInput: false,
         };
-        chunks.push({ c0, raw, prompts, endsBatch: c0 + n === bEnd });
+        chunks.push({ raw, prompts, endsBatch: c0 + n === bEnd });
       }
     }
     // A model with decodeBatches decodes ahead on other threads while this one filters; otherwise

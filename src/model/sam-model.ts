@@ -331,11 +331,15 @@ export class SamModel {
     this.lanes ??= (async () => {
       const count = this.laneCount;
       if (count < 2) return null;
-      const prompt = await this.session('prompt');
-      if (!prompt.outputNames.includes(LOWRANK_MASKS_OUTPUT)) return null;
-      return new DecoderLanes({
-        prompt: this.files.prompt, cacheDir: this.cacheDir, what: `decoder ${this.decoderPath}`, masksOutput: LOWRANK_MASKS_OUTPUT, iouOutput: ALL_IOU_OUTPUT,
-      }, count, PROMPTS_PER_RUN);
+      const prompt = await this.session('prompt').catch(() => null);
+      if (!prompt?.outputNames.includes(LOWRANK_MASKS_OUTPUT)) return null;
+      try {
+        return new DecoderLanes({
+          prompt: this.files.prompt, cacheDir: this.cacheDir, what: `decoder ${this.decoderPath}`, masksOutput: LOWRANK_MASKS_OUTPUT, iouOutput: ALL_IOU_OUTPUT,
+        }, count, PROMPTS_PER_RUN);
+      } catch {
+        return null; // no worker threads here: decode on the calling thread
+      }
     })();
     return this.lanes;
   }
