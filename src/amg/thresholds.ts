@@ -15,13 +15,13 @@ import type { RowChangeHints } from './rle-build.js';
 
 const BLOCK_SHIFT = 4;
 /**
- * Margin for the stability bound's support flags: an interpolated value is a convex combination of
+ * Margin for the stability bound's support classes: an interpolated value is a convex combination of
  * its low-res support computed in float32, so it can leave the support's range only by rounding (a
  * few units of 2^-24 of the largest magnitude, far below the margin up to BOUND_MAX_ABS).
  */
 const BOUND_MARGIN = 1e-3;
 const BOUND_MAX_ABS = 1024;
-/** Support flags: may be above the highest threshold; surely above the lowest one. */
+/** Classes of interpolated spans for the bound: may be above the highest threshold; surely above the lowest one. */
 const MAY_TOP = 1;
 const SURE_LOW = 2;
 const BLOCK = 1 << BLOCK_SHIFT;
@@ -210,8 +210,7 @@ export class ThresholdCounter {
         if (v === EXACT) {
           const px = rows * (x1 - x0);
           this.exactPixels += px;
-          const f = this.supportFlags(rowLo[y0], rowHi[y0], x0, x1);
-          const cls = f & MAY_TOP ? MAY_TOP : f & SURE_LOW ? SURE_LOW : 0;
+          const cls = this.supportClass(rowLo[y0], rowHi[y0], x0, x1);
           this.logF[this.logN - 1] = cls;
           if (cls === MAY_TOP) this.mayTopPixels += px;
           else if (cls === SURE_LOW) this.sureLowPixels += px;
@@ -344,26 +343,25 @@ export class ThresholdCounter {
   }
 
   /**
-   * Flags of the low-res support of output columns [x0, x1) over rows rLo..rHi: MAY_TOP if a cell is
-   * above or near the highest threshold, SURE_LOW if every cell is clearly above the lowest. A support
-   * with values too large for the margin (or NaN) may be anything: MAY_TOP.
+   * The bound's class of output columns [x0, x1) over low-res rows rLo..rHi, from their support:
+   * MAY_TOP if a cell is above or near the highest threshold, else SURE_LOW if every cell is clearly
+   * above the lowest, else 0. A support with values too large for the margin (or NaN): MAY_TOP.
    */
-  private supportFlags(rLo: number, rHi: number, x0: number, x1: number): number {
+  private supportClass(rLo: number, rHi: number, x0: number, x1: number): number {
     const { colLo, colHi, lowWidth } = this.plan;
     const c0 = colLo[x0], c1 = colHi[x1 - 1];
     const mayTop = this.t2 - BOUND_MARGIN, sureLow = this.t0 + BOUND_MARGIN;
     const low = this.low;
-    let may = false, sure = true;
+    let sure = true;
     for (let r = rLo; r <= rHi; r++) {
       const row = this.lowOffset + r * lowWidth;
       for (let c = c0; c <= c1; c++) {
         const v = low[row + c];
-        if (!(v <= BOUND_MAX_ABS && v >= -BOUND_MAX_ABS)) return MAY_TOP;
-        if (v > mayTop) may = true;
+        if (v > mayTop || !(v <= BOUND_MAX_ABS && v >= -BOUND_MAX_ABS)) return MAY_TOP;
         if (!(v > sureLow)) sure = false;
       }
     }
-    return (may ? MAY_TOP : 0) | (sure ? SURE_LOW : 0);
+    return sure ? SURE_LOW : 0;
   }
 
   /** The single code of rows rLo..rHi when they have no transitions and agree, else -1. */

@@ -4,6 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
+import { runPromptGraph } from './prompt-runs.js';
 import { createSession } from './session-cache.js';
 import type { LaneInit, LaneRequest, LaneResponse } from './decoder-lanes.js';
 
@@ -19,20 +20,13 @@ async function handle(req: LaneRequest): Promise<void> {
     carried = Object.fromEntries(Object.entries(req.tensors).map(([name, t]) => [name, new ort.Tensor('float32', t.data, t.dims)]));
     return;
   }
-  const { id, batch, numPoints, step, pointCoords, pointLabels } = req;
   const runs: Float32Array[] = [];
   const iou: Float32Array[] = [];
-  for (let b = 0; b < batch; b += step) {
-    const n = Math.min(step, batch - b);
-    const out = await session.run({
-      ...carried,
-      point_coords: new ort.Tensor('float32', pointCoords.subarray(b * numPoints * 2, (b + n) * numPoints * 2), [n, numPoints, 2]),
-      point_labels: new ort.Tensor('float32', pointLabels.subarray(b * numPoints, (b + n) * numPoints), [n, numPoints]),
-    });
+  for await (const { out } of runPromptGraph(session, carried, req, req.step)) {
     runs.push(out[init.masksOutput].data as Float32Array);
     iou.push(out[init.iouOutput].data as Float32Array);
   }
-  const response: LaneResponse = { kind: 'decoded', id, runs, iou };
+  const response: LaneResponse = { kind: 'decoded', id: req.id, runs, iou };
   port.postMessage(response, runs.map((r) => r.buffer as ArrayBuffer));
 }
 

@@ -14,6 +14,7 @@ import { fileExists } from '../io/file-exists.js';
 import { ALL_IOU_OUTPUT, ALL_MASKS_OUTPUT, DECODER_REWRITE_VERSION, rewriteDecoder, splitDecoder } from './decoder-graph.js';
 import { buildLowRankDecoder, LOWRANK_MASKS_OUTPUT, LOWRANK_VERSION } from './lowrank-decoder.js';
 import { DecoderLanes, type LaneResult } from './decoder-lanes.js';
+import { runPromptGraph } from './prompt-runs.js';
 import { createSession } from './session-cache.js';
 import { recordDerived } from './derived-cache.js';
 import { defaultCacheDir } from './download.js';
@@ -389,7 +390,7 @@ export class SamModel {
   private async decodeSplit(embedding: Float32Array, prompts: EncodedPrompts): Promise<DecoderOutput> {
     const [session, carried] = await Promise.all([this.session('prompt'), this.imageSideTensors(embedding)]);
     const blocked = session.outputNames.includes(LOWRANK_MASKS_OUTPUT);
-    const { batch, numPoints } = prompts;
+    const { batch } = prompts;
     // The plain split graph is built for one prompt per run.
     const step = blocked ? PROMPTS_PER_RUN : 1;
     let masks: Float32Array | null = null;
@@ -397,13 +398,7 @@ export class SamModel {
     const runs: Float32Array[] = [];
     let tokens = 0;
     let lowSize = 0;
-    for (let b = 0; b < batch; b += step) {
-      const n = Math.min(step, batch - b);
-      const out = await session.run({
-        ...carried,
-        point_coords: new ort.Tensor('float32', prompts.pointCoords.subarray(b * numPoints * 2, (b + n) * numPoints * 2), [n, numPoints, 2]),
-        point_labels: new ort.Tensor('float32', prompts.pointLabels.subarray(b * numPoints, (b + n) * numPoints), [n, numPoints]),
-      });
+    for await (const { first: b, out } of runPromptGraph(session, carried, prompts, step)) {
       const q = out[ALL_IOU_OUTPUT];
       if (!iou) {
         tokens = q.dims[1];

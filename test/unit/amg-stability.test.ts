@@ -28,10 +28,15 @@ const GEOMETRIES = [
   [64, 256, 256, 190, 333, 247],
 ];
 
+/** The upsampling plan of a GEOMETRIES row. */
+function geometryPlan(low: number, input: number, rw: number, rh: number, ow: number, oh: number) {
+  return planUpsample({ width: low, height: low }, input, { width: rw, height: rh }, { width: ow, height: oh });
+}
+
 test('ThresholdCounter counts and mask equal three upsampleThreshold calls exactly', () => {
   let cases = 0;
   for (const [low, input, rw, rh, ow, oh] of GEOMETRIES) {
-    const plan = planUpsample({ width: low, height: low }, input, { width: rw, height: rh }, { width: ow, height: oh });
+    const plan = geometryPlan(low, input, rw, rh, ow, oh);
     const scratch = new UpsampleScratch(plan);
     const counter = new ThresholdCounter(plan);
     const a = new Uint8Array(ow * oh), b = new Uint8Array(ow * oh);
@@ -104,7 +109,7 @@ test('ThresholdCounter handles uniform maps (all above, all below) and rejects u
 test('countUnlessUnstable returns null exactly for candidates whose stability is below the threshold', () => {
   let rejected = 0, kept = 0;
   for (const [low, input, rw, rh, ow, oh] of GEOMETRIES) {
-    const plan = planUpsample({ width: low, height: low }, input, { width: rw, height: rh }, { width: ow, height: oh });
+    const plan = geometryPlan(low, input, rw, rh, ow, oh);
     const counter = new ThresholdCounter(plan);
     // One buffer for every candidate, as the generator uses it: a rejected candidate may have written
     // part of it before the bound ruled it out.
@@ -146,7 +151,7 @@ test('CropRleEncoder with the counter row-change hints gives the same RLE as a f
   let cases = 0, hinted = 0;
   const encoder = new CropRleEncoder();
   for (const [low, input, rw, rh, ow, oh] of GEOMETRIES) {
-    const plan = planUpsample({ width: low, height: low }, input, { width: rw, height: rh }, { width: ow, height: oh });
+    const plan = geometryPlan(low, input, rw, rh, ow, oh);
     const counter = new ThresholdCounter(plan);
     const stride = alignedStride(ow);
     const mask = new Uint8Array(stride * oh);
@@ -187,7 +192,7 @@ test("completeMask(region 'box') over a reused buffer gives the RLE and box of t
   let cases = 0, small = 0;
   const encoder = new CropRleEncoder();
   for (const [low, input, rw, rh, ow, oh] of GEOMETRIES) {
-    const plan = planUpsample({ width: low, height: low }, input, { width: rw, height: rh }, { width: ow, height: oh });
+    const plan = geometryPlan(low, input, rw, rh, ow, oh);
     const counter = new ThresholdCounter(plan);
     const stride = alignedStride(ow);
     // Left over from earlier masks: ones everywhere except the row padding (kept zero, as the encoder needs).
