@@ -17,7 +17,7 @@ import { Mask } from '../core/mask.js';
 import type { EncodedPrompts } from '../core/prompt.js';
 import { compressRle, rleCountsArea, rleCountsBox, rleToMask, type CompressedRle, type UncompressedRle } from '../core/rle.js';
 import { applyCoords, preprocessImage } from '../core/transforms.js';
-import { planUpsample } from '../core/upsample.js';
+import { lowResFootprint, planUpsample } from '../core/upsample.js';
 import { loadImage, type ImageInput, type RgbImage } from '../image/load-image.js';
 import type { SamModel } from '../model/sam-model.js';
 import { generateCropBoxes, type CropBox } from './grid.js';
@@ -187,7 +187,10 @@ export class SamAutomaticMaskGenerator<M extends AmgOutputMode = 'binary_mask'> 
     stats.ms.encode += now() - t;
 
     const low = model.maskInputSize;
-    const counter = new ThresholdCounter(planUpsample({ width: low, height: low }, model.preprocess.inputSize, resized, cropSize));
+    const plan = planUpsample({ width: low, height: low }, model.preprocess.inputSize, resized, cropSize);
+    const counter = new ThresholdCounter(plan);
+    // The masks' padding below or right of the resized crop is never looked at: not decoded either.
+    const lowResRegion = lowResFootprint(plan);
     // Rows padded to whole words for the RLE encoder's word-wise row comparison.
     const stride = alignedStride(cw);
     const maskBuf = new Uint8Array(stride * ch);
@@ -226,7 +229,7 @@ export class SamAutomaticMaskGenerator<M extends AmgOutputMode = 'binary_mask'> 
         }
         const prompts: EncodedPrompts = {
           batch: n, numPoints: 2, pointCoords: applyCoords(raw, cropSize, model.preprocess.inputSize), pointLabels: labels,
-          maskInput: noMaskInput, hasMaskInput: false,
+          maskInput: noMaskInput, hasMaskInput: false, lowResRegion,
         };
         chunks.push({ raw, prompts, endsBatch: c0 + n === bEnd });
       }

@@ -31,6 +31,12 @@ export interface EncodedPrompts {
   /** [batch, 1, maskSize, maskSize]; zeros when unused. */
   maskInput: Float32Array;
   hasMaskInput: boolean;
+  /**
+   * Only the top-left `height` x `width` pixels of each low-res mask are needed (mask post-processing
+   * crops away the padding beyond the resized image): a decoder may leave the rest unspecified.
+   * Absent: whole masks.
+   */
+  lowResRegion?: { height: number; width: number };
 }
 
 function finite(v: unknown): v is number {

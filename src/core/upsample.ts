@@ -94,6 +94,17 @@ export function planUpsample(
   };
 }
 
+/**
+ * The top-left part of a low-res map that the first upsampling step reads for any output size: the
+ * rest only covers the input's padding. Decoders may skip it (EncodedPrompts.lowResRegion).
+ */
+export function lowResFootprint(plan: Pick<UpsamplePlan, 'ax' | 'ay'>): { height: number; width: number } {
+  let height = 0, width = 0;
+  for (const i of plan.ay.i1) height = Math.max(height, i + 1);
+  for (const i of plan.ax.i1) width = Math.max(width, i + 1);
+  return { height, width };
+}
+
 /** Scratch buffers reused across calls with the same plan (one per concurrent caller). */
 export class UpsampleScratch {
   /** Horizontally interpolated low-res rows (step 1), lazily filled: lowHeight x resized width. */

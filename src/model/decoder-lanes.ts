@@ -24,7 +24,7 @@ export interface LaneInit {
 
 export type LaneRequest =
   | { kind: 'image'; tensors: Record<string, { data: Float32Array; dims: readonly number[] }> }
-  | { kind: 'decode'; id: number; batch: number; numPoints: number; step: number; pointCoords: Float32Array; pointLabels: Float32Array }
+  | { kind: 'decode'; id: number; batch: number; numPoints: number; step: number; pointCoords: Float32Array; pointLabels: Float32Array; lowResRegion?: EncodedPrompts['lowResRegion'] }
   /** Exit after the work already sent (ending a worker inside an onnxruntime run aborts the process). */
   | { kind: 'close' };
 
@@ -97,7 +97,7 @@ export class DecoderLanes {
     const id = this.nextId++;
     const { batch, numPoints } = prompts;
     const req: LaneRequest = {
-      kind: 'decode', id, batch, numPoints, step: this.step,
+      kind: 'decode', id, batch, numPoints, step: this.step, lowResRegion: prompts.lowResRegion,
       pointCoords: prompts.pointCoords.slice(0, batch * numPoints * 2), pointLabels: prompts.pointLabels.slice(0, batch * numPoints),
     };
     return new Promise<LaneResult>((resolve, reject) => {

@@ -18,19 +18,15 @@
  * transposed convolution. Outputs match the export's up to float rounding (relative ~1e-6).
  */
 import { DecoderWeights, transpose2d, type Weight } from './decoder-weights.js';
+import { LOWRANK_EXTENT_INPUT, LOWRANK_GRID, LOWRANK_MASKS_OUTPUT } from './lowrank-io.js';
 import { GraphBuilder } from './onnx-builder.js';
 
-/**
- * The prompt graph's mask output: [B, 4096, 16, 4] logits in the transposed convolutions' order
- * (position on the 64x64 grid, then sub-positions (dy1, dx1, dy2, dx2), then mask token). Reordering
- * in ONNX costs more than the loop in interleaveLowResMasks.
- */
-export const LOWRANK_MASKS_OUTPUT = 'low_res_masks_blocked';
+
 /** Bumped when the derived graphs change, so cached files are rebuilt. */
-export const LOWRANK_VERSION = 1;
+export const LOWRANK_VERSION = 2;
 
 const HEADS = 8;
-const GRID = 64;
+const GRID = LOWRANK_GRID;
 const POS = GRID * GRID;
 
 export interface LowRankDecoder {
@@ -420,7 +416,6 @@ export function buildLowRankDecoder(decoderBytes: Uint8Array, source = 'decoder'
     const constRows = n.w('rf_const', { data: f32([...cbg2W, ...gW, ...constRow]), dims: [1, 3, nF] });
     const rf = g.o('Concat', [n.mm(mc0, n.w('wfg_p', WFg)), n.mm(m1, n.w('wf2', WF2)), expand(constRows, [3, nF])], { axis: 1 });
     const [rfk, rfv, rfc] = g.op('Split', [rf, g.ints([cdim, cdim, nF - 2 * cdim])], { axis: -1 }, 3);
-    const gf = n.transpose(gfT, [0, 2, 1]);
     const qf = tokHeads(n.add(q7, qpe), fin.q, 'fin_q');
     const scf = n.add(n.add(n.mul(n.mm(qf, img.sfkt), rr12x), lowRankScores(qf, rfk, gfT)), n.mm(qf, img.cfkt));
     const pf = g.o('Softmax', [scf], { axis: -1 });
@@ -436,13 +431,23 @@ export function buildLowRankDecoder(decoderBytes: Uint8Array, source = 'decoder'
       mlp(n, token(1 + t), [0, 1, 2].map((i) => W.gemm(`/output_hypernetworks_mlps.${t}/layers.${i}/Gemm`)), `hyper${t}`)), { axis: 1 }); // [B, 4, 32]
 
     // ---- mask head: convT1 -> LN2d -> GELU -> convT2 -> GELU -> hypernetwork product ----
-    const up1 = n.add(n.mul(img.sfc, n.transpose(rr12, [0, 2, 1])), n.mm(gf, rfc));
+    // Only over the grid cells [0, rows) x [0, cols) that mask_extent asks for: the masks' pixels
+    // below and right of the resized image are padding that mask post-processing crops away.
+    const extent = g.input(LOWRANK_EXTENT_INPUT, [2], 'int64');
+    /** [lead.., 4096, C] -> [lead.., rows*cols, C] (axis: the position axis). */
+    const region = (x: string, axis: number) => {
+      const grid = g.o('Reshape', [x, g.o('Concat', [g.o('Slice', [g.o('Shape', [x]), g.ints([0]), g.ints([axis])]), g.ints([GRID, GRID, -1])], { axis: 0 })]);
+      const cut = g.o('Slice', [grid, g.ints([0, 0]), extent, g.ints([axis, axis + 1])]);
+      return g.o('Reshape', [cut, g.o('Concat', [g.o('Slice', [g.o('Shape', [x]), g.ints([0]), g.ints([axis])]), g.ints([-1]), g.o('Slice', [g.o('Shape', [x]), g.ints([axis + 1]), g.ints([axis + 2])])], { axis: 0 })]);
+    };
+    const gfR = n.transpose(region(gfT, 2), [0, 2, 1]);
+    const up1 = n.add(n.mul(region(img.sfc, 1), region(n.transpose(rr12, [0, 2, 1]), 1)), n.mm(gfR, rfc));
     const c1out = ct1.w.dims[1] / 4, c2out = ct2.w.dims[1] / 4;
-    const h1 = n.gelu(n.ln(n.reshape(up1, [0, POS, 4, c1out]), { g: { data: ln2d.g.data, dims: [c1out] }, b: { data: ln2d.b.data, dims: [c1out] }, eps: ln2d.eps }, 'ln2d'));
-    const h2 = n.gelu(n.add(n.mm(h1, n.w('ct2', ct2.w)), n.v('ct2_b', ct2.b))); // [B, 4096, 4, 4*32]
-    const logits = n.mm(n.reshape(h2, [0, POS * 16, c2out]), n.transpose(hyper, [0, 2, 1])); // [B, 65536, 4]
+    const h1 = n.gelu(n.ln(n.reshape(up1, [0, -1, 4, c1out]), { g: { data: ln2d.g.data, dims: [c1out] }, b: { data: ln2d.b.data, dims: [c1out] }, eps: ln2d.eps }, 'ln2d'));
+    const h2 = n.gelu(n.add(n.mm(h1, n.w('ct2', ct2.w)), n.v('ct2_b', ct2.b))); // [B, P, 4, 4*32]
+    const logits = n.mm(n.reshape(h2, [0, -1, c2out]), n.transpose(hyper, [0, 2, 1])); // [B, 16P, 4]
     // Left in the order the convolutions produce: the caller interleaves (see interleaveLowResMasks).
-    g.output(n.reshape(logits, [0, POS, 16, nMasks]), LOWRANK_MASKS_OUTPUT, ['batch', POS, 16, nMasks]);
+    g.output(n.reshape(logits, [0, -1, 16, nMasks]), LOWRANK_MASKS_OUTPUT, ['batch', 'cells', 16, nMasks]);
     g.output(iou, 'all_iou_predictions', ['batch', nMasks]);
   }
   return { image: ig.g.build(), prompt: pg.g.build() };

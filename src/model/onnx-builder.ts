@@ -24,8 +24,8 @@ export class GraphBuilder {
     return `${this.prefix}/${hint}_${this.counter++}`;
   }
 
-  input(name: string, dims: Dim[]): string {
-    this.inputs.push(valueInfo(name, dims));
+  input(name: string, dims: Dim[], type: 'float32' | 'int64' = 'float32'): string {
+    this.inputs.push(valueInfo(name, dims, type === 'int64' ? DataType.INT64 : DataType.FLOAT));
     return name;
   }
 
@@ -83,10 +83,10 @@ export class GraphBuilder {
   }
 }
 
-function valueInfo(name: string, dims: Dim[]): onnxproto.onnx.IValueInfoProto {
+function valueInfo(name: string, dims: Dim[], elemType: number = DataType.FLOAT): onnxproto.onnx.IValueInfoProto {
   return onnx.ValueInfoProto.create({
     name,
-    type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+    type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
   });
 }
 

@@ -9,12 +9,13 @@ import * as path from 'node:path';
 import ort from 'onnxruntime-node';
 import { ModelError, InvalidArgumentError } from '../core/errors.js';
 import type { EncodedPrompts } from '../core/prompt.js';
-import { interleaveLowResMasks, interleavePlane } from '../core/interleave.js';
+import { interleaveLowResMasks, interleavePlane, type CellExtent } from '../core/interleave.js';
 import { fileExists } from '../io/file-exists.js';
 import { ALL_IOU_OUTPUT, ALL_MASKS_OUTPUT, DECODER_REWRITE_VERSION, rewriteDecoder, splitDecoder } from './decoder-graph.js';
-import { buildLowRankDecoder, LOWRANK_MASKS_OUTPUT, LOWRANK_VERSION } from './lowrank-decoder.js';
+import { buildLowRankDecoder, LOWRANK_VERSION } from './lowrank-decoder.js';
+import { LOWRANK_GRID, LOWRANK_MASKS_OUTPUT } from './lowrank-io.js';
 import { DecoderLanes, type LaneResult } from './decoder-lanes.js';
-import { runPromptGraph } from './prompt-runs.js';
+import { promptCells, runPromptGraph } from './prompt-runs.js';
 import { createSession } from './session-cache.js';
 import { recordDerived } from './derived-cache.js';
 import { defaultCacheDir } from './download.js';
@@ -22,7 +23,10 @@ import { DEFAULT_EMBEDDING_SHAPE, DEFAULT_MASK_INPUT_SIZE, loadManifest, type Mo
 import { defaultModelManifest, resolveModelFile, type ResolveOptions } from './resolve.js';
 
 export interface DecoderOutput {
-  /** [batch, tokens, lowSize, lowSize] low-res mask logits, token 0 being the single-mask token. */
+  /**
+   * [batch, tokens, lowSize, lowSize] low-res mask logits, token 0 being the single-mask token.
+   * With the prompts' lowResRegion, values outside it are unspecified.
+   */
   masks: Float32Array;
   /** [batch, tokens] predicted IoU. */
   iou: Float32Array;
@@ -312,10 +316,9 @@ export class SamModel {
         const { runs, iou } = lane;
         const b = batches[i];
         const tokens = iou[0].length / Math.min(PROMPTS_PER_RUN, b.batch);
-        const lowSize = Math.sqrt(runs[0].length / Math.min(PROMPTS_PER_RUN, b.batch) / tokens);
         const allIou = new Float32Array(b.batch * tokens);
         iou.forEach((q, r) => allIou.set(q, r * PROMPTS_PER_RUN * tokens));
-        yield blockedOutput(runs, PROMPTS_PER_RUN, allIou, b.batch, tokens, lowSize);
+        yield blockedOutput(runs, PROMPTS_PER_RUN, allIou, b.batch, tokens, promptCells(b));
       }
     } finally {
       results.length = 0;
@@ -402,7 +405,7 @@ export class SamModel {
       const q = out[ALL_IOU_OUTPUT];
       if (!iou) {
         tokens = q.dims[1];
-        lowSize = blocked ? Math.sqrt(out[LOWRANK_MASKS_OUTPUT].dims[1]) * 4 : out[ALL_MASKS_OUTPUT].dims[2];
+        lowSize = blocked ? 4 * LOWRANK_GRID : out[ALL_MASKS_OUTPUT].dims[2];
         iou = new Float32Array(batch * tokens);
         if (!blocked) masks = new Float32Array(batch * tokens * lowSize * lowSize);
       }
@@ -411,7 +414,7 @@ export class SamModel {
       iou.set(q.data as Float32Array, b * tokens);
     }
     if (!blocked) return { masks: masks!, iou: iou!, batch, tokens, lowSize };
-    return blockedOutput(runs, step, iou!, batch, tokens, lowSize);
+    return blockedOutput(runs, step, iou!, batch, tokens, promptCells(prompts));
   }
 }
 
@@ -419,8 +422,9 @@ export class SamModel {
  * The low-rank graph's masks, run by run in blocked order: reordered all at once on first access to
  * `masks`, or one plane at a time (the generator only needs the candidates that pass its IoU filter).
  */
-function blockedOutput(runs: Float32Array[], step: number, iou: Float32Array, batch: number, tokens: number, lowSize: number): DecoderOutput {
-  const grid = lowSize / 4;
+function blockedOutput(runs: Float32Array[], step: number, iou: Float32Array, batch: number, tokens: number, cells: CellExtent): DecoderOutput {
+  const grid = LOWRANK_GRID;
+  const lowSize = 4 * grid;
   const plane = lowSize * lowSize;
   let masks: Float32Array | null = null;
   return {
@@ -430,14 +434,14 @@ function blockedOutput(runs: Float32Array[], step: number, iou: Float32Array, ba
         const all = new Float32Array(batch * tokens * plane);
         runs.forEach((data, r) => {
           const n = Math.min(step, batch - r * step);
-          interleaveLowResMasks(data, n, tokens, grid, all.subarray(r * step * tokens * plane, (r * step + n) * tokens * plane));
+          interleaveLowResMasks(data, n, tokens, grid, all.subarray(r * step * tokens * plane, (r * step + n) * tokens * plane), cells);
         });
         masks = all;
       }
       return masks;
     },
     plane(b: number, t: number, dest: Float32Array): void {
-      interleavePlane(runs[Math.floor(b / step)], b % step, t, tokens, grid, dest);
+      interleavePlane(runs[Math.floor(b / step)], b % step, t, tokens, grid, dest, 0, cells);
     },
   };
 }

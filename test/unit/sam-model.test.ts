@@ -122,23 +122,36 @@ test('decodeBatches on decoder lanes yields, in order, what decode gives for eac
     pointCoords: (k === 3 ? [[37 * i + 20, 29 * i + 40], [600 - 31 * i, 400 - 17 * i]] : [[53 * i + 11 * k + 5, 41 * i + 7 * k + 3]]) as [number, number][],
     pointLabels: k === 3 ? [1, 0] : [1],
   })), size, 1024, 256));
+  // Two batches need only part of their masks (a landscape and a portrait footprint).
+  const regions = [undefined, { height: 170, width: 256 }, { height: 256, width: 83 }, undefined];
+  regions.forEach((r, k) => { batches[k].lowResRegion = r; });
+  const inRegion = (k: number, j: number) => { const r = regions[k]; return !r || (Math.floor(j / 256) < r.height && j % 256 < r.width); };
   try {
     let k = 0;
     for await (const out of laned.decodeBatches(emb, batches)) {
       // The same embedding decoded twice by the sequential model: a fresh split per call keeps both on the prompt graph.
-      const ref = await sequential.decode(emb, batches[k]);
+      const ref = await sequential.decode(emb, { ...batches[k], lowResRegion: undefined });
+      // On the calling thread, the region is honoured the same way.
+      const own = await sequential.decode(emb, batches[k]);
       assert.equal(out.batch, ref.batch);
       assert.equal(out.tokens, ref.tokens);
       // Lanes run one onnxruntime thread: a lone prompt in a run may round differently (relative ~1e-6).
       out.iou.forEach((v, i) => assert.ok(Math.abs(v - ref.iou[i]) < 1e-5, `batch ${k} score ${i}: ${v} vs ${ref.iou[i]}`));
-      const a = new Float32Array(256 * 256), b = new Float32Array(256 * 256);
+      const a = new Float32Array(256 * 256), b = new Float32Array(256 * 256), c = new Float32Array(256 * 256);
       for (let i = 0; i < out.batch; i++) {
         for (let t = 0; t < out.tokens; t++) {
           out.plane!(i, t, a);
           ref.plane!(i, t, b);
-          let d = 0, scale = 0;
-          for (let j = 0; j < a.length; j++) { d = Math.max(d, Math.abs(a[j] - b[j])); scale = Math.max(scale, Math.abs(b[j])); }
+          own.plane!(i, t, c);
+          let d = 0, dOwn = 0, scale = 0;
+          for (let j = 0; j < a.length; j++) {
+            if (!inRegion(k, j)) continue;
+            d = Math.max(d, Math.abs(a[j] - b[j]));
+            dOwn = Math.max(dOwn, Math.abs(c[j] - b[j]));
+            scale = Math.max(scale, Math.abs(b[j]));
+          }
           assert.ok(scale > 1 && d < 2e-5 * scale, `batch ${k}, prompt ${i}, token ${t}: max diff ${d} (scale ${scale})`);
+          assert.ok(dOwn < 2e-5 * scale, `batch ${k}, prompt ${i}, token ${t} on the calling thread: max diff ${dOwn} (scale ${scale})`);
         }
       }
       k++;

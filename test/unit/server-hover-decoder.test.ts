@@ -48,9 +48,23 @@ test('the hover graphs reproduce the full decoder', async () => {
         mask_input: new ort.Tensor('float32', new Float32Array(256 * 256), [1, 1, 256, 256]),
         has_mask_input: new ort.Tensor('float32', new Float32Array([0]), [1]),
       });
-      const got = await prompt.run({ ...carried, ...points });
+      const extent = (rows: number, cols: number) => ({ mask_extent: new ort.Tensor('int64', BigInt64Array.from([BigInt(rows), BigInt(cols)]), [2]) });
+      const got = await prompt.run({ ...carried, ...points, ...extent(64, 64) });
       assert.ok(info.hoverDecoder.blockedMasks, 'the default model hovers with the low-rank decoder');
       const masks = interleaveLowResMasks(got.low_res_masks_blocked.data as Float32Array, 1, 4, 64);
+      // Part of the grid (a landscape and a portrait image's footprint): the same logits there.
+      for (const [rows, cols] of [[43, 64], [64, 21]]) {
+        const part = await prompt.run({ ...carried, ...points, ...extent(rows, cols) });
+        assert.deepEqual(part.low_res_masks_blocked.dims, [1, rows * cols, 16, 4]);
+        const planes = interleaveLowResMasks(part.low_res_masks_blocked.data as Float32Array, 1, 4, 64, undefined, { rows, cols });
+        let d = 0;
+        for (let t = 0; t < 4; t++) for (let Y = 0; Y < 4 * rows; Y++) for (let X = 0; X < 4 * cols; X++) {
+          const k = (t * 256 + Y) * 256 + X;
+          d = Math.max(d, Math.abs(planes[k] - masks[k]));
+        }
+        assert.ok(d <= 1e-5, `extent ${rows}x${cols}: logits differ by ${d}`);
+        assert.deepEqual(part.all_iou_predictions.data, got.all_iou_predictions.data);
+      }
       for (const [name, b] of [['all_low_res_masks', masks], ['all_iou_predictions', got.all_iou_predictions.data as Float32Array]] as const) {
         const a = want[name].data as Float32Array;
         assert.equal(a.length, b.length);

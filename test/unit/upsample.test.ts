@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bilinearTaps, planUpsample, upsampleLogits, upsampleThreshold, UpsampleScratch } from '../../src/core/upsample.js';
+import { bilinearTaps, lowResFootprint, planUpsample, upsampleLogits, upsampleThreshold, UpsampleScratch } from '../../src/core/upsample.js';
 import { blobLogits } from '../helpers/fixtures.js';
 
 /** Straightforward reference: PyTorch's bilinear (align_corners=False) as two full float images. */
@@ -69,4 +69,25 @@ test('uniform maps short-cut to empty and full masks', () => {
   const two = new Float32Array(128).fill(-1);
   two.fill(5, 64);
   assert.equal(upsampleThreshold(two, 64, 0, scratch), 64 * 40);
+});
+
+test('lowResFootprint: values outside it never change an upsampled mask, whatever the output size', () => {
+  const n = 32;
+  for (const [k, resized] of [{ width: 128, height: 85 }, { width: 77, height: 128 }, { width: 128, height: 128 }, { width: 5, height: 128 }].entries()) {
+    const fp = lowResFootprint(planUpsample({ width: n, height: n }, 128, resized, resized));
+    // The footprint is the support of the first step's taps: every low-res row/column it reaches.
+    assert.equal(fp.height, Math.max(...bilinearTaps(n, 128, resized.height).i1) + 1);
+    assert.equal(fp.width, Math.max(...bilinearTaps(n, 128, resized.width).i1) + 1);
+    const low = blobs(n, 3 + k);
+    const poisoned = low.slice();
+    for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) if (y >= fp.height || x >= fp.width) poisoned[y * n + x] = Number.NaN;
+    for (const original of [resized, { width: 3 * resized.width, height: 2 * resized.height }, { width: 40, height: 31 }]) {
+      const scratch = new UpsampleScratch(planUpsample({ width: n, height: n }, 128, resized, original));
+      const a = new Uint8Array(original.width * original.height), b = new Uint8Array(a.length);
+      upsampleThreshold(low, 0, 0, scratch, a);
+      upsampleThreshold(poisoned, 0, 0, scratch, b);
+      assert.deepEqual(b, a, `resized ${resized.width}x${resized.height} -> ${original.width}x${original.height}`);
+      assert.ok(upsampleLogits(poisoned, 0, scratch).every(Number.isFinite), 'no value outside the footprint is read');
+    }
+  }
 });

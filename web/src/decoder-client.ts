@@ -51,9 +51,9 @@ export class DecoderClient {
     return this.call({ kind: 'display', display });
   }
 
-  decode(prompt: PromptInput, token: 'auto' | 'best-multi' | number = 'auto', render: number[] | 'chosen' = 'chosen', color: Rgb = LIVE_COLOR): Promise<DecodeResult> {
+  decode(prompt: PromptInput, token: 'auto' | 'best-multi' | number = 'auto', render: number[] | 'chosen' = 'chosen', color: Rgb = LIVE_COLOR, imageOnly = false): Promise<DecodeResult> {
     const maskInput = prompt.maskInput ? prompt.maskInput.slice() : null;
-    return this.call({ kind: 'decode', prompt: { ...prompt, maskInput }, token, render, color }, maskInput ? [maskInput.buffer] : []);
+    return this.call({ kind: 'decode', prompt: { ...prompt, maskInput }, token, render, color, imageOnly }, maskInput ? [maskInput.buffer] : []);
   }
 
   /**
@@ -80,7 +80,8 @@ export class DecoderClient {
       const job = this.hoverNext;
       this.hoverNext = null;
       try {
-        const r = await this.decode(job.prompt);
+        // Hover previews are never refined from (clicks decode again), so the padding is skipped.
+        const r = await this.decode(job.prompt, 'auto', 'chosen', LIVE_COLOR, true);
         // A newer position arrived while this one ran: this result is stale.
         job.done(this.hoverNext ? null : r);
       } catch {

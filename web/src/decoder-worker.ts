@@ -5,12 +5,13 @@
  * size when a mask is accepted) and painted into RGBA here, so the page only has to put pixels.
  */
 import * as ort from 'onnxruntime-web/wasm';
-import { interleaveLowResMasks } from '../../src/core/interleave.js';
+import { cellsCovering, interleaveLowResMasks, type CellExtent } from '../../src/core/interleave.js';
 import { Mask } from '../../src/core/mask.js';
 import { encodePrompts, type Prompt } from '../../src/core/prompt.js';
 import { decompressRle, maskToCocoRle } from '../../src/core/rle.js';
 import { preprocessShape, type Size } from '../../src/core/transforms.js';
-import { planUpsample, UpsampleScratch, upsampleThreshold } from '../../src/core/upsample.js';
+import { lowResFootprint, planUpsample, UpsampleScratch, upsampleThreshold } from '../../src/core/upsample.js';
+import { LOWRANK_EXTENT_INPUT } from '../../src/model/lowrank-io.js';
 import { paintMask } from './paint.js';
 import type {
   DecodeResult, DisplayCrop, FinalizeResult, PaintedMask, PromptInput, RasterizeResult, RleInput, Rgb, WorkerRequest, WorkerResponse,
@@ -145,8 +146,12 @@ async function decode(req: Extract<WorkerRequest, { kind: 'decode' }>): Promise<
   const pointLabels = new ort.Tensor('float32', enc.pointLabels, [1, enc.numPoints]);
   // One point, no box, no mask input: the prompt part of the split, on this image's carried tensors.
   const useHover = split !== null && carried !== null && points.length === 1 && !p.box && !enc.hasMaskInput && enc.numPoints === 2;
+  // Only the image's part of the masks when they will never be a mask input (see WorkerRequest).
+  const cells: CellExtent = req.imageOnly ? footprintCells(s) : { rows: m / 4, cols: m / 4 };
+  const extent: Record<string, ort.Tensor> = split?.prompt.inputNames.includes(LOWRANK_EXTENT_INPUT)
+    ? { [LOWRANK_EXTENT_INPUT]: new ort.Tensor('int64', BigInt64Array.from([BigInt(cells.rows), BigInt(cells.cols)]), [2]) } : {};
   const out = useHover
-    ? await split!.prompt.run({ ...carried, point_coords: pointCoords, point_labels: pointLabels })
+    ? await split!.prompt.run({ ...carried, ...extent, point_coords: pointCoords, point_labels: pointLabels })
     : await session.run({
       image_embeddings: s.embedding,
       point_coords: pointCoords,
@@ -159,7 +164,7 @@ async function decode(req: Extract<WorkerRequest, { kind: 'decode' }>): Promise<
   const tokens = scores.length;
   const blocked = useHover && split!.blockedMasks;
   const logits = blocked
-    ? interleaveLowResMasks(out.low_res_masks_blocked.data as Float32Array, 1, tokens, m / 4)
+    ? interleaveLowResMasks(out.low_res_masks_blocked.data as Float32Array, 1, tokens, m / 4, undefined, cells)
     : out.all_low_res_masks.data as Float32Array;
   const token = chooseToken(scores, points.length === 1 && !p.box, req.token);
   const wanted = req.render === 'chosen' ? [token] : req.render;
@@ -169,6 +174,12 @@ async function decode(req: Extract<WorkerRequest, { kind: 'decode' }>): Promise<
   const result = { token, scores, logits: blocked ? logits : logits.slice() /* interleaving already copied */, painted, decodeMs: t1 - t0, totalMs: performance.now() - t0, graph: useHover ? 'hover' as const : 'full' as const };
   for (const o of Object.values(out)) o.dispose?.();
   return result;
+}
+
+/** The grid cells of the low-res masks that any upsampling of this image reads. */
+function footprintCells(s: ImageState): CellExtent {
+  const { height, width } = lowResFootprint(s.displayScratch.plan);
+  return cellsCovering(height, width, s.maskSize / 4);
 }
 
 /** The accepted mask at the original size, with the official upsampling, as COCO RLE. */

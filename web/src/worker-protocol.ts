@@ -31,7 +31,11 @@ export type WorkerRequest =
   | { kind: 'image'; original: Size; display: Size; inputSize: number; maskSize: number }
   | { kind: 'embedding'; embedding: Float32Array; dims: number[] }
   | { kind: 'display'; display: Size }
-  | { kind: 'decode'; prompt: PromptInput; token: 'auto' | 'best-multi' | number; render: number[] | 'chosen'; color: Rgb }
+  /**
+   * `imageOnly`: the logits are only shown, accepted or finalized, never a later prompt's mask input,
+   * so the masks' padding below or right of the image need not be decoded (hover previews).
+   */
+  | { kind: 'decode'; prompt: PromptInput; token: 'auto' | 'best-multi' | number; render: number[] | 'chosen'; color: Rgb; imageOnly?: boolean }
   | { kind: 'render'; logits: Float32Array; color: Rgb }
   | { kind: 'finalize'; logits: Float32Array }
   | { kind: 'rasterize'; items: RleInput[]; labelMap: boolean };
