@@ -187,10 +187,9 @@ export class SamAutomaticMaskGenerator<M extends AmgOutputMode = 'binary_mask'> 
     stats.ms.encode += now() - t;
 
     const low = model.maskInputSize;
-    const plan = planUpsample({ width: low, height: low }, model.preprocess.inputSize, resized, cropSize);
-    const counter = new ThresholdCounter(plan);
+    const counter = new ThresholdCounter(planUpsample({ width: low, height: low }, model.preprocess.inputSize, resized, cropSize));
     // The masks' padding below or right of the resized crop is never looked at: not decoded either.
-    const lowResRegion = lowResFootprint(plan);
+    const lowResRegion = lowResFootprint({ width: low, height: low }, model.preprocess.inputSize, resized);
     // Rows padded to whole words for the RLE encoder's word-wise row comparison.
     const stride = alignedStride(cw);
     const maskBuf = new Uint8Array(stride * ch);

@@ -95,14 +95,13 @@ export function planUpsample(
 }
 
 /**
- * The top-left part of a low-res map that the first upsampling step reads for any output size: the
- * rest only covers the input's padding. Decoders may skip it (EncodedPrompts.lowResRegion).
+ * The top-left part of a low-res map (`low`, for an `inputSize` square input holding the image
+ * resized to `resized`) that the upsampling reads, for any output size: the rest only covers the
+ * input's padding. Decoders may skip it (EncodedPrompts.lowResRegion).
  */
-export function lowResFootprint(plan: Pick<UpsamplePlan, 'ax' | 'ay'>): { height: number; width: number } {
-  let height = 0, width = 0;
-  for (const i of plan.ay.i1) height = Math.max(height, i + 1);
-  for (const i of plan.ax.i1) width = Math.max(width, i + 1);
-  return { height, width };
+export function lowResFootprint(low: { width: number; height: number }, inputSize: number, resized: { width: number; height: number }): { height: number; width: number } {
+  const last = (taps: AxisTaps) => taps.i1.reduce((m, i) => Math.max(m, i + 1), 0);
+  return { height: last(bilinearTaps(low.height, inputSize, resized.height)), width: last(bilinearTaps(low.width, inputSize, resized.width)) };
 }
 
 /** Scratch buffers reused across calls with the same plan (one per concurrent caller). */

@@ -244,6 +244,15 @@ export class SamModel {
     return this.embeddingTensor.tensor;
   }
 
+  /**
+   * Compute the per-image part of the prompt decoder for this embedding now, for callers that will
+   * prompt it many times one prompt at a time (a server answering hovers): otherwise the first lone
+   * prompt takes the full graph and the second pays for the per-image part.
+   */
+  async prepareImage(embedding: Float32Array): Promise<void> {
+    await this.imageSideTensors(embedding);
+  }
+
   private imageSideTensors(embedding: Float32Array): Promise<Record<string, ort.Tensor>> {
     if (this.imageSide?.embedding !== embedding) {
       const feed = this.embeddingFeed(embedding);

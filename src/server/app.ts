@@ -18,6 +18,7 @@ import { SamPredictor } from '../predictor.js';
 import { EmbeddingStore } from '../store/embedding-store.js';
 import { AnnotationStore, validateDoc } from './annotations.js';
 import { AutoService, parseAutoOptions } from './auto.js';
+import { DecodeService } from './decode.js';
 import { EmbeddingService } from './embeddings.js';
 import { buildExport } from './export.js';
 import { formatBytes, HttpError } from './http-error.js';
@@ -99,6 +100,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   const store = new EmbeddingStore(options.embeddingsDir);
   const embeddings = new EmbeddingService(store, predictor, library);
   const auto = new AutoService(model, library);
+  const serverDecode = new DecodeService(model, embeddings);
 
   // Model, decoder bytes and the hover split, so the first page load does not wait for them.
   const warm = (): Promise<unknown> => model().then(() => hoverSplit());
@@ -268,6 +270,20 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     reply.header('x-embedding-source', e.source);
     reply.header('cache-control', 'no-store');
     return reply.type('application/octet-stream').send(Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength));
+  });
+
+  // Body: float32 scores [tokens], then logits [planes, rows, maskSize] (the rows over the image).
+  app.post('/api/images/:id/decode', async (req, reply) => {
+    const id = imageId(req);
+    await library.require(id);
+    const d = await serverDecode.decode(id, req.body);
+    const body = new Float32Array(d.scores.length + d.logits.length);
+    body.set(d.scores);
+    body.set(d.logits, d.scores.length);
+    reply.header('x-decode-tokens', String(d.scores.length)).header('x-decode-planes', d.planes.join(','));
+    reply.header('x-mask-size', String(d.maskSize)).header('x-mask-rows', String(d.rows));
+    reply.header('cache-control', 'no-store');
+    return reply.type('application/octet-stream').send(Buffer.from(body.buffer));
   });
 
   app.post('/api/images/:id/auto', async (req: FastifyRequest, reply: FastifyReply) => {

@@ -129,6 +129,32 @@ test('hover paints the mask under the pointer', { skip: skip ?? false }, async (
   await shot('04-hover');
 });
 
+test('hovers decode where they were timed faster, and the page and the server paint the same mask', { skip: skip ?? false }, async () => {
+  const chip = (await page.locator('#chip-decoder').textContent())!;
+  assert.match(chip, /hover (on server|in page)/);
+  assert.match((await page.locator('#chip-decoder').getAttribute('title'))!, /in the page \d+ ms, on the server \d+ ms/);
+  const id = new URL(page.url()).hash;
+  const masks: Record<string, { width: number; data: Uint8Array }> = {};
+  for (const via of ['page', 'server'] as const) {
+    await page.goto(new URL(`/?hover=${via}${id}`, server.url).href);
+    await waitReady(page);
+    assert.match((await page.locator('#chip-decoder').textContent())!, via === 'server' ? /hover on server/ : /hover in page/);
+    const t = await now();
+    const p = await at(500, 375);
+    await page.mouse.move(p.x, p.y);
+    await paintedAfter('layer-live', t);
+    await page.waitForTimeout(300);
+    masks[via] = await liveMask();
+    const graph = await page.locator('#current-stats span.muted').getAttribute('title');
+    assert.match(graph!, via === 'server' ? /server graph/ : /hover graph/);
+  }
+  let diff = 0;
+  masks.page.data.forEach((v, i) => { if (v !== masks.server.data[i]) diff++; });
+  assert.ok(area(masks.page) > 0 && diff <= 0.005 * area(masks.page), `page and server masks differ in ${diff} of ${area(masks.page)} pixels`);
+  await page.goto(new URL(`/${id}`, server.url).href);
+  await waitReady(page);
+});
+
 test('clicks add points, refine with the previous logits, and can be removed', { skip: skip ?? false }, async () => {
   await page.keyboard.press('c');
   let t = await now();

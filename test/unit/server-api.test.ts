@@ -1,7 +1,7 @@
 /**
  * The annotation server's API through fastify's inject: uploads are validated by decoding, ids are
  * checked, errors are JSON with a status a page can act on, annotations round-trip, exports decode.
- * Nothing here loads the model except the embedding-store test.
+ * Nothing here loads the model except the embedding-store and decode tests.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +16,9 @@ import { polygonsToMask } from '../../src/core/polygons.js';
 import { maskToCocoRle, rleToMask } from '../../src/core/rle.js';
 import { createApp } from '../../src/server/app.js';
 import type { AnnotationDoc, ImageInfo } from '../../src/server/protocol.js';
+import { chooseMaskToken } from '../../src/core/mask-choice.js';
+import { encodePrompts } from '../../src/core/prompt.js';
+import { lowResFootprint } from '../../src/core/upsample.js';
 import { EmbeddingStore } from '../../src/store/embedding-store.js';
 import { crc32, zip } from '../../src/server/zip.js';
 
@@ -278,6 +281,58 @@ test('embeddings precomputed in the store are served without running the encoder
   const dec = await get(info.decoderUrl);
   assert.equal(dec.statusCode, 200);
   assert.ok(dec.rawPayload.length > 1_000_000);
+});
+
+test('decode: prompts decoded on the server, the mask rows over the image, all tokens or the chosen one', async () => {
+  const model = await app.samkit.model();
+  const post = (body: unknown, id = pngId) => app.inject({ method: 'POST', url: `/api/images/${id}/decode`, headers: { host: '127.0.0.1' }, payload: body as object });
+  const floats = (res: { rawPayload: Buffer }) => new Float32Array(res.rawPayload.buffer.slice(res.rawPayload.byteOffset, res.rawPayload.byteOffset + res.rawPayload.length));
+  const all = await post({ points: [20, 10], labels: [1], box: null });
+  assert.equal(all.statusCode, 200, all.body);
+  const tokens = Number(all.headers['x-decode-tokens']);
+  const m = Number(all.headers['x-mask-size']);
+  const rows = Number(all.headers['x-mask-rows']);
+  assert.equal(tokens, 4);
+  assert.equal(all.headers['x-decode-planes'], '0,1,2,3');
+  // 40x30 -> 1024x768 in the model input: the upsampling of its last row still reads low-res row 192.
+  assert.equal(rows, lowResFootprint({ width: m, height: m }, 1024, { width: 1024, height: 768 }).height);
+  assert.equal(rows, 193);
+  const body = floats(all);
+  assert.equal(body.length, tokens + tokens * rows * m);
+  // The library's decoder on the same embedding gives the same scores and logits there.
+  const emb = await app.samkit.embeddings.get(pngId);
+  const ref = await model.decode(emb.data, encodePrompts([{ pointCoords: [[20, 10]], pointLabels: [1] }], { width: W, height: H }, 1024, m));
+  for (let t = 0; t < tokens; t++) {
+    assert.ok(Math.abs(body[t] - ref.iou[t]) < 1e-5, `score ${t}`);
+    let d = 0, scale = 0;
+    for (let k = 0; k < rows * m; k++) {
+      d = Math.max(d, Math.abs(body[tokens + t * rows * m + k] - ref.masks[t * m * m + k]));
+      scale = Math.max(scale, Math.abs(ref.masks[t * m * m + k]));
+    }
+    assert.ok(scale > 0 && d <= 2e-5 * Math.max(1, scale), `token ${t}: logits differ by ${d} (scale ${scale})`);
+  }
+  // token 'auto' on a lone point: only the best multimask candidate's plane.
+  const one = await post({ points: [20, 10], labels: [1], box: null, token: 'auto' });
+  const chosen = chooseMaskToken(body.subarray(0, tokens), true, 'auto');
+  assert.equal(one.headers['x-decode-planes'], String(chosen));
+  assert.deepEqual(floats(one).subarray(tokens), body.subarray(tokens + chosen * rows * m, tokens + (chosen + 1) * rows * m));
+  const boxed = await post({ points: [], labels: [], box: [5, 5, 30, 25], token: 'auto' });
+  assert.equal(boxed.headers['x-decode-planes'], '0', 'a box shows the single-mask token');
+  // Bad prompts are 400 with the reason; unknown images 404.
+  for (const [bad, why] of [
+    [{ points: [20], labels: [1] }, /x, y pairs/],
+    [{ points: [200, 10], labels: [1] }, /outside the image \(x in \[0, 40\]/],
+    [{ points: [20, 10], labels: [2] }, /labels must be 1 \(foreground\) or 0/],
+    [{ points: [20, 10], labels: [] }, /1 point\(s\) but 0 label/],
+    [{ points: [20, 10], labels: [1], token: 'x' }, /token must be 'auto', 'best-multi' or a token index/],
+    [{ points: [20, 10], labels: [1], token: 9 }, /token 9 does not exist/],
+    [{}, /at least one point, a box/],
+  ] as const) {
+    const res = await post(bad);
+    assert.equal(res.statusCode, 400, JSON.stringify(bad));
+    assert.match((res.json() as { error: string }).error, why);
+  }
+  assert.equal((await post({ points: [1, 1], labels: [1] }, '0'.repeat(64))).statusCode, 404);
 });
 
 /** Read a ZIP of stored entries through its central directory, checking every CRC. */

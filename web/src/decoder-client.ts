@@ -1,7 +1,9 @@
 /** The page's side of the decoder worker: request/response with promises, and latest-wins hover. */
 import type { Size } from '../../src/core/transforms.js';
 import { LIVE_COLOR } from './paint.js';
-import type { DecodeResult, FinalizeResult, PaintedMask, PromptInput, RasterizeResult, RleInput, Rgb, WorkerRequest, WorkerResponse } from './worker-protocol.js';
+import type {
+  DecodeResult, FinalizeResult, HoverCalibration, HoverVia, PaintedMask, PromptInput, RasterizeResult, RleInput, Rgb, WorkerRequest, WorkerResponse,
+} from './worker-protocol.js';
 
 export class DecoderClient {
   private readonly worker: Worker;
@@ -39,8 +41,13 @@ export class DecoderClient {
     return this.call({ kind: 'init', decoderUrl, threads, hover });
   }
 
-  setImage(original: Size, display: Size, inputSize: number, maskSize: number): Promise<void> {
-    return this.call({ kind: 'image', original, display, inputSize, maskSize });
+  setImage(original: Size, display: Size, inputSize: number, maskSize: number, decodeUrl: string | null): Promise<void> {
+    return this.call({ kind: 'image', original, display, inputSize, maskSize, decodeUrl });
+  }
+
+  /** Choose where hovers decode for the current image (see WorkerRequest 'calibrate'). */
+  calibrateHover(point: [number, number], rounds: number, force: HoverVia | null): Promise<HoverCalibration> {
+    return this.call({ kind: 'calibrate', point, rounds, force });
   }
 
   setEmbedding(embedding: Float32Array, dims: number[]): Promise<void> {

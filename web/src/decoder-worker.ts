@@ -7,6 +7,7 @@
 import * as ort from 'onnxruntime-web/wasm';
 import { cellsCovering, interleaveLowResMasks, type CellExtent } from '../../src/core/interleave.js';
 import { Mask } from '../../src/core/mask.js';
+import { chooseMaskToken, isLonePoint, type MaskTokenRule } from '../../src/core/mask-choice.js';
 import { encodePrompts, type Prompt } from '../../src/core/prompt.js';
 import { decompressRle, maskToCocoRle } from '../../src/core/rle.js';
 import { preprocessShape, type Size } from '../../src/core/transforms.js';
@@ -14,7 +15,7 @@ import { lowResFootprint, planUpsample, UpsampleScratch, upsampleThreshold } fro
 import { LOWRANK_EXTENT_INPUT } from '../../src/model/lowrank-io.js';
 import { paintMask } from './paint.js';
 import type {
-  DecodeResult, DisplayCrop, FinalizeResult, PaintedMask, PromptInput, RasterizeResult, RleInput, Rgb, WorkerRequest, WorkerResponse,
+  DecodeResult, DisplayCrop, FinalizeResult, HoverCalibration, HoverVia, PaintedMask, PromptInput, RasterizeResult, RleInput, Rgb, WorkerRequest, WorkerResponse,
 } from './worker-protocol.js';
 
 interface ImageState {
@@ -27,6 +28,7 @@ interface ImageState {
   displayScratch: UpsampleScratch;
   displayMask: Uint8Array;
   fullScratch: UpsampleScratch | null;
+  decodeUrl: string | null;
 }
 
 let session: ort.InferenceSession | null = null;
@@ -104,7 +106,9 @@ function setImage(req: Extract<WorkerRequest, { kind: 'image' }>): void {
     displayScratch: planFor(base, req.display),
     displayMask: new Uint8Array(req.display.width * req.display.height),
     fullScratch: null,
+    decodeUrl: req.decodeUrl,
   };
+  hoverVia = 'page';
 }
 
 function requireImage(): ImageState {
@@ -118,36 +122,33 @@ function renderPlane(s: ImageState, logits: Float32Array, offset: number, color:
   return paintMask(s.displayMask, w, h, color, 0.45);
 }
 
-/**
- * Which mask to show. A lone point is ambiguous, so as in the official notebooks the best-scoring
- * multimask candidate is used; any other prompt (several points, a box) takes the single-mask token,
- * as SamPredictor.predict(multimask_output=False) does.
- */
-function chooseToken(scores: Float32Array, singlePoint: boolean, rule: 'auto' | 'best-multi' | number): number {
-  if (typeof rule === 'number') return rule;
-  let best = 1;
-  for (let t = 2; t < scores.length; t++) if (scores[t] > scores[best]) best = t;
-  if (rule === 'best-multi') return best;
-  return singlePoint ? best : 0;
+/** Decoded logits of one prompt: every token's score and its [tokens, maskSize, maskSize] logits. */
+interface Decoded {
+  scores: Float32Array;
+  logits: Float32Array;
+  graph: DecodeResult['graph'];
+  /** Set when only this token's logits were decoded (the server sends just the one to show). */
+  token?: number;
 }
 
-async function decode(req: Extract<WorkerRequest, { kind: 'decode' }>): Promise<DecodeResult> {
-  const t0 = performance.now();
-  const s = requireImage();
-  if (!session) throw new Error('the decoder is not loaded');
-  if (!s.embedding) throw new Error('the image embedding is not loaded yet');
-  const p: PromptInput = req.prompt;
+function promptOf(p: PromptInput): Prompt {
   const points: Array<[number, number]> = [];
   for (let i = 0; i + 1 < p.points.length; i += 2) points.push([p.points[i], p.points[i + 1]]);
-  const prompt: Prompt = { pointCoords: points.length ? points : null, pointLabels: points.length ? p.labels : null, box: p.box, maskInput: p.maskInput };
-  const enc = encodePrompts([prompt], s.original, s.inputSize, s.maskSize);
+  return { pointCoords: points.length ? points : null, pointLabels: points.length ? p.labels : null, box: p.box, maskInput: p.maskInput };
+}
+
+/** onnxruntime-web in this worker. `imageOnly`: see WorkerRequest. */
+async function decodeInPage(s: ImageState, p: PromptInput, imageOnly: boolean): Promise<Decoded> {
+  if (!session) throw new Error('the decoder is not loaded');
+  if (!s.embedding) throw new Error('the image embedding is not loaded yet');
+  const enc = encodePrompts([promptOf(p)], s.original, s.inputSize, s.maskSize);
   const m = s.maskSize;
   const pointCoords = new ort.Tensor('float32', enc.pointCoords, [1, enc.numPoints, 2]);
   const pointLabels = new ort.Tensor('float32', enc.pointLabels, [1, enc.numPoints]);
   // One point, no box, no mask input: the prompt part of the split, on this image's carried tensors.
-  const useHover = split !== null && carried !== null && points.length === 1 && !p.box && !enc.hasMaskInput && enc.numPoints === 2;
+  const useHover = split !== null && carried !== null && isLonePoint(p.points, p.box) && !enc.hasMaskInput && enc.numPoints === 2;
   // Only the image's part of the masks when they will never be a mask input (see WorkerRequest).
-  const cells: CellExtent = req.imageOnly ? footprintCells(s) : { rows: m / 4, cols: m / 4 };
+  const cells: CellExtent = imageOnly ? footprintCells(s) : { rows: m / 4, cols: m / 4 };
   const extent: Record<string, ort.Tensor> = split?.prompt.inputNames.includes(LOWRANK_EXTENT_INPUT)
     ? { [LOWRANK_EXTENT_INPUT]: new ort.Tensor('int64', BigInt64Array.from([BigInt(cells.rows), BigInt(cells.cols)]), [2]) } : {};
   const out = useHover
@@ -159,26 +160,96 @@ async function decode(req: Extract<WorkerRequest, { kind: 'decode' }>): Promise<
       mask_input: new ort.Tensor('float32', enc.maskInput, [1, 1, m, m]),
       has_mask_input: enc.hasMaskInput ? withMask : noMask,
     });
-  const t1 = performance.now();
   const scores = Float32Array.from(out.all_iou_predictions.data as Float32Array);
-  const tokens = scores.length;
   const blocked = useHover && split!.blockedMasks;
   const logits = blocked
-    ? interleaveLowResMasks(out.low_res_masks_blocked.data as Float32Array, 1, tokens, m / 4, undefined, cells)
-    : out.all_low_res_masks.data as Float32Array;
-  const token = chooseToken(scores, points.length === 1 && !p.box, req.token);
+    ? interleaveLowResMasks(out.low_res_masks_blocked.data as Float32Array, 1, scores.length, m / 4, undefined, cells)
+    : (out.all_low_res_masks.data as Float32Array).slice();
+  for (const o of Object.values(out)) o.dispose?.();
+  return { scores, logits, graph: useHover ? 'hover' : 'full' };
+}
+
+/**
+ * The server's decoder (POST decodeUrl): the masks' rows over the image, padding left at 0; with a
+ * `token` rule, only the chosen token's logits (the others stay 0).
+ */
+async function decodeOnServer(s: ImageState, p: PromptInput, token?: MaskTokenRule): Promise<Decoded> {
+  if (!s.decodeUrl) throw new Error('no server decoder for this image');
+  const res = await fetch(s.decodeUrl, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ points: p.points, labels: p.labels, box: p.box, token }),
+  });
+  if (!res.ok) throw new Error(`the server could not decode (HTTP ${res.status})`);
+  const tokens = Number(res.headers.get('x-decode-tokens'));
+  const rows = Number(res.headers.get('x-mask-rows'));
+  const sent = (res.headers.get('x-decode-planes') ?? '').split(',').filter(Boolean).map(Number);
+  const m = s.maskSize;
+  const body = new Float32Array(await res.arrayBuffer());
+  if (Number(res.headers.get('x-mask-size')) !== m || body.length !== tokens + sent.length * rows * m || sent.some((t) => !(t >= 0 && t < tokens))) {
+    throw new Error('the server sent masks of another size');
+  }
+  const logits = new Float32Array(tokens * m * m);
+  sent.forEach((t, i) => logits.set(body.subarray(tokens + i * rows * m, tokens + (i + 1) * rows * m), t * m * m));
+  return { scores: body.slice(0, tokens), logits, graph: 'server', token: token === undefined ? undefined : sent[0] };
+}
+
+/** Where hover previews decode for the current image (see 'calibrate'). */
+let hoverVia: HoverVia = 'page';
+
+async function decode(req: Extract<WorkerRequest, { kind: 'decode' }>): Promise<DecodeResult> {
+  const t0 = performance.now();
+  const s = requireImage();
+  const p: PromptInput = req.prompt;
+  const imageOnly = req.imageOnly === true;
+  let d: Decoded | null = null;
+  if (imageOnly && hoverVia === 'server' && !p.maskInput) {
+    // A server that stops answering (gone, busy with an error) only costs speed: back to the page.
+    d = await decodeOnServer(s, p, req.render === 'chosen' ? req.token : undefined).catch(() => { hoverVia = 'page'; return null; });
+  }
+  d ??= await decodeInPage(s, p, imageOnly);
+  const t1 = performance.now();
+  const tokens = d.scores.length;
+  const token = d.token ?? chooseMaskToken(d.scores, isLonePoint(p.points, p.box), req.token);
   const wanted = req.render === 'chosen' ? [token] : req.render;
   const painted: Array<PaintedMask | null> = new Array(tokens).fill(null);
-  const plane = m * m;
-  for (const t of wanted) if (t >= 0 && t < tokens) painted[t] = renderPlane(s, logits, t * plane, req.color);
-  const result = { token, scores, logits: blocked ? logits : logits.slice() /* interleaving already copied */, painted, decodeMs: t1 - t0, totalMs: performance.now() - t0, graph: useHover ? 'hover' as const : 'full' as const };
-  for (const o of Object.values(out)) o.dispose?.();
-  return result;
+  const plane = s.maskSize * s.maskSize;
+  for (const t of wanted) if (t >= 0 && t < tokens) painted[t] = renderPlane(s, d.logits, t * plane, req.color);
+  return { token, scores: d.scores, logits: d.logits, painted, decodeMs: t1 - t0, totalMs: performance.now() - t0, graph: d.graph };
+}
+
+function median(xs: number[]): number | null {
+  if (!xs.length) return null;
+  const v = [...xs].sort((a, b) => a - b);
+  return v[Math.floor(v.length / 2)];
+}
+
+/**
+ * Time both places to decode a hover on this image (one warm-up each: onnxruntime's first run plans,
+ * the server's first prepares the image) and keep the faster one for hovers.
+ */
+async function calibrate(req: Extract<WorkerRequest, { kind: 'calibrate' }>): Promise<HoverCalibration> {
+  const s = requireImage();
+  hoverVia = 'page';
+  const p: PromptInput = { points: req.point, labels: [1], box: null, maskInput: null };
+  const time = async (f: () => Promise<unknown>, n: number): Promise<number | null> => {
+    const ts: number[] = [];
+    try {
+      await f();
+      for (let i = 0; i < n; i++) { const t0 = performance.now(); await f(); ts.push(performance.now() - t0); }
+    } catch {
+      return null;
+    }
+    return median(ts);
+  };
+  const pageMs = req.force === 'server' ? null : await time(() => decodeInPage(s, p, true), req.rounds);
+  const serverMs = req.force === 'page' || !s.decodeUrl ? null : await time(() => decodeOnServer(s, p, 'auto'), req.rounds);
+  if (image !== s) return { via: 'page', pageMs, serverMs };
+  hoverVia = req.force ?? (serverMs !== null && (pageMs === null || serverMs < pageMs) ? 'server' : 'page');
+  return { via: hoverVia, pageMs, serverMs };
 }
 
 /** The grid cells of the low-res masks that any upsampling of this image reads. */
 function footprintCells(s: ImageState): CellExtent {
-  const { height, width } = lowResFootprint(s.displayScratch.plan);
+  const { height, width } = lowResFootprint({ width: s.maskSize, height: s.maskSize }, s.inputSize, s.resized);
   return cellsCovering(height, width, s.maskSize / 4);
 }
 
@@ -318,6 +389,7 @@ async function handle(req: WorkerRequest): Promise<unknown> {
       return true;
     }
     case 'decode': return decode(req);
+    case 'calibrate': return calibrate(req);
     case 'render': return renderPlane(requireImage(), req.logits, 0, req.color);
     case 'finalize': return finalize(req.logits);
     case 'rasterize': return rasterize(req.items, req.labelMap);

@@ -10,7 +10,7 @@ import { api, ApiError, UnreachableError } from './api.js';
 import { DecoderClient } from './decoder-client.js';
 import { History } from './history.js';
 import { COLORS, compositeCrops, LIVE_COLOR } from './paint.js';
-import type { DecodeResult, DisplayCrop, PromptInput, Rgb } from './worker-protocol.js';
+import type { DecodeResult, DisplayCrop, HoverVia, PromptInput, Rgb } from './worker-protocol.js';
 
 type Mode = 'hover' | 'click' | 'box' | 'candidates' | 'everything';
 type Step = { kind: 'point'; x: number; y: number; label: 0 | 1 } | { kind: 'box'; box: [number, number, number, number] };
@@ -152,6 +152,21 @@ class App {
   private readonly saver = new Saver((state, message) => this.setSaveStatus(state, message));
   private healthTimer: number | null = null;
 
+  /** Where hovers decode, once timed on the first image (or forced with ?hover=page|server). */
+  private hoverVia: HoverVia | null = null;
+  private decoderChip = '';
+
+  private async chooseHoverDecoder(point: [number, number]): Promise<void> {
+    const param = new URLSearchParams(location.search).get('hover');
+    const force = param === 'page' || param === 'server' ? param : this.hoverVia;
+    const cal = await this.decoder.calibrateHover(point, force ? 0 : 3, force).catch(() => null);
+    if (!cal) return;
+    this.hoverVia = cal.via;
+    const ms = (v: number | null) => (v === null ? 'n/a' : `${Math.round(v)} ms`);
+    this.setChip('chip-decoder', `${this.decoderChip} · hover ${cal.via === 'server' ? 'on server' : 'in page'}`, 'ok');
+    if (!force) $('chip-decoder').title += `\nHover decoding timed on this image: in the page ${ms(cal.pageMs)}, on the server ${ms(cal.serverMs)}; hovers use the ${cal.via === 'server' ? 'server' : 'page'} (?hover=page or ?hover=server to choose).`;
+  }
+
   async start(): Promise<void> {
     this.wireEvents();
     this.setMode('hover');
@@ -173,7 +188,8 @@ class App {
     const threads = threadParam > 0 ? threadParam : Math.min(4, navigator.hardwareConcurrency || 1);
     this.decoderReady = this.decoder.init(model.decoderUrl, threads, model.hoverDecoder).then(
       ({ threads, isolated, split }) => {
-        this.setChip('chip-decoder', `Decoder · WASM ×${threads}${isolated ? '' : ' (not isolated)'}`, 'ok');
+        this.decoderChip = `Decoder · WASM ×${threads}${isolated ? '' : ' (not isolated)'}`;
+        this.setChip('chip-decoder', this.decoderChip, 'ok');
         $('chip-decoder').title = `Prompt decoder in this browser: onnxruntime-web, ${threads} thread${threads === 1 ? '' : 's'}${split ? ', hover graph split' : ''}`;
         return true;
       },
@@ -457,7 +473,8 @@ class App {
     this.computeLayout();
     loaded.bitmap = await this.makeBitmap(blob);
     if (seq !== this.loadSeq) return;
-    await this.decoder.setImage({ width: info.width, height: info.height }, this.display, this.model?.inputSize ?? 1024, this.model?.maskInputSize ?? 256);
+    await this.decoder.setImage({ width: info.width, height: info.height }, this.display, this.model?.inputSize ?? 1024, this.model?.maskInputSize ?? 256,
+      new URL(`/api/images/${info.id}/decode`, location.href).href);
     this.drawImageLayer();
     this.wrap.hidden = false;
 
@@ -485,8 +502,9 @@ class App {
     await this.decoder.setEmbedding(emb.data, emb.dims);
     const decoderOk = await this.decoderReady;
     if (seq !== this.loadSeq) return;
-    // onnxruntime's first run on a new input allocates and plans: do it before the first hover.
-    if (decoderOk) await this.decoder.decode({ points: [info.width / 2, info.height / 2], labels: [1], box: null, maskInput: null }, 'auto', []).catch(() => undefined);
+    // onnxruntime's first run on a new input allocates and plans: do it before the first hover, and
+    // on the first image time the page's and the server's decoders to hover with the faster one.
+    if (decoderOk) await this.chooseHoverDecoder([info.width / 2, info.height / 2]);
     if (seq !== this.loadSeq) return;
     this.setOverlay(null);
     this.setChip('chip-embedding', emb.source === 'computed' ? `Embedding · computed in ${(ms / 1000).toFixed(1)} s` : 'Embedding · cached', 'ok');

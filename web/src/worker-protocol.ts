@@ -1,4 +1,5 @@
 /** Messages between the page and the decoder worker. */
+import type { MaskTokenRule } from '../../src/core/mask-choice.js';
 import type { Size } from '../../src/core/transforms.js';
 
 export type Rgb = readonly [number, number, number];
@@ -28,14 +29,21 @@ export interface RleInput {
 
 export type WorkerRequest =
   | { kind: 'init'; decoderUrl: string; threads: number; hover: { imageUrl: string; promptUrl: string; carried: string[]; blockedMasks: boolean } | null }
-  | { kind: 'image'; original: Size; display: Size; inputSize: number; maskSize: number }
+  /** `decodeUrl`: the server's decode endpoint for this image (hover previews may use it, see 'calibrate'). */
+  | { kind: 'image'; original: Size; display: Size; inputSize: number; maskSize: number; decodeUrl: string | null }
   | { kind: 'embedding'; embedding: Float32Array; dims: number[] }
   | { kind: 'display'; display: Size }
   /**
    * `imageOnly`: the logits are only shown, accepted or finalized, never a later prompt's mask input,
    * so the masks' padding below or right of the image need not be decoded (hover previews).
    */
-  | { kind: 'decode'; prompt: PromptInput; token: 'auto' | 'best-multi' | number; render: number[] | 'chosen'; color: Rgb; imageOnly?: boolean }
+  | { kind: 'decode'; prompt: PromptInput; token: MaskTokenRule; render: number[] | 'chosen'; color: Rgb; imageOnly?: boolean }
+  /**
+   * Time hover decodes in the page and on the server (the image's decodeUrl), `rounds` each after a
+   * warm-up, and from then on decode hovers (imageOnly requests) where the median was lower, or
+   * where `force` says.
+   */
+  | { kind: 'calibrate'; point: [number, number]; rounds: number; force: HoverVia | null }
   | { kind: 'render'; logits: Float32Array; color: Rgb }
   | { kind: 'finalize'; logits: Float32Array }
   | { kind: 'rasterize'; items: RleInput[]; labelMap: boolean };
@@ -55,18 +63,28 @@ export interface PaintedMask {
   displayHeight: number;
 }
 
+/** Where hover previews are decoded: onnxruntime-web in the page's worker, or the app's server. */
+export type HoverVia = 'page' | 'server';
+
+export interface HoverCalibration {
+  via: HoverVia;
+  /** Median decode-to-logits time of each side, ms (null: not measured or failed). */
+  pageMs: number | null;
+  serverMs: number | null;
+}
+
 export interface DecodeResult {
   token: number;
   /** Predicted IoU of the 4 tokens (0 = single-mask token, 1..3 = multimask candidates). */
   scores: Float32Array;
-  /** [4, 256, 256] low-res logits. */
+  /** [4, 256, 256] low-res logits (hover previews decoded on the server: only `token`'s). */
   logits: Float32Array;
   /** The painted mask of each rendered token (others null). */
   painted: Array<PaintedMask | null>;
   decodeMs: number;
   totalMs: number;
-  /** Which graph ran: the hover split or the full decoder. */
-  graph: 'hover' | 'full';
+  /** Which graph ran: the hover split, the full decoder, or the server's decoder. */
+  graph: 'hover' | 'full' | 'server';
 }
 
 export interface FinalizeResult {

@@ -1,0 +1,22 @@
+/** Which of the decoder's mask tokens (0 = single-mask token, 1..3 = multimask candidates) to show. */
+
+/** 'auto' (see chooseMaskToken), the best multimask candidate, or a token index. */
+export type MaskTokenRule = 'auto' | 'best-multi' | number;
+
+/**
+ * A lone point is ambiguous, so as in the official notebooks the best-scoring multimask candidate is
+ * used; any other prompt (several points, a box) takes the single-mask token, as
+ * SamPredictor.predict(multimask_output=False) does.
+ */
+export function chooseMaskToken(scores: ArrayLike<number>, lonePoint: boolean, rule: MaskTokenRule): number {
+  if (typeof rule === 'number') return rule;
+  let best = 1;
+  for (let t = 2; t < scores.length; t++) if (scores[t] > scores[best]) best = t;
+  if (rule === 'best-multi') return best;
+  return lonePoint ? best : 0;
+}
+
+/** A prompt that is one point and nothing else. */
+export function isLonePoint(flatPoints: readonly number[], box: unknown): boolean {
+  return flatPoints.length === 2 && !box;
+}

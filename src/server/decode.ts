@@ -1,0 +1,93 @@
+/**
+ * Point and box prompts decoded on the server, for the page's hover previews when it measured this
+ * faster than its own WASM decoder (a local server runs onnxruntime's native kernels; see
+ * docs/benchmarks.md). Only the masks' part over the image is decoded and sent.
+ */
+import { chooseMaskToken, type MaskTokenRule } from '../core/mask-choice.js';
+import { encodePrompts, validatePrompt, type Prompt } from '../core/prompt.js';
+import { preprocessShape, type Size } from '../core/transforms.js';
+import { lowResFootprint } from '../core/upsample.js';
+import type { SamModel } from '../model/sam-model.js';
+import type { EmbeddingService } from './embeddings.js';
+import { HttpError } from './http-error.js';
+
+/** Most points one decode takes (the page sends one for a hover; clicks add a few). */
+export const MAX_DECODE_POINTS = 64;
+
+/** A parsed POST /api/images/:id/decode body. */
+export interface DecodeBody {
+  prompt: Prompt;
+  /** Send only this token's logits (see chooseMaskToken); absent: every token's. */
+  token?: MaskTokenRule;
+}
+
+/**
+ * The body of POST /api/images/:id/decode, as the page's PromptInput without a mask input:
+ * `points` [x0, y0, x1, y1, ...] in original pixels, `labels` 1 / 0 per point, `box` or null, and
+ * optionally `token`: 'auto', 'best-multi' or a token index.
+ */
+export function parseDecodeBody(body: unknown, image: Size, maskSize: number): DecodeBody {
+  const src = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const points = src.points ?? [];
+  const labels = src.labels ?? [];
+  if (!Array.isArray(points) || points.length % 2 !== 0 || points.length > 2 * MAX_DECODE_POINTS) {
+    throw new HttpError(400, `points must be an array of x, y pairs (at most ${MAX_DECODE_POINTS}), got ${JSON.stringify(points).slice(0, 80)}`, 'BAD_PROMPT');
+  }
+  if (!Array.isArray(labels)) throw new HttpError(400, `labels must be an array, got ${JSON.stringify(labels).slice(0, 80)}`, 'BAD_PROMPT');
+  const pairs: Array<[number, number]> = [];
+  for (let i = 0; i < points.length; i += 2) pairs.push([points[i] as number, points[i + 1] as number]);
+  const prompt: Prompt = {
+    pointCoords: pairs.length ? pairs : null,
+    pointLabels: pairs.length || labels.length ? labels as number[] : null,
+    box: (src.box ?? null) as Prompt['box'],
+  };
+  validatePrompt(prompt, image, maskSize, 'decode');
+  const token = src.token ?? undefined;
+  if (token !== undefined && token !== 'auto' && token !== 'best-multi' && !(Number.isInteger(token) && (token as number) >= 0)) {
+    throw new HttpError(400, `token must be 'auto', 'best-multi' or a token index, got ${JSON.stringify(token)}`, 'BAD_PROMPT');
+  }
+  return { prompt, token: token as MaskTokenRule | undefined };
+}
+
+/** One decoded prompt: every mask token's score and the logits of some tokens over the image's rows. */
+export interface ServerDecode {
+  scores: Float32Array;
+  /** The tokens whose logits follow, in order. */
+  planes: number[];
+  /** [planes, rows, maskSize]: the first `rows` rows of those low-res masks (the rest is padding). */
+  logits: Float32Array;
+  rows: number;
+  maskSize: number;
+}
+
+export class DecodeService {
+  constructor(
+    private readonly model: () => Promise<SamModel>,
+    private readonly embeddings: EmbeddingService,
+  ) {}
+
+  async decode(id: string, body: unknown): Promise<ServerDecode> {
+    const [model, emb] = await Promise.all([this.model(), this.embeddings.get(id)]);
+    const maskSize = model.maskInputSize;
+    const { prompt, token } = parseDecodeBody(body, emb.originalSize, maskSize);
+    const inputSize = model.preprocess.inputSize;
+    const enc = encodePrompts([prompt], emb.originalSize, inputSize, maskSize);
+    const region = lowResFootprint({ width: maskSize, height: maskSize }, inputSize, preprocessShape(emb.originalSize, inputSize));
+    await model.prepareImage(emb.data);
+    const out = await model.decode(emb.data, { ...enc, lowResRegion: region });
+    const plane = maskSize * maskSize;
+    const rows = region.height;
+    const scores = out.iou.slice(0, out.tokens);
+    if (typeof token === 'number' && token >= out.tokens) throw new HttpError(400, `token ${token} does not exist: the decoder gives tokens 0 to ${out.tokens - 1}`, 'BAD_PROMPT');
+    const lonePoint = prompt.pointCoords?.length === 1 && !prompt.box;
+    const planes = token === undefined ? Array.from({ length: out.tokens }, (_, t) => t) : [chooseMaskToken(scores, lonePoint, token)];
+    const logits = new Float32Array(planes.length * rows * maskSize);
+    const dest = out.plane ? new Float32Array(plane) : null;
+    planes.forEach((t, i) => {
+      const src = dest ?? out.masks.subarray(t * plane, (t + 1) * plane);
+      if (dest) out.plane!(0, t, dest);
+      logits.set(src.subarray(0, rows * maskSize), i * rows * maskSize);
+    });
+    return { scores, planes, logits, rows, maskSize };
+  }
+}
