@@ -17,15 +17,13 @@ import { Mask } from '../core/mask.js';
 import type { EncodedPrompts } from '../core/prompt.js';
 import { compressRle, rleCountsArea, rleCountsBox, rleToMask, type CompressedRle, type UncompressedRle } from '../core/rle.js';
 import { applyCoords, preprocessImage } from '../core/transforms.js';
-import { lowResFootprint, planUpsample } from '../core/upsample.js';
 import { loadImage, type ImageInput, type RgbImage } from '../image/load-image.js';
 import type { SamModel } from '../model/sam-model.js';
 import { generateCropBoxes, type CropBox } from './grid.js';
-import { boxNms, isBoxNearCropEdge } from './nms.js';
+import { boxNms } from './nms.js';
 import { resolveAmgOptions, type AmgOptions, type AmgOutputMode, type ResolvedAmgOptions } from './options.js';
 import { cleanMaskRle } from './regions.js';
-import { alignedStride, CropRleEncoder } from './rle-build.js';
-import { ThresholdCounter } from './thresholds.js';
+import { CandidateFilter, candidateRegion, type CandidateFilterConfig, type FilteredBatch } from './candidate-filter.js';
 
 /** What the generator needs from a model (a SamModel, or a stand-in in tests). */
 export type AmgModel = Pick<SamModel, 'preprocess' | 'maskInputSize' | 'encode' | 'decode'> & Partial<Pick<SamModel, 'decodeBatches' | 'startDecoderLanes'>>;
@@ -74,16 +72,17 @@ export interface AmgStats {
   passedEdge: number;
   records: number;
   /**
-   * Wall time per step on the calling thread. `decode` is the time spent waiting for decoder
-   * output; with decoder lanes, decoding also runs during `filter`.
+   * Wall time per step on the calling thread. `decode` is the time spent waiting for decoded and
+   * filtered batches (decoder lanes do both; without lanes, this thread), `filter` collecting the
+   * masks that passed.
    */
   ms: { load: number; encode: number; decode: number; filter: number; nms: number; smallRegions: number; output: number; total: number };
 }
 
 /** Prompts per decoder call (the model runs them a few at a time; see SamModel.decodeSplit). */
 const DECODE_CHUNK = 8;
-/** The official `mask_threshold`. */
-const MASK_THRESHOLD = 0;
+/** The filtering stage decoder lanes run on the batches they decode (lane-filter.ts). */
+const LANE_FILTER_MODULE = new URL('./lane-filter.js', import.meta.url).href;
 
 /** A mask kept so far, in the image frame. */
 interface Kept {
@@ -186,21 +185,12 @@ export class SamAutomaticMaskGenerator<M extends AmgOutputMode = 'binary_mask'> 
     const embedding = await model.encode(tensor);
     stats.ms.encode += now() - t;
 
-    const low = model.maskInputSize;
-    const counter = new ThresholdCounter(planUpsample({ width: low, height: low }, model.preprocess.inputSize, resized, cropSize));
+    const filterConfig: CandidateFilterConfig = {
+      low: model.maskInputSize, inputSize: model.preprocess.inputSize, resized, crop, image: { width: W, height: H },
+      predIouThresh: o.predIouThresh, stabilityScoreThresh: o.stabilityScoreThresh, stabilityScoreOffset: o.stabilityScoreOffset,
+    };
     // The masks' padding below or right of the resized crop is never looked at: not decoded either.
-    const lowResRegion = lowResFootprint({ width: low, height: low }, model.preprocess.inputSize, resized);
-    // Rows padded to whole words for the RLE encoder's word-wise row comparison.
-    const stride = alignedStride(cw);
-    const maskBuf = new Uint8Array(stride * ch);
-    const logits = new Float32Array(low * low);
-    const box = new Int32Array(4);
-    const encoder = new CropRleEncoder();
-    const imageBox = [0, 0, W, H];
-    const hiThresh = Math.fround(MASK_THRESHOLD + o.stabilityScoreOffset);
-    const loThresh = Math.fround(MASK_THRESHOLD - o.stabilityScoreOffset);
-    const iouThresh = Math.fround(o.predIouThresh);
-    const stabThresh = Math.fround(o.stabilityScoreThresh);
+    const lowResRegion = candidateRegion(filterConfig);
 
     const grid = o.grids[layer];
     const nPoints = grid.length / 2;
@@ -233,54 +223,30 @@ export class SamAutomaticMaskGenerator<M extends AmgOutputMode = 'binary_mask'> 
         chunks.push({ raw, prompts, endsBatch: c0 + n === bEnd });
       }
     }
-    // A model with decodeBatches decodes ahead on other threads while this one filters; otherwise
-    // decoding and filtering take turns (onnxruntime-node runs a session on the calling thread).
-    const decoded = model.decodeBatches
-      ? model.decodeBatches(embedding, chunks.map((c) => c.prompts))
-      : (async function* () { for (const c of chunks) yield await model.decode(embedding, c.prompts); })();
+    // A model with decodeBatches decodes and filters each chunk where it was decoded (decoder lanes
+    // on other threads); otherwise decoding and filtering take turns on this thread.
+    const filtered: AsyncIterable<FilteredBatch> = model.decodeBatches
+      ? model.decodeBatches<FilteredBatch>(embedding, chunks.map((c) => c.prompts), { module: LANE_FILTER_MODULE, config: filterConfig })
+      : (async function* () {
+        const filter = new CandidateFilter(filterConfig);
+        for (const c of chunks) yield filter.filter(await model.decode(embedding, c.prompts));
+      })();
     let k = 0;
     t = now();
-    for await (const out of decoded) {
+    for await (const { candidates, counts } of filtered) {
       stats.ms.decode += now() - t;
       opts.signal?.throwIfAborted();
-      const { raw, prompts: { batch: n }, endsBatch } = chunks[k++];
-      if (out.lowSize !== low) throw new InvalidArgumentError(`decoder returned ${out.lowSize}x${out.lowSize} masks, expected ${low}x${low}`);
-
       t = now();
-      const plane = low * low;
-      const first = out.tokens > 1 ? 1 : 0;
-      for (let b = 0; b < n; b++) {
-        for (let tk = first; tk < out.tokens; tk++) {
-          stats.candidates++;
-          const iou = out.iou[b * out.tokens + tk];
-          if (o.predIouThresh > 0 && !(iou > iouThresh)) continue;
-          stats.passedIou++;
-          // Masks at +offset are inside masks at -offset, so the IoU is a ratio of counts.
-          if (out.plane) {
-            out.plane(b, tk, logits);
-            counter.setLogits(logits, 0, loThresh, MASK_THRESHOLD, hiThresh);
-          } else {
-            counter.setLogits(out.masks, (b * out.tokens + tk) * plane, loThresh, MASK_THRESHOLD, hiThresh);
-          }
-          // The count also writes the interpolated pixels of the mask, so a passing mask costs little more;
-          // a candidate whose stability cannot reach the threshold is dropped before interpolating.
-          const above = o.stabilityScoreThresh > 0 ? counter.countUnlessUnstable(stabThresh, maskBuf, stride) : counter.count(maskBuf, stride);
-          if (!above) continue;
-          const [union, , inter] = above;
-          const stability = Math.fround(inter / union);
-          if (o.stabilityScoreThresh > 0 && !(stability >= stabThresh)) continue;
-          stats.passedStability++;
-          const area = counter.completeMask(maskBuf, stride, box, 'box');
-          const imgBox: [number, number, number, number] = [box[0] + x0, box[1] + y0, box[2] + x0, box[3] + y0];
-          if (isBoxNearCropEdge(imgBox, crop, imageBox)) continue;
-          stats.passedEdge++;
-          boxes.push(box[0], box[1], box[2], box[3]);
-          ious.push(iou);
-          found.push({
-            counts: encoder.encode(maskBuf, stride, box, area === 0, x0, y0, W, H, counter.rowChanges()),
-            box: imgBox, iou, stability, px: raw[4 * b] + x0, py: raw[4 * b + 1] + y0, crop: cropIndex,
-          });
-        }
+      const { raw, endsBatch } = chunks[k++];
+      stats.candidates += counts.candidates;
+      stats.passedIou += counts.passedIou;
+      stats.passedStability += counts.passedStability;
+      stats.passedEdge += counts.passedEdge;
+      for (const c of candidates) {
+        // NMS within the crop on crop-frame boxes, as officially (before uncropping).
+        boxes.push(c.box[0] - x0, c.box[1] - y0, c.box[2] - x0, c.box[3] - y0);
+        ious.push(c.iou);
+        found.push({ counts: c.counts, box: c.box, iou: c.iou, stability: c.stability, px: raw[4 * c.prompt] + x0, py: raw[4 * c.prompt + 1] + y0, crop: cropIndex });
       }
       stats.ms.filter += now() - t;
       if (endsBatch) {

@@ -4,14 +4,15 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
-import { runPromptGraph } from './prompt-runs.js';
+import { laneOutput, runPromptGraph } from './prompt-runs.js';
 import { createSession } from './session-cache.js';
-import type { LaneInit, LaneRequest, LaneResponse } from './decoder-lanes.js';
+import { loadStage, type LaneInit, type LaneRequest, type LaneResponse, type StageFn } from './decoder-lanes.js';
 
 const init = workerData as LaneInit;
 const port = parentPort!;
 const ready = createSession(init.prompt, 1, init.what, init.cacheDir);
 let carried: Record<string, ort.Tensor> = {};
+let stage: StageFn | null = null;
 
 async function handle(req: LaneRequest): Promise<void> {
   if (req.kind === 'close') process.exit(0);
@@ -20,11 +21,21 @@ async function handle(req: LaneRequest): Promise<void> {
     carried = Object.fromEntries(Object.entries(req.tensors).map(([name, t]) => [name, new ort.Tensor('float32', t.data, t.dims)]));
     return;
   }
+  if (req.kind === 'stage') {
+    stage = req.stage ? await loadStage(req.stage) : null;
+    return;
+  }
   const runs: Float32Array[] = [];
   const iou: Float32Array[] = [];
   for await (const { out } of runPromptGraph(session, carried, req, req.step)) {
     runs.push(out[init.masksOutput].data as Float32Array);
     iou.push(out[init.iouOutput].data as Float32Array);
+  }
+  if (req.staged) {
+    if (!stage) throw new Error('no stage set for a staged decode');
+    const { result, transfer } = stage(laneOutput({ runs, iou }, req, req.step));
+    port.postMessage({ kind: 'staged', id: req.id, result } satisfies LaneResponse, transfer ?? []);
+    return;
   }
   const response: LaneResponse = { kind: 'decoded', id: req.id, runs, iou };
   port.postMessage(response, runs.map((r) => r.buffer as ArrayBuffer));

@@ -11,6 +11,7 @@ import { Worker } from 'node:worker_threads';
 import type ort from 'onnxruntime-node';
 import { ModelError } from '../core/errors.js';
 import type { EncodedPrompts } from '../core/prompt.js';
+import type { DecoderOutput } from './sam-model.js';
 
 /** What a lane worker is started with. */
 export interface LaneInit {
@@ -22,22 +23,43 @@ export interface LaneInit {
   iouOutput: string;
 }
 
+/**
+ * Work a lane does on each decoded batch before sending the result back instead of the masks (the
+ * generator's filtering: each lane then decodes and filters its own batches, so both cores stay busy
+ * and few bytes cross threads). `module` (a URL) exports `createStage(config): StageFn`.
+ */
+export interface LaneStage {
+  module: string;
+  config: unknown;
+}
+
+export type StageFn = (out: DecoderOutput) => { result: unknown; transfer?: ArrayBuffer[] };
+
+/** Load a stage's function (in a lane, or on the calling thread when there are no lanes). */
+export async function loadStage(stage: LaneStage): Promise<StageFn> {
+  const mod = (await import(stage.module)) as { createStage?: (config: unknown) => StageFn };
+  if (typeof mod.createStage !== 'function') throw new ModelError(`decoder stage ${stage.module} does not export createStage`);
+  return mod.createStage(stage.config);
+}
+
 export type LaneRequest =
   | { kind: 'image'; tensors: Record<string, { data: Float32Array; dims: readonly number[] }> }
-  | { kind: 'decode'; id: number; batch: number; numPoints: number; step: number; pointCoords: Float32Array; pointLabels: Float32Array; lowResRegion?: EncodedPrompts['lowResRegion'] }
+  | { kind: 'stage'; stage: LaneStage | null }
+  | {
+    kind: 'decode'; id: number; batch: number; numPoints: number; step: number; pointCoords: Float32Array; pointLabels: Float32Array;
+    lowResRegion?: EncodedPrompts['lowResRegion']; staged: boolean;
+  }
   /** Exit after the work already sent (ending a worker inside an onnxruntime run aborts the process). */
   | { kind: 'close' };
 
 export type LaneResponse =
   | { kind: 'decoded'; id: number; runs: Float32Array[]; iou: Float32Array[] }
+  | { kind: 'staged'; id: number; result: unknown }
   | { kind: 'failed'; id: number; message: string }
   | { kind: 'fatal'; message: string };
 
-/** A decoded batch: the prompt graph's outputs run by run (`step` prompts per run). */
-export interface LaneResult {
-  runs: Float32Array[];
-  iou: Float32Array[];
-}
+/** A decoded batch: the prompt graph's outputs run by run (`step` prompts per run), or the stage's result. */
+export type LaneResult = { runs: Float32Array[]; iou: Float32Array[] } | { result: unknown };
 
 interface Lane {
   worker: Worker;
@@ -90,14 +112,19 @@ export class DecoderLanes {
     for (const lane of this.lanes) lane.worker.postMessage({ kind: 'image', tensors: plain } satisfies LaneRequest);
   }
 
+  /** Run `stage` on every batch decoded from now on with `staged` (null: none). */
+  setStage(stage: LaneStage | null): void {
+    for (const lane of this.lanes) lane.worker.postMessage({ kind: 'stage', stage } satisfies LaneRequest);
+  }
+
   /** Decode a batch of prompts (no mask input) on the least busy lane, for the last image set. */
-  decode(prompts: EncodedPrompts): Promise<LaneResult> {
+  decode(prompts: EncodedPrompts, staged = false): Promise<LaneResult> {
     if (this.broken) return Promise.reject(this.broken);
     const lane = this.lanes.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
     const id = this.nextId++;
     const { batch, numPoints } = prompts;
     const req: LaneRequest = {
-      kind: 'decode', id, batch, numPoints, step: this.step, lowResRegion: prompts.lowResRegion,
+      kind: 'decode', id, batch, numPoints, step: this.step, lowResRegion: prompts.lowResRegion, staged,
       pointCoords: prompts.pointCoords.slice(0, batch * numPoints * 2), pointLabels: prompts.pointLabels.slice(0, batch * numPoints),
     };
     return new Promise<LaneResult>((resolve, reject) => {
@@ -135,6 +162,7 @@ export class DecoderLanes {
     this.pending.delete(msg.id);
     this.track(lane, -1);
     if (msg.kind === 'decoded') p.resolve({ runs: msg.runs, iou: msg.iou });
+    else if (msg.kind === 'staged') p.resolve({ result: msg.result });
     else p.reject(new ModelError(`decoder failed: ${msg.message}`));
   }
 

@@ -3,9 +3,10 @@
  * to the image-side tensors it takes (SamModel on the calling thread, decoder lanes in workers).
  */
 import ort from 'onnxruntime-node';
-import { cellsCovering, type CellExtent } from '../core/interleave.js';
+import { cellsCovering, interleaveLowResMasks, interleavePlane, type CellExtent } from '../core/interleave.js';
 import type { EncodedPrompts } from '../core/prompt.js';
 import { LOWRANK_EXTENT_INPUT, LOWRANK_GRID } from './lowrank-io.js';
+import type { DecoderOutput } from './sam-model.js';
 
 type PromptPart = Pick<EncodedPrompts, 'batch' | 'numPoints' | 'pointCoords' | 'pointLabels' | 'lowResRegion'>;
 
@@ -34,4 +35,41 @@ export async function* runPromptGraph(
     });
     yield { first: b, out };
   }
+}
+
+/**
+ * The low-rank graph's masks, run by run in blocked order: reordered all at once on first access to
+ * `masks`, or one plane at a time (the generator only needs the candidates that pass its IoU filter).
+ */
+export function blockedOutput(runs: Float32Array[], step: number, iou: Float32Array, batch: number, tokens: number, cells: CellExtent): DecoderOutput {
+  const grid = LOWRANK_GRID;
+  const lowSize = 4 * grid;
+  const plane = lowSize * lowSize;
+  let masks: Float32Array | null = null;
+  return {
+    iou, batch, tokens, lowSize,
+    get masks(): Float32Array {
+      if (!masks) {
+        const all = new Float32Array(batch * tokens * plane);
+        runs.forEach((data, r) => {
+          const n = Math.min(step, batch - r * step);
+          interleaveLowResMasks(data, n, tokens, grid, all.subarray(r * step * tokens * plane, (r * step + n) * tokens * plane), cells);
+        });
+        masks = all;
+      }
+      return masks;
+    },
+    plane(b: number, t: number, dest: Float32Array): void {
+      interleavePlane(runs[Math.floor(b / step)], b % step, t, tokens, grid, dest, 0, cells);
+    },
+  };
+}
+
+/** One batch decoded on a lane (its runs' masks and scores) as a DecoderOutput. */
+export function laneOutput(lane: { runs: Float32Array[]; iou: Float32Array[] }, prompts: Pick<EncodedPrompts, 'batch' | 'lowResRegion'>, step: number): DecoderOutput {
+  const { runs, iou } = lane;
+  const tokens = iou[0].length / Math.min(step, prompts.batch);
+  const allIou = new Float32Array(prompts.batch * tokens);
+  iou.forEach((q, r) => allIou.set(q, r * step * tokens));
+  return blockedOutput(runs, step, allIou, prompts.batch, tokens, promptCells(prompts));
 }

@@ -9,13 +9,12 @@ import * as path from 'node:path';
 import ort from 'onnxruntime-node';
 import { ModelError, InvalidArgumentError } from '../core/errors.js';
 import type { EncodedPrompts } from '../core/prompt.js';
-import { interleaveLowResMasks, interleavePlane, type CellExtent } from '../core/interleave.js';
 import { fileExists } from '../io/file-exists.js';
 import { ALL_IOU_OUTPUT, ALL_MASKS_OUTPUT, DECODER_REWRITE_VERSION, rewriteDecoder, splitDecoder } from './decoder-graph.js';
 import { buildLowRankDecoder, LOWRANK_VERSION } from './lowrank-decoder.js';
 import { LOWRANK_GRID, LOWRANK_MASKS_OUTPUT } from './lowrank-io.js';
-import { DecoderLanes, type LaneResult } from './decoder-lanes.js';
-import { promptCells, runPromptGraph } from './prompt-runs.js';
+import { DecoderLanes, loadStage, type LaneResult, type LaneStage } from './decoder-lanes.js';
+import { blockedOutput, laneOutput, promptCells, runPromptGraph } from './prompt-runs.js';
 import { createSession } from './session-cache.js';
 import { recordDerived } from './derived-cache.js';
 import { defaultCacheDir } from './download.js';
@@ -279,36 +278,63 @@ export class SamModel {
    * the low-rank decoder, on decoder lanes (worker threads, see decoder-lanes.ts) that run ahead of
    * the consumer, so the caller's work on one output overlaps the decoding of the next ones. Same
    * outputs as decode() on each batch.
+   *
+   * With a `stage`, each batch's output goes through the stage's function where it was decoded (on
+   * its lane, or on the calling thread without lanes) and its results are yielded instead.
    */
-  async *decodeBatches(embedding: Float32Array, batches: readonly EncodedPrompts[]): AsyncGenerator<DecoderOutput> {
+  decodeBatches(embedding: Float32Array, batches: readonly EncodedPrompts[]): AsyncGenerator<DecoderOutput>;
+  decodeBatches<R>(embedding: Float32Array, batches: readonly EncodedPrompts[], stage: LaneStage): AsyncGenerator<R>;
+  async *decodeBatches(embedding: Float32Array, batches: readonly EncodedPrompts[], stage?: LaneStage): AsyncGenerator<unknown> {
     const lanes = batches.length > 1 && batches.every((b) => !b.hasMaskInput) ? await this.decoderLanes() : null;
     // The lanes hold one image at a time: a second caller meanwhile (two generators on one model)
     // decodes on its own thread instead.
     if (!lanes || lanes.owner) {
-      for (const b of batches) yield await this.decode(embedding, b);
+      yield* this.decodeHere(embedding, batches, stage);
       return;
     }
     const owner = {};
     lanes.owner = owner;
     try {
-      yield* this.decodeOnLanes(lanes, embedding, batches);
+      yield* this.decodeOnLanes(lanes, embedding, batches, stage);
     } finally {
       if (lanes.owner === owner) lanes.owner = null;
     }
   }
 
-  private async *decodeOnLanes(lanes: DecoderLanes, embedding: Float32Array, batches: readonly EncodedPrompts[]): AsyncGenerator<DecoderOutput> {
+  /** decodeBatches on the calling thread. */
+  private async *decodeHere(embedding: Float32Array, batches: readonly EncodedPrompts[], stage?: LaneStage): AsyncGenerator<unknown> {
+    const fn = stage ? await loadStage(stage) : null;
+    for (const b of batches) {
+      const out = await this.decode(embedding, b);
+      yield fn ? fn(out).result : out;
+    }
+  }
+
+  private async *decodeOnLanes(lanes: DecoderLanes, embedding: Float32Array, batches: readonly EncodedPrompts[], stage?: LaneStage): AsyncGenerator<unknown> {
     lanes.setImage(embedding, await this.imageSideTensors(embedding));
-    const ahead = 2 * lanes.size;
+    lanes.setStage(stage ?? null);
+    // Two batches per lane in flight, refilled as soon as any finishes (not when the consumer reaches
+    // it: results come back in order, and a lane must not idle behind a slower one). Unstaged outputs
+    // are large (all masks): at most a few wait for the consumer.
+    const inFlightMax = 2 * lanes.size;
+    const aheadMax = stage ? batches.length : 2 * inFlightMax;
     const results: Array<Promise<LaneResult> | undefined> = [];
     let issued = 0;
+    let inFlight = 0;
+    let consumed = 0;
+    let stopped = false;
+    const issue = (): void => {
+      while (!stopped && issued < batches.length && inFlight < inFlightMax && issued - consumed < aheadMax) {
+        const r = lanes.decode(batches[issued], stage !== undefined);
+        inFlight++;
+        // awaited below, or abandoned when the consumer stops early
+        r.then(() => { inFlight--; issue(); }, () => { inFlight--; });
+        results[issued++] = r;
+      }
+    };
     try {
       for (let i = 0; i < batches.length; i++) {
-        for (; issued < batches.length && issued < i + ahead; issued++) {
-          const r = lanes.decode(batches[issued]);
-          r.catch(() => undefined); // awaited below, or abandoned when the consumer stops early
-          results[issued] = r;
-        }
+        issue();
         let lane: LaneResult;
         try {
           lane = await results[i]!;
@@ -318,18 +344,15 @@ export class SamModel {
           // this batch and the rest decode on the calling thread, and later calls do not try again.
           this.lanes = Promise.resolve(null);
           lanes.close().catch(() => undefined);
-          for (let j = i; j < batches.length; j++) yield await this.decode(embedding, batches[j]);
+          yield* this.decodeHere(embedding, batches.slice(i), stage);
           return;
         }
         results[i] = undefined;
-        const { runs, iou } = lane;
-        const b = batches[i];
-        const tokens = iou[0].length / Math.min(PROMPTS_PER_RUN, b.batch);
-        const allIou = new Float32Array(b.batch * tokens);
-        iou.forEach((q, r) => allIou.set(q, r * PROMPTS_PER_RUN * tokens));
-        yield blockedOutput(runs, PROMPTS_PER_RUN, allIou, b.batch, tokens, promptCells(b));
+        consumed = i + 1;
+        yield 'result' in lane ? lane.result : laneOutput(lane, batches[i], PROMPTS_PER_RUN);
       }
     } finally {
+      stopped = true;
       results.length = 0;
     }
   }
@@ -425,32 +448,4 @@ export class SamModel {
     if (!blocked) return { masks: masks!, iou: iou!, batch, tokens, lowSize };
     return blockedOutput(runs, step, iou!, batch, tokens, promptCells(prompts));
   }
-}
-
-/**
- * The low-rank graph's masks, run by run in blocked order: reordered all at once on first access to
- * `masks`, or one plane at a time (the generator only needs the candidates that pass its IoU filter).
- */
-function blockedOutput(runs: Float32Array[], step: number, iou: Float32Array, batch: number, tokens: number, cells: CellExtent): DecoderOutput {
-  const grid = LOWRANK_GRID;
-  const lowSize = 4 * grid;
-  const plane = lowSize * lowSize;
-  let masks: Float32Array | null = null;
-  return {
-    iou, batch, tokens, lowSize,
-    get masks(): Float32Array {
-      if (!masks) {
-        const all = new Float32Array(batch * tokens * plane);
-        runs.forEach((data, r) => {
-          const n = Math.min(step, batch - r * step);
-          interleaveLowResMasks(data, n, tokens, grid, all.subarray(r * step * tokens * plane, (r * step + n) * tokens * plane), cells);
-        });
-        masks = all;
-      }
-      return masks;
-    },
-    plane(b: number, t: number, dest: Float32Array): void {
-      interleavePlane(runs[Math.floor(b / step)], b % step, t, tokens, grid, dest, 0, cells);
-    },
-  };
 }

@@ -174,6 +174,35 @@ test('decodeBatches on decoder lanes yields, in order, what decode gives for eac
   assert.equal(await (laned as unknown as { lanes: Promise<unknown> }).lanes, null);
 });
 
+test('a stage runs on each batch where it was decoded: lanes and the calling thread give the same results', async () => {
+  const { model: here, emb } = await modelAndEmbedding(1);
+  const laned = await SamModel.load(undefined, { decoderLanes: 2 });
+  const size = { width: 900, height: 600 };
+  const batches = [5, 8, 2, 7].map((n, k) => ({
+    ...encodePrompts(Array.from({ length: n }, (_, i) => ({ pointCoords: [[61 * i + 13 * k + 9, 37 * i + 17 * k + 5]] as [number, number][], pointLabels: [1] })), size, 1024, 256),
+    lowResRegion: { height: 171, width: 256 },
+  }));
+  const stage = { module: new URL('../helpers/summary-stage.js', import.meta.url).href, config: { token: 2, rows: 171 } };
+  type Summary = { iou: Float32Array; sums: Float64Array };
+  const collect = async (m: SamModel) => { const all: Summary[] = []; for await (const r of m.decodeBatches<Summary>(emb, batches, stage)) all.push(r); return all; };
+  try {
+    const [a, b] = [await collect(laned), await collect(here)];
+    assert.equal(a.length, batches.length);
+    a.forEach((r, k) => {
+      assert.equal(r.sums.length, batches[k].batch);
+      r.sums.forEach((v, i) => assert.ok(Math.abs(v - b[k].sums[i]) <= 1e-4 * Math.max(1, Math.abs(b[k].sums[i])), `batch ${k} prompt ${i}: ${v} vs ${b[k].sums[i]}`));
+      r.iou.forEach((v, i) => assert.ok(Math.abs(v - b[k].iou[i]) < 1e-5, `batch ${k} score ${i}`));
+    });
+    assert.ok(a.some((r) => r.sums.some((v) => v !== 0)), 'the stage saw real logits');
+    // A module that is not a stage is named.
+    const notAStage = { module: new URL('../helpers/fixtures.js', import.meta.url).href, config: null };
+    await assert.rejects((async () => { for await (const _ of here.decodeBatches(emb, batches, notAStage)) { /* nothing */ } })(),
+      (e: unknown) => e instanceof ModelError && /fixtures\.js does not export createStage/.test((e as Error).message));
+  } finally {
+    await laned.close();
+  }
+});
+
 test('decoderLanes must be a positive integer', async () => {
   await assert.rejects(SamModel.load(undefined, { decoderLanes: 0 }), /decoderLanes must be a positive integer, got 0/);
   await assert.rejects(SamModel.load(undefined, { decoderLanes: 1.5 }), /decoderLanes must be a positive integer, got 1.5/);
