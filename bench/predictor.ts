@@ -10,7 +10,7 @@ import { loadImage } from '../src/image/load-image.js';
 import { encodePrompts } from '../src/core/prompt.js';
 import { rewriteDecoder, splitDecoder } from '../src/model/decoder-graph.js';
 import { buildLowRankDecoder } from '../src/model/lowrank-decoder.js';
-import { LOWRANK_EXTENT_INPUT } from '../src/model/lowrank-io.js';
+import { extentValues, LOWRANK_EXTENT_INPUT } from '../src/model/lowrank-io.js';
 import { defaultModelManifest } from '../src/model/resolve.js';
 import { readFileSync } from 'node:fs';
 import { SamPredictor } from '../src/predictor.js';
@@ -104,7 +104,7 @@ export async function benchPromptGraphs(rounds = 5): Promise<Record<string, numb
   const run = (name: string, i: number, b: number) => {
     const enc = encodePrompts(Array.from({ length: b }, (_, j) => ({ pointCoords: [[30 + ((i * b + j) * 97) % 700, 30 + ((i * b + j) * 61) % 500]] as [number, number][], pointLabels: [1] })), size, 1024, 256);
     const s = sessions[name];
-    const extent: Record<string, ort.Tensor> = s.prompt.inputNames.includes(LOWRANK_EXTENT_INPUT) ? { [LOWRANK_EXTENT_INPUT]: new ort.Tensor('int64', BigInt64Array.from([64n, 64n]), [2]) } : {};
+    const extent: Record<string, ort.Tensor> = s.prompt.inputNames.includes(LOWRANK_EXTENT_INPUT) ? { [LOWRANK_EXTENT_INPUT]: new ort.Tensor('int64', extentValues({ rows: 64, cols: 64 }), [2]) } : {};
     return s.prompt.run({ ...s.carried, ...extent, point_coords: new ort.Tensor('float32', enc.pointCoords, [b, 2, 2]), point_labels: new ort.Tensor('float32', enc.pointLabels, [b, 2]) });
   };
   const cases: Array<[string, string, number]> = [['lowRankB1', 'lowRank', 1], ['lowRankB2', 'lowRank', 2], ['split', 'split', 1]];

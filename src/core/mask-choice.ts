@@ -17,6 +17,6 @@ export function chooseMaskToken(scores: ArrayLike<number>, lonePoint: boolean, r
 }
 
 /** A prompt that is one point and nothing else. */
-export function isLonePoint(flatPoints: readonly number[], box: unknown): boolean {
-  return flatPoints.length === 2 && !box;
+export function isLonePoint(points: number, box: unknown): boolean {
+  return points === 1 && !box;
 }

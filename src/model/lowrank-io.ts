@@ -16,3 +16,8 @@ export const LOWRANK_MASKS_OUTPUT = 'low_res_masks_blocked';
 export const LOWRANK_EXTENT_INPUT = 'mask_extent';
 /** Side of the low-rank graph's cell grid (the image embedding's): masks are 4 * LOWRANK_GRID pixels square. */
 export const LOWRANK_GRID = 64;
+
+/** The mask_extent input's values for grid cells rows x cols. */
+export function extentValues(cells: { rows: number; cols: number }): BigInt64Array {
+  return BigInt64Array.from([BigInt(cells.rows), BigInt(cells.cols)]);
+}

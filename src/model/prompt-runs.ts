@@ -5,7 +5,7 @@
 import ort from 'onnxruntime-node';
 import { cellsCovering, interleaveLowResMasks, interleavePlane, type CellExtent } from '../core/interleave.js';
 import type { EncodedPrompts } from '../core/prompt.js';
-import { LOWRANK_EXTENT_INPUT, LOWRANK_GRID } from './lowrank-io.js';
+import { extentValues, LOWRANK_EXTENT_INPUT, LOWRANK_GRID } from './lowrank-io.js';
 import type { DecoderOutput } from './sam-model.js';
 
 type PromptPart = Pick<EncodedPrompts, 'batch' | 'numPoints' | 'pointCoords' | 'pointLabels' | 'lowResRegion'>;
@@ -24,7 +24,7 @@ export async function* runPromptGraph(
   const feeds: Record<string, ort.Tensor> = { ...carried };
   if (session.inputNames.includes(LOWRANK_EXTENT_INPUT)) {
     const { rows, cols } = promptCells(prompts);
-    feeds[LOWRANK_EXTENT_INPUT] = new ort.Tensor('int64', BigInt64Array.from([BigInt(rows), BigInt(cols)]), [2]);
+    feeds[LOWRANK_EXTENT_INPUT] = new ort.Tensor('int64', extentValues({ rows, cols }), [2]);
   }
   for (let b = 0; b < batch; b += step) {
     const n = Math.min(step, batch - b);
@@ -41,7 +41,7 @@ export async function* runPromptGraph(
  * The low-rank graph's masks, run by run in blocked order: reordered all at once on first access to
  * `masks`, or one plane at a time (the generator only needs the candidates that pass its IoU filter).
  */
-export function blockedOutput(runs: Float32Array[], step: number, iou: Float32Array, batch: number, tokens: number, cells: CellExtent): DecoderOutput {
+function blockedOutput(runs: Float32Array[], step: number, iou: Float32Array, batch: number, tokens: number, cells: CellExtent): DecoderOutput {
   const grid = LOWRANK_GRID;
   const lowSize = 4 * grid;
   const plane = lowSize * lowSize;
@@ -65,7 +65,7 @@ export function blockedOutput(runs: Float32Array[], step: number, iou: Float32Ar
   };
 }
 
-/** One batch decoded on a lane (its runs' masks and scores) as a DecoderOutput. */
+/** The low-rank graph's runs over one batch (their masks and scores, in run order) as a DecoderOutput. */
 export function laneOutput(lane: { runs: Float32Array[]; iou: Float32Array[] }, prompts: Pick<EncodedPrompts, 'batch' | 'lowResRegion'>, step: number): DecoderOutput {
   const { runs, iou } = lane;
   const tokens = iou[0].length / Math.min(step, prompts.batch);

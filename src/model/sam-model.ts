@@ -12,9 +12,9 @@ import type { EncodedPrompts } from '../core/prompt.js';
 import { fileExists } from '../io/file-exists.js';
 import { ALL_IOU_OUTPUT, ALL_MASKS_OUTPUT, DECODER_REWRITE_VERSION, rewriteDecoder, splitDecoder } from './decoder-graph.js';
 import { buildLowRankDecoder, LOWRANK_VERSION } from './lowrank-decoder.js';
-import { LOWRANK_GRID, LOWRANK_MASKS_OUTPUT } from './lowrank-io.js';
+import { LOWRANK_MASKS_OUTPUT } from './lowrank-io.js';
 import { DecoderLanes, loadStage, type LaneResult, type LaneStage } from './decoder-lanes.js';
-import { blockedOutput, laneOutput, promptCells, runPromptGraph } from './prompt-runs.js';
+import { laneOutput, runPromptGraph } from './prompt-runs.js';
 import { createSession } from './session-cache.js';
 import { recordDerived } from './derived-cache.js';
 import { defaultCacheDir } from './download.js';
@@ -424,28 +424,34 @@ export class SamModel {
    */
   private async decodeSplit(embedding: Float32Array, prompts: EncodedPrompts): Promise<DecoderOutput> {
     const [session, carried] = await Promise.all([this.session('prompt'), this.imageSideTensors(embedding)]);
-    const blocked = session.outputNames.includes(LOWRANK_MASKS_OUTPUT);
+    if (session.outputNames.includes(LOWRANK_MASKS_OUTPUT)) {
+      const runs: Float32Array[] = [];
+      const iou: Float32Array[] = [];
+      for await (const { out } of runPromptGraph(session, carried, prompts, PROMPTS_PER_RUN)) {
+        runs.push(out[LOWRANK_MASKS_OUTPUT].data as Float32Array);
+        iou.push(out[ALL_IOU_OUTPUT].data as Float32Array);
+      }
+      return laneOutput({ runs, iou }, prompts, PROMPTS_PER_RUN);
+    }
+    // The plain split graph (a model without the low-rank form) is built for one prompt per run.
     const { batch } = prompts;
-    // The plain split graph is built for one prompt per run.
-    const step = blocked ? PROMPTS_PER_RUN : 1;
     let masks: Float32Array | null = null;
     let iou: Float32Array | null = null;
-    const runs: Float32Array[] = [];
     let tokens = 0;
     let lowSize = 0;
-    for await (const { first: b, out } of runPromptGraph(session, carried, prompts, step)) {
+    for await (const { first: b, out } of runPromptGraph(session, carried, prompts, 1)) {
       const q = out[ALL_IOU_OUTPUT];
+      const m = out[ALL_MASKS_OUTPUT];
       if (!iou) {
         tokens = q.dims[1];
-        lowSize = blocked ? 4 * LOWRANK_GRID : out[ALL_MASKS_OUTPUT].dims[2];
+        lowSize = m.dims[2];
         iou = new Float32Array(batch * tokens);
-        if (!blocked) masks = new Float32Array(batch * tokens * lowSize * lowSize);
+        masks = new Float32Array(batch * tokens * lowSize * lowSize);
       }
-      if (blocked) runs.push(out[LOWRANK_MASKS_OUTPUT].data as Float32Array);
-      else masks!.set(out[ALL_MASKS_OUTPUT].data as Float32Array, b * tokens * lowSize * lowSize);
+      masks!.set(m.data as Float32Array, b * tokens * lowSize * lowSize);
       iou.set(q.data as Float32Array, b * tokens);
     }
-    if (!blocked) return { masks: masks!, iou: iou!, batch, tokens, lowSize };
-    return blockedOutput(runs, step, iou!, batch, tokens, promptCells(prompts));
+    return { masks: masks!, iou: iou!, batch, tokens, lowSize };
   }
+
 }

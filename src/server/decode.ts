@@ -3,7 +3,7 @@
  * faster than its own WASM decoder (a local server runs onnxruntime's native kernels; see
  * docs/benchmarks.md). Only the masks' part over the image is decoded and sent.
  */
-import { chooseMaskToken, type MaskTokenRule } from '../core/mask-choice.js';
+import { chooseMaskToken, isLonePoint, type MaskTokenRule } from '../core/mask-choice.js';
 import { encodePrompts, validatePrompt, type Prompt } from '../core/prompt.js';
 import { preprocessShape, type Size } from '../core/transforms.js';
 import { lowResFootprint } from '../core/upsample.js';
@@ -79,8 +79,8 @@ export class DecodeService {
     const rows = region.height;
     const scores = out.iou.slice(0, out.tokens);
     if (typeof token === 'number' && token >= out.tokens) throw new HttpError(400, `token ${token} does not exist: the decoder gives tokens 0 to ${out.tokens - 1}`, 'BAD_PROMPT');
-    const lonePoint = prompt.pointCoords?.length === 1 && !prompt.box;
-    const planes = token === undefined ? Array.from({ length: out.tokens }, (_, t) => t) : [chooseMaskToken(scores, lonePoint, token)];
+    const lone = isLonePoint(prompt.pointCoords?.length ?? 0, prompt.box);
+    const planes = token === undefined ? Array.from({ length: out.tokens }, (_, t) => t) : [chooseMaskToken(scores, lone, token)];
     const logits = new Float32Array(planes.length * rows * maskSize);
     const dest = out.plane ? new Float32Array(plane) : null;
     planes.forEach((t, i) => {

@@ -12,7 +12,7 @@ import { encodePrompts, type Prompt } from '../../src/core/prompt.js';
 import { decompressRle, maskToCocoRle } from '../../src/core/rle.js';
 import { preprocessShape, type Size } from '../../src/core/transforms.js';
 import { lowResFootprint, planUpsample, UpsampleScratch, upsampleThreshold } from '../../src/core/upsample.js';
-import { LOWRANK_EXTENT_INPUT } from '../../src/model/lowrank-io.js';
+import { extentValues, LOWRANK_EXTENT_INPUT } from '../../src/model/lowrank-io.js';
 import { paintMask } from './paint.js';
 import type {
   DecodeResult, DisplayCrop, FinalizeResult, HoverCalibration, HoverVia, PaintedMask, PromptInput, RasterizeResult, RleInput, Rgb, WorkerRequest, WorkerResponse,
@@ -146,11 +146,11 @@ async function decodeInPage(s: ImageState, p: PromptInput, imageOnly: boolean): 
   const pointCoords = new ort.Tensor('float32', enc.pointCoords, [1, enc.numPoints, 2]);
   const pointLabels = new ort.Tensor('float32', enc.pointLabels, [1, enc.numPoints]);
   // One point, no box, no mask input: the prompt part of the split, on this image's carried tensors.
-  const useHover = split !== null && carried !== null && isLonePoint(p.points, p.box) && !enc.hasMaskInput && enc.numPoints === 2;
+  const useHover = split !== null && carried !== null && isLonePoint(p.points.length / 2, p.box) && !enc.hasMaskInput && enc.numPoints === 2;
   // Only the image's part of the masks when they will never be a mask input (see WorkerRequest).
   const cells: CellExtent = imageOnly ? footprintCells(s) : { rows: m / 4, cols: m / 4 };
   const extent: Record<string, ort.Tensor> = split?.prompt.inputNames.includes(LOWRANK_EXTENT_INPUT)
-    ? { [LOWRANK_EXTENT_INPUT]: new ort.Tensor('int64', BigInt64Array.from([BigInt(cells.rows), BigInt(cells.cols)]), [2]) } : {};
+    ? { [LOWRANK_EXTENT_INPUT]: new ort.Tensor('int64', extentValues(cells), [2]) } : {};
   const out = useHover
     ? await split!.prompt.run({ ...carried, ...extent, point_coords: pointCoords, point_labels: pointLabels })
     : await session.run({
@@ -208,7 +208,7 @@ async function decode(req: Extract<WorkerRequest, { kind: 'decode' }>): Promise<
   d ??= await decodeInPage(s, p, imageOnly);
   const t1 = performance.now();
   const tokens = d.scores.length;
-  const token = d.token ?? chooseMaskToken(d.scores, isLonePoint(p.points, p.box), req.token);
+  const token = d.token ?? chooseMaskToken(d.scores, isLonePoint(p.points.length / 2, p.box), req.token);
   const wanted = req.render === 'chosen' ? [token] : req.render;
   const painted: Array<PaintedMask | null> = new Array(tokens).fill(null);
   const plane = s.maskSize * s.maskSize;
