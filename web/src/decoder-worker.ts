@@ -230,20 +230,25 @@ async function calibrate(req: Extract<WorkerRequest, { kind: 'calibrate' }>): Pr
   const s = requireImage();
   hoverVia = 'page';
   const p: PromptInput = { points: req.point, labels: [1], box: null, maskInput: null };
-  const time = async (f: () => Promise<unknown>, n: number): Promise<number | null> => {
+  const inPage = req.force === 'server' ? null : () => decodeInPage(s, p, true);
+  const onServer = req.force === 'page' || !s.decodeUrl ? null : () => decodeOnServer(s, p, 'auto');
+  // The warm-ups (onnxruntime's first run plans, the server's first prepares the image) run at once:
+  // they are mostly waiting on different processes. The timed rounds then run one side at a time.
+  const warm = async (f: (() => Promise<unknown>) | null) => f !== null && f().then(() => true, () => false);
+  const [pageOk, serverOk] = await Promise.all([warm(inPage), warm(onServer)]);
+  const time = async (f: () => Promise<unknown>): Promise<number | null> => {
     const ts: number[] = [];
     try {
-      await f();
-      for (let i = 0; i < n; i++) { const t0 = performance.now(); await f(); ts.push(performance.now() - t0); }
+      for (let i = 0; i < req.rounds; i++) { const t0 = performance.now(); await f(); ts.push(performance.now() - t0); }
     } catch {
       return null;
     }
     return median(ts);
   };
-  const pageMs = req.force === 'server' ? null : await time(() => decodeInPage(s, p, true), req.rounds);
-  const serverMs = req.force === 'page' || !s.decodeUrl ? null : await time(() => decodeOnServer(s, p, 'auto'), req.rounds);
+  const pageMs = pageOk ? await time(inPage!) : null;
+  const serverMs = serverOk ? await time(onServer!) : null;
   if (image !== s) return { via: 'page', pageMs, serverMs };
-  hoverVia = req.force ?? (serverMs !== null && (pageMs === null || serverMs < pageMs) ? 'server' : 'page');
+  hoverVia = req.force ?? (serverOk && serverMs !== null && (pageMs === null || serverMs < pageMs) ? 'server' : 'page');
   return { via: hoverVia, pageMs, serverMs };
 }
 

@@ -156,11 +156,12 @@ class App {
   private hoverVia: HoverVia | null = null;
   private decoderChip = '';
 
-  private async chooseHoverDecoder(point: [number, number]): Promise<void> {
+  private async chooseHoverDecoder(point: [number, number], seq: number): Promise<void> {
     const param = new URLSearchParams(location.search).get('hover');
     const force = param === 'page' || param === 'server' ? param : this.hoverVia;
     const cal = await this.decoder.calibrateHover(point, force ? 0 : 3, force).catch(() => null);
-    if (!cal) return;
+    // Timings cut short by opening another image are not a choice.
+    if (!cal || seq !== this.loadSeq) return;
     this.hoverVia = cal.via;
     const ms = (v: number | null) => (v === null ? 'n/a' : `${Math.round(v)} ms`);
     this.setChip('chip-decoder', `${this.decoderChip} · hover ${cal.via === 'server' ? 'on server' : 'in page'}`, 'ok');
@@ -502,9 +503,11 @@ class App {
     await this.decoder.setEmbedding(emb.data, emb.dims);
     const decoderOk = await this.decoderReady;
     if (seq !== this.loadSeq) return;
-    // onnxruntime's first run on a new input allocates and plans: do it before the first hover, and
-    // on the first image time the page's and the server's decoders to hover with the faster one.
-    if (decoderOk) await this.chooseHoverDecoder([info.width / 2, info.height / 2]);
+    // onnxruntime's first run on a new input allocates and plans: do it before the first hover, and on
+    // the first image time the page's and the server's decoders to hover with the faster one (before
+    // the image is ready: hovers meanwhile would skew the timings; later images only warm up the
+    // chosen side).
+    if (decoderOk) await this.chooseHoverDecoder([info.width / 2, info.height / 2], seq);
     if (seq !== this.loadSeq) return;
     this.setOverlay(null);
     this.setChip('chip-embedding', emb.source === 'computed' ? `Embedding · computed in ${(ms / 1000).toFixed(1)} s` : 'Embedding · cached', 'ok');
