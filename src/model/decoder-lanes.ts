@@ -4,8 +4,8 @@
  *
  * Why: onnxruntime splits each node of a run over its threads and waits at every node; the prompt
  * graph has ~350 mostly small nodes, so two threads on one run reach about 1.5x one thread, while
- * two independent runs on one thread each reach about 2x (docs/benchmarks.md). Lanes also leave the
- * calling thread free to filter decoded masks while the next prompts decode.
+ * two independent runs on one thread each reach about 2x (docs/benchmarks.md). A caller's per-batch
+ * work can run on the lanes too (a LaneStage), so the cores share it evenly.
  */
 import { Worker } from 'node:worker_threads';
 import type ort from 'onnxruntime-node';
