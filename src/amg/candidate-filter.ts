@@ -4,6 +4,7 @@
  * inner crop edges -> RLE in the image frame. Pure (typed arrays in, typed arrays out), so it runs
  * where the masks are decoded: the calling thread, or a decoder lane (lane-filter.ts).
  */
+import { InvalidArgumentError } from '../core/errors.js';
 import type { Size } from '../core/transforms.js';
 import { lowResFootprint, planUpsample } from '../core/upsample.js';
 import type { CropBox } from './grid.js';
@@ -88,7 +89,7 @@ export class CandidateFilter {
 
   filter(out: DecodedBatch): FilteredBatch {
     const { cfg, counter, maskBuf, stride, box, logits } = this;
-    if (out.lowSize !== cfg.low) throw new RangeError(`decoder returned ${out.lowSize}x${out.lowSize} masks, expected ${cfg.low}x${cfg.low}`);
+    if (out.lowSize !== cfg.low) throw new InvalidArgumentError(`decoder returned ${out.lowSize}x${out.lowSize} masks, expected ${cfg.low}x${cfg.low}`);
     const [x0, y0] = cfg.crop;
     const { width: W, height: H } = cfg.image;
     const imageBox = [0, 0, W, H];

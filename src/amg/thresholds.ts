@@ -160,7 +160,7 @@ export class ThresholdCounter {
    * completeMask() can then finish the mask without interpolating anything again.
    */
   count(mask?: Uint8Array, stride = this.plan.outWidth): readonly number[] {
-    this.scan();
+    this.scan(false);
     return this.finish(mask, stride)!;
   }
 
@@ -176,7 +176,7 @@ export class ThresholdCounter {
    * can only add to the union, and (I + a) / (U + M + a) grows with a since I <= U.
    */
   countUnlessUnstable(minStability: number, mask?: Uint8Array, stride = this.plan.outWidth): readonly number[] | null {
-    this.scan();
+    this.scan(true);
     const b = this.byCode;
     const inter = b[3], union = b[1] + b[2] + b[3];
     if (!(Math.fround((inter + this.mayTopPixels) / (union + this.mayTopPixels + this.sureLowPixels)) >= minStability)) return null;
@@ -184,8 +184,11 @@ export class ThresholdCounter {
     return this.finish(mask, stride, minStability);
   }
 
-  /** Classify every output span of the current map: uniform ones are counted, EXACT ones logged. */
-  private scan(): void {
+  /**
+   * Classify every output span of the current map: uniform ones are counted, EXACT ones logged (with
+   * their support class for the stability bound when `bound`).
+   */
+  private scan(bound: boolean): void {
     const { outWidth: W, bandStart, rowLo, rowHi } = this.plan;
     const byCode = this.byCode;
     byCode.fill(0);
@@ -210,6 +213,7 @@ export class ThresholdCounter {
         if (v === EXACT) {
           const px = rows * (x1 - x0);
           this.exactPixels += px;
+          if (!bound) continue;
           const cls = this.supportClass(rowLo[y0], rowHi[y0], x0, x1);
           this.logF[this.logN - 1] = cls;
           if (cls === MAY_TOP) this.mayTopPixels += px;

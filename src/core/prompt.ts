@@ -20,6 +20,16 @@ export interface Prompt {
   maskInput?: Float32Array | null;
 }
 
+/**
+ * A prompt from flat point coordinates [x0, y0, x1, y1, ...], as the web page and the HTTP API send
+ * them. Labels without points are kept, so that validatePrompt names the mismatch.
+ */
+export function promptFromFlat(points: readonly number[], labels: readonly number[], box: Box | null, maskInput: Float32Array | null = null): Prompt {
+  const pairs: Point[] = [];
+  for (let i = 0; i + 1 < points.length; i += 2) pairs.push([points[i], points[i + 1]]);
+  return { pointCoords: pairs.length ? pairs : null, pointLabels: pairs.length || labels.length ? labels : null, box, maskInput };
+}
+
 /** Decoder inputs for a batch of prompt sets that share one point count. */
 export interface EncodedPrompts {
   batch: number;

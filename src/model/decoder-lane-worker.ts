@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
-import { laneOutput, runPromptGraph } from './prompt-runs.js';
+import { runsOutput, runPromptGraph } from './prompt-runs.js';
 import { createSession } from './session-cache.js';
 import { loadStage, type LaneInit, type LaneRequest, type LaneResponse, type StageFn } from './decoder-lanes.js';
 
@@ -33,7 +33,7 @@ async function handle(req: LaneRequest): Promise<void> {
   }
   if (req.staged) {
     if (!stage) throw new Error('no stage set for a staged decode');
-    const { result, transfer } = stage(laneOutput({ runs, iou }, req, req.step));
+    const { result, transfer } = stage(runsOutput({ runs, iou }, req, req.step));
     port.postMessage({ kind: 'staged', id: req.id, result } satisfies LaneResponse, transfer ?? []);
     return;
   }

@@ -21,9 +21,8 @@ import { DecoderWeights, transpose2d, type Weight } from './decoder-weights.js';
 import { LOWRANK_EXTENT_INPUT, LOWRANK_GRID, LOWRANK_MASKS_OUTPUT } from './lowrank-io.js';
 import { GraphBuilder } from './onnx-builder.js';
 
-
 /** Bumped when the derived graphs change, so cached files are rebuilt. */
-export const LOWRANK_VERSION = 2;
+export const LOWRANK_VERSION = 3;
 
 const HEADS = 8;
 const GRID = LOWRANK_GRID;
@@ -436,9 +435,11 @@ export function buildLowRankDecoder(decoderBytes: Uint8Array, source = 'decoder'
     const extent = g.input(LOWRANK_EXTENT_INPUT, [2], 'int64');
     /** [lead.., 4096, C] -> [lead.., rows*cols, C] (axis: the position axis). */
     const region = (x: string, axis: number) => {
-      const grid = g.o('Reshape', [x, g.o('Concat', [g.o('Slice', [g.o('Shape', [x]), g.ints([0]), g.ints([axis])]), g.ints([GRID, GRID, -1])], { axis: 0 })]);
+      const shape = g.o('Shape', [x]);
+      const lead = g.o('Slice', [shape, g.ints([0]), g.ints([axis])]);
+      const grid = g.o('Reshape', [x, g.o('Concat', [lead, g.ints([GRID, GRID, -1])], { axis: 0 })]);
       const cut = g.o('Slice', [grid, g.ints([0, 0]), extent, g.ints([axis, axis + 1])]);
-      return g.o('Reshape', [cut, g.o('Concat', [g.o('Slice', [g.o('Shape', [x]), g.ints([0]), g.ints([axis])]), g.ints([-1]), g.o('Slice', [g.o('Shape', [x]), g.ints([axis + 1]), g.ints([axis + 2])])], { axis: 0 })]);
+      return g.o('Reshape', [cut, g.o('Concat', [lead, g.ints([-1]), g.o('Slice', [shape, g.ints([axis + 1]), g.ints([axis + 2])])], { axis: 0 })]);
     };
     const gfR = n.transpose(region(gfT, 2), [0, 2, 1]);
     const up1 = n.add(n.mul(region(img.sfc, 1), region(n.transpose(rr12, [0, 2, 1]), 1)), n.mm(gfR, rfc));

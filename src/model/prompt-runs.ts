@@ -23,8 +23,7 @@ export async function* runPromptGraph(
   const { batch, numPoints, pointCoords, pointLabels } = prompts;
   const feeds: Record<string, ort.Tensor> = { ...carried };
   if (session.inputNames.includes(LOWRANK_EXTENT_INPUT)) {
-    const { rows, cols } = promptCells(prompts);
-    feeds[LOWRANK_EXTENT_INPUT] = new ort.Tensor('int64', extentValues({ rows, cols }), [2]);
+    feeds[LOWRANK_EXTENT_INPUT] = new ort.Tensor('int64', extentValues(promptCells(prompts)), [2]);
   }
   for (let b = 0; b < batch; b += step) {
     const n = Math.min(step, batch - b);
@@ -66,8 +65,8 @@ function blockedOutput(runs: Float32Array[], step: number, iou: Float32Array, ba
 }
 
 /** The low-rank graph's runs over one batch (their masks and scores, in run order) as a DecoderOutput. */
-export function laneOutput(lane: { runs: Float32Array[]; iou: Float32Array[] }, prompts: Pick<EncodedPrompts, 'batch' | 'lowResRegion'>, step: number): DecoderOutput {
-  const { runs, iou } = lane;
+export function runsOutput(decoded: { runs: Float32Array[]; iou: Float32Array[] }, prompts: Pick<EncodedPrompts, 'batch' | 'lowResRegion'>, step: number): DecoderOutput {
+  const { runs, iou } = decoded;
   const tokens = iou[0].length / Math.min(step, prompts.batch);
   const allIou = new Float32Array(prompts.batch * tokens);
   iou.forEach((q, r) => allIou.set(q, r * step * tokens));

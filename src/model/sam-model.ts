@@ -14,7 +14,7 @@ import { ALL_IOU_OUTPUT, ALL_MASKS_OUTPUT, DECODER_REWRITE_VERSION, rewriteDecod
 import { buildLowRankDecoder, LOWRANK_VERSION } from './lowrank-decoder.js';
 import { LOWRANK_MASKS_OUTPUT } from './lowrank-io.js';
 import { DecoderLanes, loadStage, type LaneResult, type LaneStage } from './decoder-lanes.js';
-import { laneOutput, runPromptGraph } from './prompt-runs.js';
+import { runsOutput, runPromptGraph } from './prompt-runs.js';
 import { createSession } from './session-cache.js';
 import { recordDerived } from './derived-cache.js';
 import { defaultCacheDir } from './download.js';
@@ -349,7 +349,7 @@ export class SamModel {
         }
         results[i] = undefined;
         consumed = i + 1;
-        yield 'result' in lane ? lane.result : laneOutput(lane, batches[i], PROMPTS_PER_RUN);
+        yield 'result' in lane ? lane.result : runsOutput(lane, batches[i], PROMPTS_PER_RUN);
       }
     } finally {
       stopped = true;
@@ -431,7 +431,7 @@ export class SamModel {
         runs.push(out[LOWRANK_MASKS_OUTPUT].data as Float32Array);
         iou.push(out[ALL_IOU_OUTPUT].data as Float32Array);
       }
-      return laneOutput({ runs, iou }, prompts, PROMPTS_PER_RUN);
+      return runsOutput({ runs, iou }, prompts, PROMPTS_PER_RUN);
     }
     // The plain split graph (a model without the low-rank form) is built for one prompt per run.
     const { batch } = prompts;

@@ -4,7 +4,7 @@
  * docs/benchmarks.md). Only the masks' part over the image is decoded and sent.
  */
 import { chooseMaskToken, isLonePoint, type MaskTokenRule } from '../core/mask-choice.js';
-import { encodePrompts, validatePrompt, type Prompt } from '../core/prompt.js';
+import { encodePrompts, promptFromFlat, validatePrompt, type Box, type Prompt } from '../core/prompt.js';
 import { preprocessShape, type Size } from '../core/transforms.js';
 import { lowResFootprint } from '../core/upsample.js';
 import type { SamModel } from '../model/sam-model.js';
@@ -34,13 +34,7 @@ export function parseDecodeBody(body: unknown, image: Size, maskSize: number): D
     throw new HttpError(400, `points must be an array of x, y pairs (at most ${MAX_DECODE_POINTS}), got ${JSON.stringify(points).slice(0, 80)}`, 'BAD_PROMPT');
   }
   if (!Array.isArray(labels)) throw new HttpError(400, `labels must be an array, got ${JSON.stringify(labels).slice(0, 80)}`, 'BAD_PROMPT');
-  const pairs: Array<[number, number]> = [];
-  for (let i = 0; i < points.length; i += 2) pairs.push([points[i] as number, points[i + 1] as number]);
-  const prompt: Prompt = {
-    pointCoords: pairs.length ? pairs : null,
-    pointLabels: pairs.length || labels.length ? labels as number[] : null,
-    box: (src.box ?? null) as Prompt['box'],
-  };
+  const prompt = promptFromFlat(points as number[], labels as number[], (src.box ?? null) as Box | null);
   validatePrompt(prompt, image, maskSize, 'decode');
   const token = src.token ?? undefined;
   if (token !== undefined && token !== 'auto' && token !== 'best-multi' && !(Number.isInteger(token) && (token as number) >= 0)) {

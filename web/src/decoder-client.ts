@@ -1,4 +1,5 @@
 /** The page's side of the decoder worker: request/response with promises, and latest-wins hover. */
+import type { MaskTokenRule } from '../../src/core/mask-choice.js';
 import type { Size } from '../../src/core/transforms.js';
 import { LIVE_COLOR } from './paint.js';
 import type {
@@ -58,7 +59,7 @@ export class DecoderClient {
     return this.call({ kind: 'display', display });
   }
 
-  decode(prompt: PromptInput, token: 'auto' | 'best-multi' | number = 'auto', render: number[] | 'chosen' = 'chosen', color: Rgb = LIVE_COLOR, imageOnly = false): Promise<DecodeResult> {
+  decode(prompt: PromptInput, token: MaskTokenRule = 'auto', render: number[] | 'chosen' = 'chosen', color: Rgb = LIVE_COLOR, imageOnly = false): Promise<DecodeResult> {
     const maskInput = prompt.maskInput ? prompt.maskInput.slice() : null;
     return this.call({ kind: 'decode', prompt: { ...prompt, maskInput }, token, render, color, imageOnly }, maskInput ? [maskInput.buffer] : []);
   }

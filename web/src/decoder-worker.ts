@@ -8,7 +8,7 @@ import * as ort from 'onnxruntime-web/wasm';
 import { cellsCovering, interleaveLowResMasks, type CellExtent } from '../../src/core/interleave.js';
 import { Mask } from '../../src/core/mask.js';
 import { chooseMaskToken, isLonePoint, type MaskTokenRule } from '../../src/core/mask-choice.js';
-import { encodePrompts, type Prompt } from '../../src/core/prompt.js';
+import { encodePrompts, promptFromFlat } from '../../src/core/prompt.js';
 import { decompressRle, maskToCocoRle } from '../../src/core/rle.js';
 import { preprocessShape, type Size } from '../../src/core/transforms.js';
 import { lowResFootprint, planUpsample, UpsampleScratch, upsampleThreshold } from '../../src/core/upsample.js';
@@ -131,17 +131,11 @@ interface Decoded {
   token?: number;
 }
 
-function promptOf(p: PromptInput): Prompt {
-  const points: Array<[number, number]> = [];
-  for (let i = 0; i + 1 < p.points.length; i += 2) points.push([p.points[i], p.points[i + 1]]);
-  return { pointCoords: points.length ? points : null, pointLabels: points.length ? p.labels : null, box: p.box, maskInput: p.maskInput };
-}
-
 /** onnxruntime-web in this worker. `imageOnly`: see WorkerRequest. */
 async function decodeInPage(s: ImageState, p: PromptInput, imageOnly: boolean): Promise<Decoded> {
   if (!session) throw new Error('the decoder is not loaded');
   if (!s.embedding) throw new Error('the image embedding is not loaded yet');
-  const enc = encodePrompts([promptOf(p)], s.original, s.inputSize, s.maskSize);
+  const enc = encodePrompts([promptFromFlat(p.points, p.labels, p.box, p.maskInput)], s.original, s.inputSize, s.maskSize);
   const m = s.maskSize;
   const pointCoords = new ort.Tensor('float32', enc.pointCoords, [1, enc.numPoints, 2]);
   const pointLabels = new ort.Tensor('float32', enc.pointLabels, [1, enc.numPoints]);
