@@ -101,7 +101,8 @@ async function decoderFiles(decoderPath: string, cacheDir: string, maskSize: num
     ({ bytes } = rewriteDecoder(source, decoderPath));
   } catch (err) {
     // Not the official export: say which family it is, or what each family expects.
-    detectDecoder(await fileIO(decoderPath), `decoder ${decoderPath}`);
+    const io = await fileIO(decoderPath).catch(() => null);
+    if (io) detectDecoder(io, `decoder ${decoderPath}`);
     throw err;
   }
   let pair: { image: Uint8Array; prompt: Uint8Array };

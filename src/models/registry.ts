@@ -21,7 +21,7 @@ function expectations(families: readonly { id: string; expects: string }[]): str
 /** The encoder family of a graph; ModelError naming its I/O and every family's expectation otherwise. */
 export function detectEncoder(io: GraphIO, what: string): EncoderFamily {
   const f = ENCODER_FAMILIES.find((x) => x.matches(io));
-  if (!f) throw new ModelError(`${what} is not an encoder samkit recognises (${describeIO(io)}); encoders: ${expectations(ENCODER_FAMILIES)}`);
+  if (!f) throw new ModelError(`${what} is not a SAM encoder samkit recognises (${describeIO(io)}); encoders: ${expectations(ENCODER_FAMILIES)}`);
   if (!f.runnable) throw new ModelError(`${what} is a ${f.id} encoder (${describeIO(io)}), which samkit recognises but cannot run yet`);
   return f;
 }
@@ -29,7 +29,7 @@ export function detectEncoder(io: GraphIO, what: string): EncoderFamily {
 /** The decoder family of a graph; ModelError otherwise (as detectEncoder). */
 export function detectDecoder(io: GraphIO, what: string): DecoderFamily {
   const f = DECODER_FAMILIES.find((x) => x.matches(io));
-  if (!f) throw new ModelError(`${what} is not a decoder samkit recognises (${describeIO(io)}); decoders: ${expectations(DECODER_FAMILIES)}`);
+  if (!f) throw new ModelError(`${what} is not a SAM decoder samkit recognises (${describeIO(io)}); decoders: ${expectations(DECODER_FAMILIES)}`);
   if (!f.runnable) throw new ModelError(`${what} is a ${f.id} decoder (${describeIO(io)}), which samkit recognises but cannot run yet`);
   return f;
 }
