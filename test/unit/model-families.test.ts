@@ -7,6 +7,7 @@ import { ModelError } from '../../src/core/errors.js';
 import { GraphBuilder } from '../../src/model/onnx-builder.js';
 import { defaultModelManifest } from '../../src/model/resolve.js';
 import { SamModel } from '../../src/model/sam-model.js';
+import { describeModel } from '../../src/models/describe.js';
 import { findPair } from '../../src/models/folder.js';
 import { repackAsSamexporterEncoder } from '../../src/models/samexporter/repack.js';
 import { DEFAULT_PREPROCESS } from '../../src/model/manifest.js';
@@ -55,6 +56,8 @@ test('a samexporter-layout folder (input_image encoder, official decoder) gives 
     assert.ok(diff <= 2, `mask ${m}: ${diff} pixels differ`);
   }
   await Promise.all([ours.model.close(), theirs.model.close()]);
+  const d = await describeModel(folder);
+  assert.deepEqual([d.encoder.family, d.decoder.family, d.supports], ['samexporter', 'sam-onnx', { points: true, boxes: true, maskInput: true }]);
 });
 
 test('a folder picks the full-precision pair over quantized variants', async () => {
