@@ -191,17 +191,18 @@ export class SamModel {
     if (!Number.isInteger(lanes) || lanes < 1) throw new InvalidArgumentError(`decoderLanes must be a positive integer, got ${options.decoderLanes}`);
     const maskSize = manifest.maskInputSize ?? DEFAULT_MASK_INPUT_SIZE;
     const cacheDir = options.cacheDir ?? defaultCacheDir();
-    const [encoder, files] = await Promise.all([
-      createSession(encoderPath, threads, `encoder ${encoderPath}`, cacheDir),
-      decoderFiles(decoderPath, cacheDir, maskSize),
-    ]);
+    const filesReady = decoderFiles(decoderPath, cacheDir, maskSize);
+    // The decoder session the first prompt uses is created alongside the encoder's (its I/O is checked below).
+    const fullReady = filesReady.then((f) => createSession(f.full, threads, `decoder ${decoderPath}`, cacheDir));
+    fullReady.catch(() => undefined);
+    const [encoder, files] = await Promise.all([createSession(encoderPath, threads, `encoder ${encoderPath}`, cacheDir), filesReady]);
     const encoderIO = sessionIO(encoder);
     const family = detectEncoder(encoderIO, `encoder ${encoderPath}`);
     const model = new SamModel(manifest, encoder, files, threads, decoderPath, cacheDir, Math.min(MAX_LANES, lanes), family);
     model.checkEncoder(encoderPath);
-    // The decoder session the first prompt on an image uses is created while the encoder loads; its
-    // declared inputs must fit the encoder's output.
-    const full = await model.session('full');
+    // The decoder's declared inputs must fit the encoder's output.
+    model.sessions.set('full', fullReady);
+    const full = await fullReady;
     const decoderIO = sessionIO(full);
     const what = `decoder ${decoderPath}`;
     checkPair({ family, io: encoderIO, what: `encoder ${encoderPath}` }, { family: detectDecoder(decoderIO, what), io: decoderIO, what }, model.embeddingShape);
