@@ -3,6 +3,7 @@
  * so hovering and clicking never wait for the network. Canvases are redrawn on events only.
  */
 import { preprocessShape } from '../../src/core/transforms.js';
+import { ProjectPanel } from './project-panel.js';
 import {
   AUTO_DEFAULTS, type AnnotationObject, type AutoOptions, type AutoRecord, type ImageInfo, type ModelInfo, type ObjectSource,
 } from '../../src/server/protocol.js';
@@ -1234,3 +1235,5 @@ class App {
 void new App().start().catch((err: unknown) => {
   console.error(err);
 });
+// A project folder (`samkit app <dir>`): the image list drives the page through the URL hash.
+void new ProjectPanel(document.querySelector<HTMLElement>('.sidebar')!).start();
