@@ -21,7 +21,8 @@ export class ProjectStore {
   private readonly known = new Map<string, Known>();
   private writes: Promise<unknown> = Promise.resolve();
 
-  constructor(dir: string, private readonly library: ImageLibrary, private readonly annotations: AnnotationStore) {
+  /** `exclude`: folders never listed, such as the app's data and embedding folders when they are inside the project. */
+  constructor(dir: string, private readonly library: ImageLibrary, private readonly annotations: AnnotationStore, private readonly exclude: readonly string[] = []) {
     this.dir = path.resolve(dir);
   }
 
@@ -39,7 +40,7 @@ export class ProjectStore {
 
   /** Every image of the folder, in `annotate`'s order; new or changed files are added to the library. */
   async images(): Promise<ProjectImage[]> {
-    const { images } = await discoverImages([this.dir], [path.join(this.dir, PROJECT_DATA_DIR)]);
+    const { images } = await discoverImages([this.dir], [path.join(this.dir, PROJECT_DATA_DIR), ...this.exclude]);
     const file = await this.readFile();
     const done = new Set(file.done);
     const out: ProjectImage[] = [];

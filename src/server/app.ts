@@ -256,7 +256,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     return reply.status(created ? 201 : 200).send({ image: info, created, embedded, encodeMsEstimate: embeddings.encodeMs });
   });
 
-  registerProjectRoutes(app, options.projectDir ? new ProjectStore(options.projectDir, library, annotations) : null, embeddings);
+  registerProjectRoutes(app, options.projectDir ? new ProjectStore(options.projectDir, library, annotations, [options.dataDir, options.embeddingsDir]) : null, embeddings);
 
   app.get('/api/images/:id', async (req) => library.require(imageId(req)));
 

@@ -29,18 +29,18 @@ test('ProjectStore lists the folder recursively in annotate order, skips its own
   await writeFile(path.join(dir, 'b.png'), await png(8, 6, 1));
   await writeFile(path.join(dir, 'sub', 'a.png'), await png(5, 4, 2));
   await writeFile(path.join(dir, 'notes.txt'), 'not an image');
-  const data = path.join(dir, PROJECT_DATA_DIR);
+  // A --data folder inside the project (not hidden): its copies of the images must not be listed.
+  const data = path.join(dir, 'data');
   const annotations = new AnnotationStore(data);
-  const store = new ProjectStore(dir, new ImageLibrary(data, 1e8), annotations);
+  const store = new ProjectStore(dir, new ImageLibrary(data, 1e8), annotations, [data]);
   const first = await store.images();
   assert.deepEqual(first.map((im) => im.rel), ['b.png', 'sub/a.png']);
   assert.deepEqual(first.map((im) => [im.width, im.height]), [[8, 6], [5, 4]]);
   assert.ok(first.every((im) => im.state === 'not-started' && im.objects === 0));
-  // The library's copies live in <dir>/.samkit and must not be listed as project images.
   assert.equal((await store.images()).length, 2);
 
   await store.setDone(first[1].id, true);
-  const file = JSON.parse(await readFile(path.join(data, 'project.json'), 'utf8')) as { done: string[] };
+  const file = JSON.parse(await readFile(path.join(dir, PROJECT_DATA_DIR, 'project.json'), 'utf8')) as { done: string[] };
   assert.deepEqual(file.done, [first[1].id]);
   await annotations.put({ version: 1, imageId: first[0].id, objects: [{} as never], updatedAt: new Date().toISOString() });
   const again = await store.images();
