@@ -9,6 +9,7 @@ import { discoverImages } from '../batch/discover.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import type { AnnotationStore } from '../server/annotations.js';
 import type { ImageLibrary } from '../server/image-library.js';
+import type { ProjectClass } from './classes.js';
 import { imageState, parseProjectFile, type ProjectFile, type ProjectImage } from './project-state.js';
 
 /** The folder inside a project where the app keeps annotations, images and the project file. */
@@ -64,16 +65,27 @@ export class ProjectStore {
     return out;
   }
 
-  /** Mark an image done or not (written atomically, one write at a time). */
-  async setDone(id: string, isDone: boolean): Promise<void> {
+  /** Replace the class list (from `--classes`). */
+  async setClasses(classes: ProjectClass[]): Promise<void> {
+    await this.update((file) => ({ ...file, classes }));
+  }
+
+  private async update(change: (file: ProjectFile) => ProjectFile): Promise<void> {
     const next = this.writes.then(async () => {
-      const file = await this.readFile();
-      const done = new Set(file.done);
-      if (isDone) done.add(id); else done.delete(id);
+      const file = change(await this.readFile());
       await mkdir(path.dirname(this.projectFile), { recursive: true });
-      await writeFileAtomic(this.projectFile, `${JSON.stringify({ ...file, done: [...done].sort() }, null, 2)}\n`);
+      await writeFileAtomic(this.projectFile, `${JSON.stringify(file, null, 2)}\n`);
     });
     this.writes = next.catch(() => undefined);
     await next;
+  }
+
+  /** Mark an image done or not (written atomically, one write at a time). */
+  async setDone(id: string, isDone: boolean): Promise<void> {
+    await this.update((file) => {
+      const done = new Set(file.done);
+      if (isDone) done.add(id); else done.delete(id);
+      return { ...file, done: [...done].sort() };
+    });
   }
 }

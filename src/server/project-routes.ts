@@ -41,7 +41,8 @@ export function registerProjectRoutes(app: FastifyInstance, project: ProjectStor
 
   app.get('/api/project', async () => {
     if (!project) return { project: null };
-    return { project: { name: project.name, dir: project.dir, images: await project.images() } };
+    const [images, file] = await Promise.all([project.images(), project.readFile()]);
+    return { project: { name: project.name, dir: project.dir, images, classes: file.classes } };
   });
 
   app.put('/api/project/images/:id/done', async (req) => {

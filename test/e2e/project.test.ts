@@ -32,7 +32,7 @@ before(async () => {
   dir = path.join(await mkdtemp(path.join(os.tmpdir(), 'samkit-e2e-project-')), 'photos');
   await mkdir(path.join(dir, 'sub'), { recursive: true });
   for (const f of FILES) await copyFile(path.join(REFERENCE_IMAGES, path.basename(f)), path.join(dir, f));
-  server = await startServer([dir]);
+  server = await startServer([dir, '--classes', 'dog,truck']);
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
 });
@@ -81,5 +81,9 @@ test('project: list, first image opens, [ ] move, D marks done, U goes to the ne
   await waitReady(page);
   const after = await listed();
   assert.ok(after.find((r) => r.id === rows[1].id)!.current, 'the list marks the current image');
+  // Classes from --classes: hotkey 2 labels the current mask 'truck'.
+  assert.deepEqual(await page.$$eval('#project-classes .class-chip', (bs) => bs.map((b) => b.textContent)), ['1 dog', '2 truck']);
+  await page.keyboard.press('2');
+  assert.equal(await page.inputValue('#label-input'), 'truck');
   await page.screenshot({ path: path.join(SHOTS, '2-next-unfinished.png') });
 });

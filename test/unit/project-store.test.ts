@@ -5,6 +5,8 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
+import { parseClasses } from '../../src/project/classes.js';
+import { InvalidArgumentError } from '../../src/core/errors.js';
 import { imageState, parseProjectFile } from '../../src/project/project-state.js';
 import { PROJECT_DATA_DIR, ProjectStore } from '../../src/project/project-store.js';
 import { AnnotationStore } from '../../src/server/annotations.js';
@@ -60,4 +62,15 @@ test('navigation: clamped steps, next unfinished wraps and skips done, prefetch 
   assert.equal(nextUnfinished([{ id: 'a', state: 'done' }], 'a'), -1);
   assert.deepEqual(prefetchIds(imgs, 'b'), ['c', 'd']);
   assert.deepEqual(prefetchIds(imgs, 'd'), []);
+});
+
+test('parseClasses: commas or lines, trimmed, no duplicates, hotkeys 1-9 only, empty refused', () => {
+  const names = Array.from({ length: 11 }, (_, i) => `c${i}`);
+  const cs = parseClasses(` dog ,cat\ndog\r\n${names.join(',')}`);
+  assert.deepEqual(cs.slice(0, 2).map((c) => [c.name, c.hotkey]), [['dog', 1], ['cat', 2]]);
+  assert.equal(cs.length, 13);
+  assert.equal(cs[8].hotkey, 9);
+  assert.equal(cs[9].hotkey, null);
+  assert.notEqual(cs[0].color, cs[1].color);
+  assert.throws(() => parseClasses(' , \n'), InvalidArgumentError);
 });

@@ -6,7 +6,8 @@
 import { nextUnfinished, prefetchIds, stepIndex } from './project-nav.js';
 
 interface ProjectImage { id: string; rel: string; name: string; width: number; height: number; objects: number; state: 'not-started' | 'in-progress' | 'done' }
-interface Project { name: string; dir: string; images: ProjectImage[] }
+interface ProjectClass { name: string; color: string; hotkey: number | null }
+interface Project { name: string; dir: string; images: ProjectImage[]; classes: ProjectClass[] }
 
 const STATE_TEXT: Record<ProjectImage['state'], string> = { 'not-started': 'not started', 'in-progress': 'in progress', done: 'done' };
 
@@ -24,6 +25,7 @@ export class ProjectPanel {
   private readonly list: HTMLOListElement;
   private readonly summary: HTMLElement;
   private readonly doneButton: HTMLButtonElement;
+  private readonly classBar: HTMLElement;
 
   constructor(sidebar: HTMLElement) {
     this.panel = document.createElement('section');
@@ -49,7 +51,10 @@ export class ProjectPanel {
     const keys = document.createElement('div');
     keys.className = 'muted small';
     keys.innerHTML = '<kbd>[</kbd> <kbd>]</kbd> previous / next · <kbd>U</kbd> next unfinished · <kbd>D</kbd> done';
-    this.panel.append(head, this.summary, this.list, keys);
+    this.classBar = document.createElement('div');
+    this.classBar.className = 'project-classes';
+    this.classBar.id = 'project-classes';
+    this.panel.append(head, this.summary, this.list, keys, this.classBar);
     sidebar.prepend(this.panel);
   }
 
@@ -58,6 +63,8 @@ export class ProjectPanel {
     const ok = await this.refresh();
     if (!ok || !this.project) return false;
     document.addEventListener('keydown', (e) => this.onKey(e));
+    // Class hotkeys run before the page's own keys (1-3 pick candidates only in Candidates mode).
+    window.addEventListener('keydown', (e) => this.onClassKey(e), true);
     window.addEventListener('hashchange', () => { this.render(); this.prefetch(); window.setTimeout(() => void this.refresh(), 1500); });
     // States change as the page saves; a light poll keeps the list honest without coupling to the saver.
     window.setInterval(() => { if (document.visibilityState === 'visible') void this.refresh(); }, 5000);
@@ -85,6 +92,7 @@ export class ProjectPanel {
     this.panel.hidden = false;
     document.body.dataset.project = 'open';
     this.panel.querySelector('#project-name')!.textContent = p.name;
+    if (this.classBar.childElementCount !== p.classes.length) this.renderClasses(p.classes);
     const done = p.images.filter((im) => im.state === 'done').length;
     this.summary.textContent = `${p.images.length} image${p.images.length === 1 ? '' : 's'} · ${done} done`;
     const cur = currentId();
@@ -116,6 +124,40 @@ export class ProjectPanel {
     const curImage = p.images.find((im) => im.id === cur);
     this.doneButton.hidden = !curImage;
     this.doneButton.textContent = curImage?.state === 'done' ? 'Not done' : 'Mark done';
+  }
+
+  private renderClasses(classes: ProjectClass[]): void {
+    const chips = classes.map((c) => {
+      const b = document.createElement('button');
+      b.className = 'btn ghost small class-chip';
+      b.dataset.name = c.name;
+      b.style.borderColor = c.color;
+      b.title = c.hotkey ? `Label the current mask ${c.name} (${c.hotkey})` : `Label the current mask ${c.name}`;
+      b.textContent = c.hotkey ? `${c.hotkey} ${c.name}` : c.name;
+      b.addEventListener('click', () => this.chooseClass(c));
+      return b;
+    });
+    this.classBar.replaceChildren(...chips);
+    this.classBar.hidden = classes.length === 0;
+  }
+
+  /** Puts the class name in the label field, as typing it would (the page accepts with Enter). */
+  private chooseClass(c: ProjectClass): void {
+    const input = document.getElementById('label-input') as HTMLInputElement | null;
+    if (!input) return;
+    input.value = c.name;
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+    for (const chip of this.classBar.querySelectorAll<HTMLElement>('.class-chip')) chip.classList.toggle('active', chip.dataset.name === c.name);
+  }
+
+  private onClassKey(e: KeyboardEvent): void {
+    if (isTyping(e.target) || e.ctrlKey || e.metaKey || e.altKey || !this.project) return;
+    if (!/^[1-9]$/.test(e.key) || document.body.dataset.mode === 'candidates') return;
+    const c = this.project.classes.find((x) => x.hotkey === Number(e.key));
+    if (!c) return;
+    e.preventDefault();
+    e.stopImmediatePropagation();
+    this.chooseClass(c);
   }
 
   private go(index: number): void {
