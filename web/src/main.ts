@@ -1057,7 +1057,7 @@ class App {
       if (r) {
         stats.hidden = false;
         hint.hidden = true;
-        stats.innerHTML = `<span>IoU <b>${r.predicted_iou.toFixed(3)}</b></span><span>stability <b>${r.stability_score.toFixed(3)}</b></span><span><b>${fmtInt(r.area)}</b> px</span>`;
+        stats.innerHTML = `<span title="predicted IoU (model output ${r.predicted_iou.toFixed(3)}; an IoU is at most 1)">IoU <b>${Math.min(1, r.predicted_iou).toFixed(3)}</b></span><span>stability <b>${r.stability_score.toFixed(3)}</b></span><span><b>${fmtInt(r.area)}</b> px</span>`;
       } else {
         stats.hidden = true;
         hint.hidden = false;
@@ -1161,6 +1161,7 @@ class App {
     $('auto-cancel').hidden = false;
     $('auto-bar').style.width = '0%';
     $('auto-status').textContent = 'Encoding the image on the server…';
+    this.status('Computing automatic masks…'); // replaces a previous run's "cancelled"
     this.updatePanels();
     let records: AutoRecord[] | null = null;
     try {
