@@ -56,6 +56,7 @@ function cocoAnnotation(rec: MaskRecord, image: DatasetImage, index: number, pol
     stability_score: rec.stability_score,
     point_coords: rec.point_coords,
     crop_box: rec.crop_box,
+    ...(rec.score !== undefined ? { score: rec.score } : {}),
   };
 }
 

@@ -18,6 +18,7 @@ export function sa1bJson(image: DatasetImage, polygons?: PolygonFn): string {
       stability_score: rec.stability_score,
       crop_box: rec.crop_box,
       ...(rec.category_id !== undefined ? { category_id: rec.category_id } : {}),
+      ...(rec.score !== undefined ? { score: rec.score } : {}),
     })),
   };
   return `${JSON.stringify(doc)}\n`;
