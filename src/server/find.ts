@@ -4,7 +4,7 @@
  * come from a predictor of its own on the shared model (the page's embedding predictor is left alone).
  */
 import type { FastifyInstance } from 'fastify';
-import { maskToRle } from '../core/rle.js';
+import { maskToCocoRle } from '../core/rle.js';
 import type { SamModel } from '../model/sam-model.js';
 import { SamPredictor } from '../predictor.js';
 import type { FindOptions, TextPrompter } from '../text/text-prompter.js';
@@ -46,7 +46,7 @@ export function registerFind(app: FastifyInstance, deps: FindDeps): void {
       const t0 = performance.now();
       const objects = await f.find(await deps.library.rgb(id), text, options);
       return {
-        objects: objects.map((o) => ({ label: o.label, score: o.score, box: o.box, segmentation: maskToRle(o.mask), area: o.mask.area, predicted_iou: o.predictedIou })),
+        objects: objects.map((o) => ({ label: o.label, score: o.score, box: o.box, segmentation: maskToCocoRle(o.mask), area: o.mask.area, bbox: o.mask.bbox, predicted_iou: o.predictedIou })),
         timings: { ...f.lastTimings, totalMs: performance.now() - t0 },
       };
     });
