@@ -28,7 +28,8 @@ export function mountFindPanel(host: FindHost, before: Element | null = document
   const add = el('button', { id: 'find-add', type: 'button', textContent: 'Add accepted', hidden: true });
   const panel = el('section', { className: 'panel', id: 'panel-find' },
     el('div', { className: 'panel-head' }, el('h2', { textContent: 'Find by text' })), el('div', { className: 'row' }, input, go), status, list, add);
-  before?.parentElement ? before.parentElement.insertBefore(panel, before) : document.body.append(panel);
+  if (before?.parentElement) before.parentElement.insertBefore(panel, before);
+  else document.body.append(panel);
 
   let results: Array<{ found: Found; accept: HTMLInputElement }> = [];
   let forImage: string | null = null;
