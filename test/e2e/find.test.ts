@@ -70,4 +70,12 @@ test('Find box: phrases -> scored boxes -> accept one -> a labelled object of th
   const boxArea = (RED[2] - RED[0]) * (RED[3] - RED[1]);
   assert.ok(inside / (mask.area + boxArea - inside) > 0.9, `mask IoU ${inside / (mask.area + boxArea - inside)}`);
   await page.screenshot({ path: path.join(ARTIFACTS, 'e2e', 'find-added.png') });
+  // Bad requests: a 4xx JSON error each.
+  for (const body of [{}, { text: 5 }, { text: ' . ' }, { text: 'red', boxThreshold: 3 }, { text: 'red', nmsThreshold: 'x' }]) {
+    const res = await fetch(new URL(`/api/images/${id}/find`, server.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    assert.equal(res.status, 400, JSON.stringify(body));
+    assert.equal(typeof ((await res.json()) as { error?: unknown }).error, 'string');
+  }
+  const missing = await fetch(new URL('/api/images/0123456789abcdef0123/find', server.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":"red"}' });
+  assert.ok(missing.status === 404 || missing.status === 400, String(missing.status));
 });
