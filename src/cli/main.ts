@@ -15,6 +15,7 @@ const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import('./commands/annotate.js'),
   () => import('./commands/boxes2masks.js'),
   () => import('./commands/models.js'),
+  () => import('./commands/ground.js'),
   () => import('./commands/app.js'),
 ];
 
