@@ -15,6 +15,7 @@ const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import('./commands/annotate.js'),
   () => import('./commands/boxes2masks.js'),
   () => import('./commands/inpaint.js'),
+  () => import('./commands/transcribe.js'),
 ];
 
 export async function main(argv: string[]): Promise<number> {
