@@ -71,7 +71,7 @@ export function inpaintClassical(
     const gtn = Math.hypot(gtx, gty);
     for (let c = 0; c < 3; c++) {
       const getI = (j: number): number => out[3 * j + c];
-      let sw = 0, sv = 0;
+      let sw = 0, sv = 0, lo = 255, hi = 0;
       for (let qy = Math.max(0, py - radius); qy <= Math.min(height - 1, py + radius); qy++) {
         for (let qx = Math.max(0, px - radius); qx <= Math.min(width - 1, px + radius); qx++) {
           const q = qy * width + qx;
@@ -92,9 +92,13 @@ export function inpaintClassical(
           const est = method === 'telea' ? out[3 * q + c] + gix * rx + giy * ry : out[3 * q + c];
           sw += w;
           sv += w * est;
+          const v = out[3 * q + c];
+          if (v < lo) lo = v;
+          if (v > hi) hi = v;
         }
       }
-      if (sw > 0) out[3 * p + c] = Math.max(0, Math.min(255, Math.round(sv / sw)));
+      // The gradient term extrapolates; kept within the neighbours' range so noise cannot drift over a large hole.
+      if (sw > 0) out[3 * p + c] = Math.max(lo, Math.min(hi, Math.round(sv / sw)));
     }
   };
 
