@@ -4,3 +4,4 @@ export { inpaintLama, lamaCrop, LAMA_SIZE, type LamaRunner } from './lama.js';
 export { inpaintSd, sdRequestBody, type SdOptions } from './sd-client.js';
 export { dilateMask, maskBounds, compositeMasked } from './mask-ops.js';
 export { readMaskFile } from './mask-file.js';
+export { removeObjects } from './remove-objects.js';

@@ -184,3 +184,13 @@ test('samkit inpaint: writes the PNG; bad input gives one line, exit 1 or 2, and
     assert.ok(!existsSync(out), 'nothing written');
   }
 });
+
+test('removeObjects fills the union of several masks (the ground --inpaint plug)', async () => {
+  const { removeObjects } = await import('../../src/inpaint/remove-objects.js');
+  const { rgb, mask } = scene();
+  const left = new Mask(W, H), right = new Mask(W, H);
+  for (let i = 0; i < mask.data.length; i++) if (mask.data[i]) (i % W < 50 ? left : right).data[i] = 1;
+  const out = await removeObjects({ data: rgb, width: W, height: H }, [left, right], { dilate: 0 });
+  assert.deepEqual(out.filled.data, mask.data);
+  await assert.rejects(removeObjects({ data: rgb, width: W, height: H }, []), InvalidArgumentError);
+});
