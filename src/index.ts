@@ -18,3 +18,5 @@ export { SamAutomaticMaskGenerator, type AmgRecord, type AmgProgress, type AmgGe
 export { AMG_DEFAULTS, type AmgOptions, type AmgOutputMode } from './amg/options.js';
 export * from './postprocess/index.js';
 export * from './text/index.js';
+export * from './inpaint/index.js';
+export * from './speech/index.js';

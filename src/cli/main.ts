@@ -17,6 +17,8 @@ const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import('./commands/models.js'),
   () => import('./commands/ground.js'),
   () => import('./commands/app.js'),
+  () => import('./commands/inpaint.js'),
+  () => import('./commands/transcribe.js'),
 ];
 
 export async function main(argv: string[]): Promise<number> {
