@@ -200,6 +200,11 @@ test('annotate: SA-1B, PNG (amg.py layout), YOLO and COCO polygon outputs', { sk
   }
   const poly = await samkit(['annotate', dir, '--out', path.join(base, 'poly.json'), '--polygons', ...common]);
   assert.equal(poly.code, 0, poly.stderr);
+  // SA-1B segmentations are RLE by definition: polygons there are a usage error, nothing written.
+  const sa1bPoly = await samkit(['annotate', dir, '--out', path.join(base, 'sa1b-poly'), '--format', 'sa1b', '--polygons', ...common]);
+  assert.equal(sa1bPoly.code, 2);
+  assert.match(sa1bPoly.stderr, /--polygons cannot be used with --format sa1b/);
+  assert.equal(existsSync(path.join(base, 'sa1b-poly')), false);
 
   const coco = JSON.parse(readFileSync(path.join(base, 'rle.json'), 'utf8'));
   const anns = coco.annotations;
@@ -225,8 +230,11 @@ test('annotate: SA-1B, PNG (amg.py layout), YOLO and COCO polygon outputs', { sk
   for (let i = 0; i < m0.data.length; i++) same += (data[i] === 255) === (m0.data[i] === 1) ? 1 : 0;
   assert.equal(same, m0.data.length, '0.png is the first mask');
 
-  const yolo = readFileSync(path.join(base, 'yolo', 'dog.txt'), 'utf8').trim().split('\n');
+  // The Ultralytics layout: labels/ beside images/ (a copy of the input) and data.yaml naming the class.
+  const yolo = readFileSync(path.join(base, 'yolo', 'labels', 'dog.txt'), 'utf8').trim().split('\n');
   assert.equal(readFileSync(path.join(base, 'yolo', 'classes.txt'), 'utf8'), 'object\n');
+  assert.match(readFileSync(path.join(base, 'yolo', 'data.yaml'), 'utf8'), /^names:\n {2}0: object$/m);
+  assert.ok(existsSync(path.join(base, 'yolo', 'images', 'dog.jpg')));
   assert.equal(yolo.length, anns.length);
   for (const line of yolo) {
     const [cls, ...xy] = line.split(' ');
