@@ -219,7 +219,10 @@ test('annotate: SA-1B, PNG (amg.py layout), YOLO and COCO polygon outputs', { sk
   assert.equal(csv.length, anns.length + 1);
   const row = csv[1].split(',');
   assert.equal(Number(row[1]), anns[0].area);
-  assert.deepEqual(row.slice(2, 6).map(Number), anns[0].bbox);
+  // metadata.csv keeps the generator's box (w = last - first column), COCO counts pixels (toBbox).
+  const [bx, by, bw, bh] = anns[0].bbox;
+  assert.deepEqual(row.slice(2, 6).map(Number), [bx, by, bw - 1, bh - 1]);
+  assert.deepEqual(sa1b.annotations[0].bbox, [bx, by, bw - 1, bh - 1]);
   assert.equal(Number(row[8]), anns[0].predicted_iou);
   const pngs = readdirSync(path.join(base, 'png', 'dog')).filter((f) => f.endsWith('.png'));
   assert.equal(pngs.length, anns.length);
