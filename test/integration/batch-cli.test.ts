@@ -195,7 +195,8 @@ test('annotate: SA-1B, PNG (amg.py layout), YOLO and COCO polygon outputs', { sk
   for (const [format, out] of [['coco', 'rle.json'], ['sa1b', 'sa1b'], ['png', 'png'], ['yolo', 'yolo']]) {
     const r = await samkit(['annotate', dir, '--out', path.join(base, out), '--format', format, ...common]);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stderr, '', '--quiet prints nothing on success');
+    assert.equal(r.stderr, '', '--quiet prints nothing on stderr on success');
+    assert.equal(r.stdout, `${path.join(base, out)}\n`, '--quiet still prints the output path');
     assert.equal(existsSync(path.join(base, `${out}.partial`)), false, 'journal removed after a complete run');
   }
   const poly = await samkit(['annotate', dir, '--out', path.join(base, 'poly.json'), '--polygons', ...common]);
