@@ -5,12 +5,12 @@
 import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import { cocoBytes, type PolygonFn } from './coco.js';
+import { cocoBytes, type CocoCategory, type PolygonFn } from './coco.js';
 import type { DatasetFormat } from './formats.js';
 import { pngFolderFiles } from './png.js';
 import type { DatasetImage } from './records.js';
 import { sa1bJson } from './sa1b.js';
-import { yoloLabels, YOLO_CLASSES, YOLO_DATA_YAML } from './yolo.js';
+import { yoloLabels, YOLO_CLASSES, yoloDataYaml } from './yolo.js';
 
 export interface WriteOptions {
   info: Record<string, unknown>;
@@ -18,12 +18,14 @@ export interface WriteOptions {
   polygons?: PolygonFn;
   /** Polygons for YOLO labels (always needed there). */
   yoloPolygon?: (image: DatasetImage, index: number) => number[];
+  /** Labelled masks' categories (COCO categories, YOLO classes.txt); default the one 'object' category. */
+  categories?: CocoCategory[];
 }
 
 export async function writeDataset(format: DatasetFormat, out: string, images: readonly DatasetImage[], options: WriteOptions): Promise<void> {
   if (format === 'coco') {
     await mkdir(path.dirname(path.resolve(out)), { recursive: true });
-    await writeFileAtomic(out, cocoBytes(images, { info: options.info, polygons: options.polygons }));
+    await writeFileAtomic(out, cocoBytes(images, { info: options.info, polygons: options.polygons, categories: options.categories }));
     return;
   }
   await mkdir(out, { recursive: true });
@@ -35,8 +37,9 @@ export async function writeDataset(format: DatasetFormat, out: string, images: r
     else await replaceFolder(target, await pngFolderFiles(image));
   }
   if (format === 'yolo') {
-    await writeFileAtomic(path.join(out, 'classes.txt'), YOLO_CLASSES);
-    await writeFileAtomic(path.join(out, 'data.yaml'), YOLO_DATA_YAML);
+    const names = options.categories?.map((c) => c.name);
+    await writeFileAtomic(path.join(out, 'classes.txt'), names ? names.map((n) => `${n}\n`).join('') : YOLO_CLASSES);
+    await writeFileAtomic(path.join(out, 'data.yaml'), yoloDataYaml(names));
   }
 }
 

@@ -7,8 +7,10 @@ import type { DatasetImage } from './records.js';
 
 export const YOLO_CLASSES = 'object\n';
 
-/** Ultralytics' dataset file: the folder itself (path: .) with images/ for train and val, one class. */
-export const YOLO_DATA_YAML = 'path: .\ntrain: images\nval: images\nnames:\n  0: object\n';
+/** Ultralytics' dataset file: the folder itself (path: .) with images/ for train and val, and the class names. */
+export function yoloDataYaml(names: readonly string[] = ['object']): string {
+  return `path: .\ntrain: images\nval: images\nnames:\n${names.map((n, i) => `  ${i}: ${JSON.stringify(n)}`).join('\n')}\n`;
+}
 
 function coord(v: number): string {
   // 6 decimals is a tenth of a pixel up to 10,000 px, and keeps label files small.
@@ -19,10 +21,10 @@ function coord(v: number): string {
 /** The label file for one image; masks whose polygon is empty (too small to trace) get no line. */
 export function yoloLabels(image: DatasetImage, polygon: (image: DatasetImage, index: number) => number[]): string {
   const lines: string[] = [];
-  image.records.forEach((_, k) => {
+  image.records.forEach((rec, k) => {
     const ring = polygon(image, k);
     if (ring.length < 6) return;
-    const parts = ['0'];
+    const parts = [String((rec.category_id ?? 1) - 1)];
     for (let i = 0; i < ring.length; i += 2) parts.push(coord(ring[i] / image.width), coord(ring[i + 1] / image.height));
     lines.push(parts.join(' '));
   });

@@ -239,7 +239,7 @@ test('annotate: SA-1B, PNG (amg.py layout), YOLO and COCO polygon outputs', { sk
   // The Ultralytics layout: labels/ beside images/ (a copy of the input) and data.yaml naming the class.
   const yolo = readFileSync(path.join(base, 'yolo', 'labels', 'dog.txt'), 'utf8').trim().split('\n');
   assert.equal(readFileSync(path.join(base, 'yolo', 'classes.txt'), 'utf8'), 'object\n');
-  assert.match(readFileSync(path.join(base, 'yolo', 'data.yaml'), 'utf8'), /^names:\n {2}0: object$/m);
+  assert.match(readFileSync(path.join(base, 'yolo', 'data.yaml'), 'utf8'), /^names:\n {2}0: "?object"?$/m);
   assert.ok(existsSync(path.join(base, 'yolo', 'images', 'dog.jpg')));
   assert.equal(yolo.length, anns.length);
   for (const line of yolo) {
