@@ -97,7 +97,7 @@ export async function annotate(run: AnnotateRun): Promise<AnnotateSummary> {
   const stems = outputStems(images.map((im) => im.rel));
   const good = images.flatMap((im, index) => {
     const e = outcome.entries[index];
-    return e ? [{ ...e, index, fileName: im.rel, stem: stems[index] }] : [];
+    return e ? [{ ...e, index, fileName: im.rel, stem: stems[index], source: im.path }] : [];
   });
   const dataset: DatasetImage[] = numberImages(good);
   const info = { description: text ? 'samkit annotate --text (detector boxes, SAM masks)' : 'samkit annotate (automatic mask generator)', samkit: samkitVersion(), model: modelId, params };

@@ -114,7 +114,7 @@ export async function boxes2masks(run: Boxes2MasksRun): Promise<{ failed: number
   await writeFileAtomic(run.out, datasetBytes({ ...ds, annotations }));
   if (outcome.failed === 0) await journal.remove();
   else progress.note(`${outcome.failed} image(s) failed, their annotations are unchanged; finished results stay in ${journal.root} for the next run`);
-  if (run.embeddings) progress.note(`${fromStore} image(s) used stored embeddings from ${run.embeddings}`);
+  if (run.embeddings && fromStore > 0) progress.note(`${fromStore} image(s) used stored embeddings from ${run.embeddings}`);
   progress.finish(run.out);
   if (outcome.failed > 0) process.exitCode = 1;
   return { failed: outcome.failed, masks, interrupted: false };

@@ -139,7 +139,11 @@ export class BatchProgress {
       this.json({ event: 'summary', ...this.fields(s), wrote, ...extra });
       return;
     }
-    if (this.mode === 'quiet') return;
+    if (this.mode === 'quiet') {
+      // Scripts still learn where the output went (stdout, so stderr stays errors only).
+      if (wrote) process.stdout.write(`${wrote}\n`);
+      return;
+    }
     const parts = [`${s.done} of ${s.total} images`];
     if (s.resumed) parts.push(`${s.resumed} resumed`);
     if (s.failed) parts.push(`${s.failed} failed`);

@@ -145,7 +145,7 @@ export function polygonArea(p: MaskPolygon): number {
 }
 
 /** Douglas-Peucker on a closed ring; keeps the original when simplification would leave fewer than 3 vertices. */
-function simplifyRing(ring: number[], tolerance: number): number[] {
+export function simplifyRing(ring: number[], tolerance: number): number[] {
   const n = ring.length / 2;
   if (tolerance <= 0 || n <= 3) return ring;
   // Split the ring at its first vertex and the vertex farthest from it, then simplify both chains.

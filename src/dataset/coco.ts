@@ -3,6 +3,7 @@
  * `samkit boxes2masks`. Masks are pycocotools-compressed RLE (or polygon lists with --polygons).
  */
 import type { CompressedRle } from '../core/rle.js';
+import { floatJson } from './float-json.js';
 import type { DatasetImage, MaskRecord } from './records.js';
 
 export interface CocoCategory { id: number; name: string; supercategory?: string; [k: string]: unknown }
@@ -42,6 +43,15 @@ export interface CocoWriteOptions {
   categories?: CocoCategory[];
 }
 
+/**
+ * The record's box in the COCO convention (pycocotools `toBbox`: width and height count pixels), one
+ * more than the generator's own records (w = last column - first column); an empty mask stays 0.
+ */
+export function cocoBbox(rec: Pick<MaskRecord, 'bbox' | 'area'>): number[] {
+  const [x, y, w, h] = rec.bbox;
+  return rec.area > 0 ? [x, y, w + 1, h + 1] : [x, y, w, h];
+}
+
 /** The annotation for one generator record, in the field order the COCO tools print. */
 function cocoAnnotation(rec: MaskRecord, image: DatasetImage, index: number, polygons?: PolygonFn): CocoAnnotation {
   return {
@@ -50,7 +60,7 @@ function cocoAnnotation(rec: MaskRecord, image: DatasetImage, index: number, pol
     category_id: rec.category_id ?? OBJECT_CATEGORY.id,
     segmentation: polygons ? polygons(rec, image) : rec.segmentation,
     area: rec.area,
-    bbox: rec.bbox,
+    bbox: cocoBbox(rec),
     iscrowd: 0,
     predicted_iou: rec.predicted_iou,
     stability_score: rec.stability_score,
@@ -84,7 +94,7 @@ export function datasetBytes(ds: CocoDataset): Buffer {
       return;
     }
     parts.push(Buffer.from(`${head}[`));
-    ds.annotations.forEach((a, i) => parts.push(Buffer.from(`${i ? ',' : ''}${JSON.stringify(a)}`)));
+    ds.annotations.forEach((a, i) => parts.push(Buffer.from(`${i ? ',' : ''}${floatJson(a)}`)));
     parts.push(Buffer.from(']'));
   });
   parts.push(Buffer.from('}\n'));

@@ -38,4 +38,6 @@ export interface DatasetImage extends ImageRecords {
   stem: string;
   /** Id of the first annotation of this image; the others follow in record order. */
   firstAnnotationId: number;
+  /** The image file read (copied into a YOLO dataset's images/ folder). */
+  source?: string;
 }

@@ -1,8 +1,10 @@
 /**
  * SA-1B style per-image JSON, the layout of Meta's SA-1B release: `{ image, annotations }` with
- * compressed RLE masks and the generator's score fields.
+ * compressed RLE masks and the generator's score fields. bbox keeps the generator's convention
+ * (w = last column - first column), as SA-1B's own records and `metadata.csv` do.
  */
 import type { PolygonFn } from './coco.js';
+import { floatJson } from './float-json.js';
 import type { DatasetImage } from './records.js';
 
 export function sa1bJson(image: DatasetImage, polygons?: PolygonFn): string {
@@ -21,5 +23,5 @@ export function sa1bJson(image: DatasetImage, polygons?: PolygonFn): string {
       ...(rec.score !== undefined ? { score: rec.score } : {}),
     })),
   };
-  return `${JSON.stringify(doc)}\n`;
+  return `${floatJson(doc)}\n`;
 }

@@ -2,7 +2,7 @@
  * Writing an assembled dataset in one of the output formats. Every file is replaced atomically (and
  * every PNG folder as a whole), so a reader never sees a half-written image's output.
  */
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { cocoBytes, type CocoCategory, type PolygonFn } from './coco.js';
@@ -10,7 +10,7 @@ import type { DatasetFormat } from './formats.js';
 import { pngFolderFiles } from './png.js';
 import type { DatasetImage } from './records.js';
 import { sa1bJson } from './sa1b.js';
-import { yoloLabels, YOLO_CLASSES } from './yolo.js';
+import { yoloLabels, YOLO_CLASSES, yoloDataYaml } from './yolo.js';
 
 export interface WriteOptions {
   info: Record<string, unknown>;
@@ -33,12 +33,30 @@ export async function writeDataset(format: DatasetFormat, out: string, images: r
     const target = path.join(out, ...image.stem.split('/'));
     await mkdir(path.dirname(target), { recursive: true });
     if (format === 'sa1b') await writeFileAtomic(`${target}.json`, sa1bJson(image, options.polygons));
-    else if (format === 'yolo') {
-      if (!options.yoloPolygon) throw new Error('yolo output needs a polygon function');
-      await writeFileAtomic(`${target}.txt`, yoloLabels(image, options.yoloPolygon));
-    } else await replaceFolder(target, await pngFolderFiles(image));
+    else if (format === 'yolo') await writeYoloImage(out, image, options);
+    else await replaceFolder(target, await pngFolderFiles(image));
   }
-  if (format === 'yolo') await writeFileAtomic(path.join(out, 'classes.txt'), options.categories ? options.categories.map((c) => `${c.name}\n`).join('') : YOLO_CLASSES);
+  if (format === 'yolo') {
+    const names = options.categories?.map((c) => c.name);
+    await writeFileAtomic(path.join(out, 'classes.txt'), names ? names.map((n) => `${n}\n`).join('') : YOLO_CLASSES);
+    await writeFileAtomic(path.join(out, 'data.yaml'), yoloDataYaml(names));
+  }
+}
+
+/**
+ * The Ultralytics layout: images/<stem>.<ext> (a copy of the input) and labels/<stem>.txt, which is
+ * where its loader looks for an image's labels (the images/ part of the path replaced by labels/).
+ */
+async function writeYoloImage(out: string, image: DatasetImage, options: WriteOptions): Promise<void> {
+  if (!options.yoloPolygon) throw new Error('yolo output needs a polygon function');
+  const parts = image.stem.split('/');
+  const label = path.join(out, 'labels', ...parts);
+  await mkdir(path.dirname(label), { recursive: true });
+  await writeFileAtomic(`${label}.txt`, yoloLabels(image, options.yoloPolygon));
+  if (!image.source) return;
+  const copy = path.join(out, 'images', ...parts) + path.extname(image.fileName);
+  await mkdir(path.dirname(copy), { recursive: true });
+  await copyFile(image.source, copy);
 }
 
 /** Build a folder beside `target`, then swap it in, so `target` is always old or new, never half. */

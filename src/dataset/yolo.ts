@@ -1,10 +1,16 @@
 /**
  * YOLO segmentation labels (Ultralytics layout): one `<class> x0 y0 x1 y1 ...` line per mask, the
- * polygon normalised by the image size. Class-agnostic output uses the single class 0 = object.
+ * polygon normalised by the image size, vertices on pixel centres (see pixel-centres.ts).
+ * Class-agnostic output uses the single class 0 = object.
  */
 import type { DatasetImage } from './records.js';
 
 export const YOLO_CLASSES = 'object\n';
+
+/** Ultralytics' dataset file: the folder itself (path: .) with images/ for train and val, and the class names. */
+export function yoloDataYaml(names: readonly string[] = ['object']): string {
+  return `path: .\ntrain: images\nval: images\nnames:\n${names.map((n, i) => `  ${i}: ${JSON.stringify(n)}`).join('\n')}\n`;
+}
 
 function coord(v: number): string {
   // 6 decimals is a tenth of a pixel up to 10,000 px, and keeps label files small.

@@ -3,7 +3,7 @@
  * rewritten once (and cached on disk) to return every mask token without upsampling.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import ort from 'onnxruntime-node';
@@ -16,6 +16,7 @@ import { LOWRANK_MASKS_OUTPUT } from './lowrank-io.js';
 import { DecoderLanes, loadStage, type LaneResult, type LaneStage } from './decoder-lanes.js';
 import { runsOutput, runPromptGraph } from './prompt-runs.js';
 import { createSession } from './session-cache.js';
+import { contentKey } from './content-key.js';
 import { recordDerived } from './derived-cache.js';
 import { defaultCacheDir } from './download.js';
 import { DEFAULT_EMBEDDING_SHAPE, DEFAULT_MASK_INPUT_SIZE, type ModelManifest, type PreprocessConfig } from './manifest.js';
@@ -87,9 +88,9 @@ export interface PromptGraphs {
 }
 
 async function decoderFiles(decoderPath: string, cacheDir: string, maskSize: number): Promise<DecoderFiles> {
-  const st = await stat(decoderPath);
+  // Keyed by the decoder's content, not its location: identical models share one set of graphs.
   const key = createHash('sha256')
-    .update(`${path.resolve(decoderPath)}\0${st.size}\0${st.mtimeMs}\0v${DECODER_REWRITE_VERSION}.${LOWRANK_VERSION}\0${maskSize}`)
+    .update(`${await contentKey(decoderPath, cacheDir)}\0v${DECODER_REWRITE_VERSION}.${LOWRANK_VERSION}\0${maskSize}`)
     .digest('hex')
     .slice(0, 20);
   const base = path.join(cacheDir, 'decoders', key);

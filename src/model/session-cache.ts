@@ -6,11 +6,12 @@
  * so the cache key includes the CPU model, the architecture and the onnxruntime version.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import ort from 'onnxruntime-node';
 import { ModelError } from '../core/errors.js';
+import { contentKey } from './content-key.js';
 import { recordDerived } from './derived-cache.js';
 
 function baseOptions(threads: number): ort.InferenceSession.SessionOptions {
@@ -19,9 +20,9 @@ function baseOptions(threads: number): ort.InferenceSession.SessionOptions {
 
 async function optimizedPath(file: string, cacheDir: string): Promise<string | null> {
   try {
-    const st = await stat(file);
+    // Keyed by the model's content, not its location: identical models share one optimized graph.
     const key = createHash('sha256')
-      .update([path.resolve(file), st.size, st.mtimeMs, ort.env.versions?.common ?? '', process.arch, os.cpus()[0]?.model ?? ''].join('\0'))
+      .update([await contentKey(file, cacheDir), ort.env.versions?.common ?? '', process.arch, os.cpus()[0]?.model ?? ''].join('\0'))
       .digest('hex')
       .slice(0, 24);
     return path.join(cacheDir, 'optimized', `${key}.onnx`);

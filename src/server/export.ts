@@ -6,7 +6,9 @@
 import sharp from 'sharp';
 import { Mask } from '../core/mask.js';
 import { rleToMask } from '../core/rle.js';
-import { maskToPolygons, signedArea, type MaskPolygon } from '../core/polygons.js';
+import { maskToPolygons, signedArea, simplifyRing, type MaskPolygon } from '../core/polygons.js';
+import { floatJson } from '../dataset/float-json.js';
+import { toPixelCentres } from '../dataset/pixel-centres.js';
 import type { AnnotationDoc, AnnotationObject, ExportFormat, ImageInfo } from './protocol.js';
 import { zip } from './zip.js';
 
@@ -87,7 +89,8 @@ export function yoloLabels(doc: AnnotationDoc, image: ImageInfo): { labels: stri
   const names = categories(doc.objects);
   const lines: string[] = [];
   for (const o of doc.objects) {
-    const parts = maskToPolygons(rleToMask(o.segmentation), { tolerance: YOLO_TOLERANCE });
+    // Traced exactly, then on pixel centres (the convention Ultralytics rasterises), then simplified.
+    const parts = maskToPolygons(rleToMask(o.segmentation)).map((p) => ({ ...p, outer: simplifyRing(toPixelCentres(p.outer), YOLO_TOLERANCE) }));
     if (parts.length === 0) continue;
     // YOLO takes one outline per object, without holes: the largest part's outer ring.
     const ring = parts.map((p) => p.outer).reduce((a, b) => (Math.abs(signedArea(b)) > Math.abs(signedArea(a)) ? b : a));
@@ -143,7 +146,7 @@ export async function labelMapPng(doc: AnnotationDoc, image: ImageInfo): Promise
 
 export async function buildExport(format: ExportFormat, doc: AnnotationDoc, image: ImageInfo): Promise<ExportFile> {
   const stem = fileStem(image.name);
-  const json = (v: object): string => `${JSON.stringify(v)}\n`;
+  const json = (v: object): string => `${floatJson(v)}\n`;
   switch (format) {
     case 'coco-rle':
       return { fileName: `${stem}_coco.json`, contentType: 'application/json', body: json(cocoInstances(doc, image, 'rle')) };

@@ -132,7 +132,9 @@ test('annotate: COCO of the good images, the corrupt one named and skipped, mask
       assert.deepEqual(a.segmentation, e.segmentation);
       assert.equal(a.area, e.area);
       assert.equal(rleArea(a.segmentation as CompressedRle), a.area, 'RLE decodes to the area');
-      assert.deepEqual(a.bbox, e.bbox);
+      // COCO counts pixels (toBbox); the generator's record has w = last - first column.
+      const [ex, ey, ew, eh] = e.bbox;
+      assert.deepEqual(a.bbox, e.area > 0 ? [ex, ey, ew + 1, eh + 1] : e.bbox);
       assert.equal(a.predicted_iou, e.predicted_iou);
       assert.equal(a.stability_score, e.stability_score);
       assert.deepEqual(a.point_coords, e.point_coords);
@@ -195,11 +197,17 @@ test('annotate: SA-1B, PNG (amg.py layout), YOLO and COCO polygon outputs', { sk
   for (const [format, out] of [['coco', 'rle.json'], ['sa1b', 'sa1b'], ['png', 'png'], ['yolo', 'yolo']]) {
     const r = await samkit(['annotate', dir, '--out', path.join(base, out), '--format', format, ...common]);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stderr, '', '--quiet prints nothing on success');
+    assert.equal(r.stderr, '', '--quiet prints nothing on stderr on success');
+    assert.equal(r.stdout, `${path.join(base, out)}\n`, '--quiet still prints the output path');
     assert.equal(existsSync(path.join(base, `${out}.partial`)), false, 'journal removed after a complete run');
   }
   const poly = await samkit(['annotate', dir, '--out', path.join(base, 'poly.json'), '--polygons', ...common]);
   assert.equal(poly.code, 0, poly.stderr);
+  // SA-1B segmentations are RLE by definition: polygons there are a usage error, nothing written.
+  const sa1bPoly = await samkit(['annotate', dir, '--out', path.join(base, 'sa1b-poly'), '--format', 'sa1b', '--polygons', ...common]);
+  assert.equal(sa1bPoly.code, 2);
+  assert.match(sa1bPoly.stderr, /--polygons cannot be used with --format sa1b/);
+  assert.equal(existsSync(path.join(base, 'sa1b-poly')), false);
 
   const coco = JSON.parse(readFileSync(path.join(base, 'rle.json'), 'utf8'));
   const anns = coco.annotations;
@@ -214,7 +222,10 @@ test('annotate: SA-1B, PNG (amg.py layout), YOLO and COCO polygon outputs', { sk
   assert.equal(csv.length, anns.length + 1);
   const row = csv[1].split(',');
   assert.equal(Number(row[1]), anns[0].area);
-  assert.deepEqual(row.slice(2, 6).map(Number), anns[0].bbox);
+  // metadata.csv keeps the generator's box (w = last - first column), COCO counts pixels (toBbox).
+  const [bx, by, bw, bh] = anns[0].bbox;
+  assert.deepEqual(row.slice(2, 6).map(Number), [bx, by, bw - 1, bh - 1]);
+  assert.deepEqual(sa1b.annotations[0].bbox, [bx, by, bw - 1, bh - 1]);
   assert.equal(Number(row[8]), anns[0].predicted_iou);
   const pngs = readdirSync(path.join(base, 'png', 'dog')).filter((f) => f.endsWith('.png'));
   assert.equal(pngs.length, anns.length);
@@ -225,8 +236,11 @@ test('annotate: SA-1B, PNG (amg.py layout), YOLO and COCO polygon outputs', { sk
   for (let i = 0; i < m0.data.length; i++) same += (data[i] === 255) === (m0.data[i] === 1) ? 1 : 0;
   assert.equal(same, m0.data.length, '0.png is the first mask');
 
-  const yolo = readFileSync(path.join(base, 'yolo', 'dog.txt'), 'utf8').trim().split('\n');
+  // The Ultralytics layout: labels/ beside images/ (a copy of the input) and data.yaml naming the class.
+  const yolo = readFileSync(path.join(base, 'yolo', 'labels', 'dog.txt'), 'utf8').trim().split('\n');
   assert.equal(readFileSync(path.join(base, 'yolo', 'classes.txt'), 'utf8'), 'object\n');
+  assert.match(readFileSync(path.join(base, 'yolo', 'data.yaml'), 'utf8'), /^names:\n {2}0: "?object"?$/m);
+  assert.ok(existsSync(path.join(base, 'yolo', 'images', 'dog.jpg')));
   assert.equal(yolo.length, anns.length);
   for (const line of yolo) {
     const [cls, ...xy] = line.split(' ');

@@ -54,7 +54,8 @@ test('COCO output: images, annotations with compressed RLE and score fields, one
     assert.equal(a.category_id, 1);
     for (const k of ['bbox', 'predicted_iou', 'stability_score', 'point_coords', 'crop_box']) assert.ok(k in a, k);
   }
-  assert.deepEqual(ds.annotations[0].bbox, [2, 3, 5, 5]);
+  // COCO counts pixels (pycocotools toBbox): 6 x 6 for columns 2..7, rows 3..8.
+  assert.deepEqual(ds.annotations[0].bbox, [2, 3, 6, 6]);
   assert.deepEqual(ds.categories, [{ id: 1, name: 'object', supercategory: 'object' }]);
   const poly = JSON.parse(cocoBytes(images(), { info: {}, polygons: () => [[0, 0, 1, 0, 1, 1]] }).toString('utf8'));
   assert.deepEqual(poly.annotations[0].segmentation, [[0, 0, 1, 0, 1, 1]]);
@@ -66,6 +67,8 @@ test('SA-1B output: { image, annotations } per image', () => {
   assert.deepEqual(doc.image, { image_id: 1, width: 20, height: 10, file_name: 'a.jpg' });
   assert.equal(doc.annotations.length, 2);
   assert.deepEqual(Object.keys(doc.annotations[0]), ['id', 'segmentation', 'bbox', 'area', 'predicted_iou', 'point_coords', 'stability_score', 'crop_box']);
+  // SA-1B keeps the generator's box convention (w = last column - first column).
+  assert.deepEqual(doc.annotations[0].bbox, [2, 3, 5, 5]);
 });
 
 test('PNG output: one 0/255 mask per record and amg.py metadata.csv', async () => {

@@ -32,7 +32,7 @@ test('recording a derived entry removes older entries of its source, entries of 
   await recordDerived(path.join(root, 'nowhere'), 'k', source);
 });
 
-test('reinstalling the model files (new mtime) leaves one set of derived decoders and optimized graphs', async () => {
+test('reinstalled or copied model files (new mtime, other folder) share one set of derived decoders and optimized graphs', async () => {
   const root = mkdtempSync(path.join(tmpdir(), 'samkit-reinstall-'));
   const real = defaultModelManifest();
   const files = { encoder: path.join(root, 'encoder.onnx'), decoder: path.join(root, 'sam.onnx') };
@@ -49,13 +49,21 @@ test('reinstalling the model files (new mtime) leaves one set of derived decoder
   await use();
   const first = listing();
   assert.ok(first.decoders.length >= 4 && first.optimized.length >= 4, JSON.stringify(first));
-  // As after `npm ci`: same files, new mtimes, so new cache keys.
+  // As after `npm ci`: same files, new mtimes; the keys are the content's, so nothing is rebuilt.
   const later = Date.now() / 1000 + 60;
   utimesSync(files.encoder, later, later);
   utimesSync(files.decoder, later, later);
   await use();
-  const second = listing();
-  assert.equal(second.decoders.length, first.decoders.length, `decoders: ${second.decoders.join(', ')}`);
-  assert.notDeepEqual(second.decoders, first.decoders, 'the derived decoders were rebuilt under new keys');
-  assert.equal(second.optimized.length, first.optimized.length, `optimized: ${second.optimized.join(', ')}`);
+  assert.deepEqual(listing(), first, 'same content, same cache entries');
+  // Another install location of the same model (a second checkout, a consumer project) shares them too.
+  const other = path.join(root, 'other');
+  mkdirSync(other);
+  copyFileSync(files.encoder, path.join(other, 'encoder.onnx'));
+  copyFileSync(files.decoder, path.join(other, 'sam.onnx'));
+  manifest.encoder = { path: path.join(other, 'encoder.onnx') };
+  manifest.decoder = { path: path.join(other, 'sam.onnx') };
+  await use();
+  const third = listing();
+  assert.deepEqual(third.decoders.filter((f) => !f.endsWith('.source')), first.decoders.filter((f) => !f.endsWith('.source')));
+  assert.deepEqual(third.optimized.filter((f) => !f.endsWith('.source')), first.optimized.filter((f) => !f.endsWith('.source')));
 });

@@ -23,16 +23,20 @@ Formats (--format):
          stability_score, point_coords, crop_box.
   sa1b   one SA-1B style JSON per image ({ image, annotations }) in the --out folder, named like the image.
   png    like the official scripts/amg.py: per image a folder with <i>.png (0/255) per mask and metadata.csv.
-  yolo   YOLO segmentation labels: per image a .txt with "0 x0 y0 x1 y1 ..." (normalised) per mask, and classes.txt.
+  yolo   an Ultralytics dataset folder: data.yaml, classes.txt, images/ (copies of the inputs) and labels/ with per
+         image a .txt of "0 x0 y0 x1 y1 ..." (normalised) per mask.
 
-Polygons (--polygons for coco/sa1b, always for yolo): traced along pixel borders (vertices on pixel
-corners, so an exact polygon covers exactly the mask's pixels). In COCO and SA-1B every
+Polygons (--polygons for coco, always for yolo): COCO polygons are traced along pixel borders (vertices on
+pixel corners, so an exact polygon covers exactly the mask's pixels); YOLO polygons run through the centres of
+the boundary pixels, the convention Ultralytics rasterises (polygon2mask: integer vertices, cv2.fillPoly
+including the boundary). In COCO every
 part of a multi-part mask is its own polygon of the list; holes are cut into the part around them by a
 zero-width bridge (pycocotools unions the polygons of an annotation, so a separate hole ring would fill
 it). YOLO allows one polygon per line, so all parts and holes of a mask are joined by zero-width bridges.
 
-bbox is the official generator's [x, y, w, h] with w = last column - first column; area is the pixel
-count of the mask (also with --polygons).
+COCO bbox is pycocotools' toBbox of the mask ([x, y, w, h], w and h count pixels); SA-1B and PNG's
+metadata.csv keep the official generator's convention (w = last column - first column), as its own
+records do. area is the pixel count of the mask (also with --polygons). score fields are always floats.
 
 An interrupted run keeps its finished images in <out>.partial/ and continues there when run again with the
 same arguments; the output is written once all images are done (images that failed are left out and
@@ -45,7 +49,7 @@ export function register(program: Command): void {
     .argument('<dir>', 'folder of images (JPEG, PNG, WebP; other files are skipped), or one image')
     .option('--out <path>', 'output: a .json file for coco, a folder for sa1b, png and yolo')
     .option('--format <format>', `output format: ${DATASET_FORMATS.join(', ')}`, 'coco')
-    .option('--polygons', 'segmentations as polygons instead of RLE (coco, sa1b)')
+    .option('--polygons', 'segmentations as polygons instead of RLE (coco; yolo is always polygons)')
     .option('--polygon-tolerance <px>', 'simplify polygons: max distance of a dropped vertex, in pixels (0 = exact pixel contours)', parseFloatArg('--polygon-tolerance', 0, 1000), 0);
   addAmgFlags(cmd);
   // Text prompts replace the generator: one category per phrase.
@@ -59,7 +63,9 @@ async function run(dir: string, flags: AnnotateFlags): Promise<void> {
     throw new CliUsageError(`--format must be one of ${DATASET_FORMATS.join(', ')}, got '${flags.format}'`);
   }
   const format = flags.format as DatasetFormat;
-  if (flags.polygons && format === 'png') throw new CliUsageError('--polygons applies to --format coco or sa1b (yolo is always polygons)');
+  if (flags.polygons && format === 'png') throw new CliUsageError('--polygons applies to --format coco (yolo is always polygons)');
+  // SA-1B's segmentation is COCO RLE by definition (its readers call mask_utils.decode on it).
+  if (flags.polygons && format === 'sa1b') throw new CliUsageError('--polygons cannot be used with --format sa1b: SA-1B segmentations are COCO RLE (use --format coco --polygons for polygons)');
   const out = await checkOut(flags.out, writesFolder(format));
   const options = amgOptionsFromFlags(flags);
   const mode = resolveProgressMode(flags);

