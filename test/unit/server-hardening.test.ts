@@ -133,14 +133,20 @@ test('uploads: at most two are received at once, the others get 429 before their
     return { req, answer };
   };
   const held = [send(null), send(null)];
+  try {
   await new Promise((r) => setTimeout(r, 200));
   const third = send(png);
-  assert.equal(await third.answer, 429);
+  // Without a gate the third upload would be read and stored: it answers 201 (or not within 5 s).
+  const late = new Promise<number>((r) => setTimeout(() => r(-1), 5000).unref());
+  assert.equal(await Promise.race([third.answer, late]), 429);
   for (const h of held) h.req.end(png.subarray(10));
   const statuses = await Promise.all(held.map((h) => h.answer));
   assert.ok(statuses.every((s) => s === 200 || s === 201), String(statuses));
   assert.ok([200, 201].includes(await send(png).answer)); // the slots were released
-  await a.close();
+  } finally {
+    for (const h of held) h.req.destroy();
+    await a.close();
+  }
 });
 
 test('the pixel budget runs decodes that fit together and queues the rest in order', async () => {
