@@ -26,6 +26,9 @@ import { HeavyPool } from './work/heavy-pool.js';
 import { formatBytes, HttpError } from './http-error.js';
 import { checkImageId, ImageLibrary } from './image-library.js';
 import { webDistDir } from './paths.js';
+import type { ProjectClass } from '../project/classes.js';
+import { ProjectStore } from '../project/project-store.js';
+import { registerProjectRoutes } from './project-routes.js';
 import { EXPORT_FORMATS, type AnnotationDoc, type AutoEvent, type ExportFormat, type ImageListEntry, type ModelInfo } from './protocol.js';
 
 export interface AppOptions {
@@ -33,6 +36,10 @@ export interface AppOptions {
   dataDir: string;
   /** Embedding store shared with `samkit embed`. */
   embeddingsDir: string;
+  /** A folder of images opened as a project (`samkit app <dir>`). */
+  projectDir?: string;
+  /** Classes to store with the project (`--classes`). */
+  projectClasses?: ProjectClass[];
   maxUploadBytes?: number;
   maxPixels?: number;
   model?: ModelSource;
@@ -251,6 +258,10 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     const embedded = m ? await store.has(m.manifest.id, info.id) : false;
     return reply.status(created ? 201 : 200).send({ image: info, created, embedded, encodeMsEstimate: embeddings.encodeMs });
   });
+
+  const project = options.projectDir ? new ProjectStore(options.projectDir, library, annotations, [options.dataDir, options.embeddingsDir]) : null;
+  if (project && options.projectClasses) await project.setClasses(options.projectClasses);
+  registerProjectRoutes(app, project, embeddings);
 
   app.get('/api/images/:id', async (req) => library.require(imageId(req)));
 
