@@ -23,6 +23,7 @@ import { EmbeddingService } from './embeddings.js';
 import { registerGuards } from './guards/index.js';
 import { jsonObjectBody } from './guards/content-type.js';
 import { HeavyPool } from './work/heavy-pool.js';
+import { registerFind } from './find.js';
 import { formatBytes, HttpError } from './http-error.js';
 import { checkImageId, ImageLibrary } from './image-library.js';
 import { webDistDir } from './paths.js';
@@ -51,6 +52,8 @@ export interface AppOptions {
   /** Host the server is bound to; when it is a loopback address only loopback Host headers are served. */
   host?: string;
   logger?: boolean;
+  /** Open-vocabulary detector for the Find box (folder or hub id). */
+  detector?: string;
 }
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
@@ -187,6 +190,8 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     maxAge: '1d',
     allowedPath: (p) => /^\/?ort-wasm-simd-threaded(\.jsep|\.jspi|\.asyncify)?\.(wasm|mjs)$/.test(p),
   });
+
+  registerFind(app, { detector: options.detector, model, library });
 
   const imageId = (req: FastifyRequest): string => checkImageId((req.params as { id?: string }).id);
 

@@ -42,6 +42,7 @@ interface Flags {
   data?: string;
   classes?: string;
   model?: string;
+  detector?: string;
   threads?: string;
   maxUploadMb: string;
   maxPixels: string;
@@ -68,6 +69,7 @@ export async function main(argv: string[], name = 'samkit-app'): Promise<void> {
     .option('--max-upload-mb <mb>', 'largest upload accepted, in MB', String(DEFAULT_MAX_UPLOAD_BYTES / (1024 * 1024)))
     .option('--max-pixels <n>', 'largest image accepted, in pixels', String(MAX_IMAGE_PIXELS))
     .option('--log', 'log every request')
+    .option('--detector <folder|hub id>', 'open-vocabulary detector for the page\'s Find box (owlvit, owlv2, grounding-dino)')
     .exitOverride();
   program.parse(argv, { from: 'user' });
   const flags = program.opts<Flags>();
@@ -84,6 +86,7 @@ export async function main(argv: string[], name = 'samkit-app'): Promise<void> {
     projectClasses,
     embeddingsDir: flags.embeddings,
     model: flags.model,
+    detector: flags.detector,
     modelOptions: flags.threads ? { threads: intFlag('--threads', flags.threads, 1, 256) } : {},
     maxUploadBytes: intFlag('--max-upload-mb', flags.maxUploadMb, 1, 4096) * 1024 * 1024,
     maxPixels: intFlag('--max-pixels', flags.maxPixels, 1, MAX_IMAGE_PIXELS),

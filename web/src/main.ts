@@ -9,6 +9,7 @@ import {
 } from '../../src/server/protocol.js';
 import { api, ApiError, UnreachableError } from './api.js';
 import { DecoderClient } from './decoder-client.js';
+import { mountFindPanel } from './find-panel.js';
 import { History } from './history.js';
 import { COLORS, compositeCrops, LIVE_COLOR } from './paint.js';
 import type { DecodeResult, DisplayCrop, HoverVia, PromptInput, Rgb } from './worker-protocol.js';
@@ -171,6 +172,8 @@ class App {
 
   async start(): Promise<void> {
     this.wireEvents();
+    // The Find box (text prompts) is its own module; it only needs the open image and a way to add objects.
+    mountFindPanel({ imageId: () => this.loaded?.info.id ?? null, addObjects: (objs) => this.commit([...this.objects, ...objs]) });
     this.setMode('hover');
     this.renderObjectList();
     const modelInfo = api.model();
