@@ -14,6 +14,7 @@ const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import('./commands/embed.js'),
   () => import('./commands/annotate.js'),
   () => import('./commands/boxes2masks.js'),
+  () => import('./commands/worker.js'),
 ];
 
 export async function main(argv: string[]): Promise<number> {
