@@ -77,7 +77,7 @@ async function freshRedis(): Promise<void> {
   await redis.restart();
 }
 
-test('two worker processes: the same bytes as one machine; the corrupt image reported and skipped (exit 1); a rerun is instant', { skip }, async () => {
+test('two worker processes: the same bytes as one machine; the corrupt image reported and skipped (exit 1); a rerun is instant', { skip, timeout: 240_000 }, async () => {
   await freshRedis();
   assert.equal(singleRun.code, 1, 'the corrupt image fails the single-machine run too');
   const out = path.join(tmp, 'two.json');
@@ -106,7 +106,7 @@ test('two worker processes: the same bytes as one machine; the corrupt image rep
   assert.deepEqual([e1.code, e2.code], [0, 0], 'SIGTERM stops an idle worker cleanly');
 });
 
-test('a worker SIGKILLed in the middle of a job costs only time (the stalled job is retried)', { skip }, async () => {
+test('a worker SIGKILLed in the middle of a job costs only time (the stalled job is retried)', { skip, timeout: 240_000 }, async () => {
   await freshRedis();
   const out = path.join(tmp, 'killed-worker.json');
   const coord = start(['annotate', imgs, '--out', out, ...AMG, '--queue', redis.url, '--json']);
@@ -116,6 +116,7 @@ test('a worker SIGKILLed in the middle of a job costs only time (the stalled job
   await sleep(800);
   w1.p.kill('SIGKILL');
   await w1.done;
+  assert.doesNotMatch(w1.err, /done /, 'killed before it finished a job');
   const w2 = worker(redis.url);
   const r = await coord.done;
   assert.equal(r.code, 1, coord.err);
@@ -123,7 +124,7 @@ test('a worker SIGKILLed in the middle of a job costs only time (the stalled job
   await stop(w2);
 });
 
-test('the coordinator killed and started again resumes from its journal without redoing images', { skip }, async () => {
+test('the coordinator killed and started again resumes from its journal without redoing images', { skip, timeout: 240_000 }, async () => {
   await freshRedis();
   const out = path.join(tmp, 'killed-coord.json');
   const w = worker(redis.url);
@@ -147,7 +148,7 @@ test('the coordinator killed and started again resumes from its journal without 
   await stop(w2);
 });
 
-test('Redis stopped and started again (empty) in the middle: the run pauses with a message and completes', { skip }, async () => {
+test('Redis stopped and started again (empty) in the middle: the run pauses with a message and completes', { skip, timeout: 240_000 }, async () => {
   await freshRedis();
   const out = path.join(tmp, 'redis-restart.json');
   const w = worker(redis.url);
@@ -166,7 +167,7 @@ test('Redis stopped and started again (empty) in the middle: the run pauses with
   await stop(w);
 });
 
-test('a worker with another model id refuses the jobs with a clear error; the images fail (exit 1)', { skip }, async () => {
+test('a worker with another model id refuses the jobs with a clear error; the images fail (exit 1)', { skip, timeout: 240_000 }, async () => {
   await freshRedis();
   const manifest = path.join(tmp, 'other-model.json');
   writeFileSync(manifest, JSON.stringify({ ...defaultModelManifest(), id: 'other-model' }));
@@ -181,7 +182,25 @@ test('a worker with another model id refuses the jobs with a clear error; the im
   await stop(w);
 });
 
-test('boxes2masks and embed through the queue: the same bytes as local runs', { skip }, async () => {
+test('a worker refuses an image file whose SHA-256 is not the job\'s', { skip, timeout: 240_000 }, async () => {
+  await freshRedis();
+  const dir = path.join(tmp, 'changing');
+  mkdirSync(dir);
+  const file = path.join(dir, 'a.jpg');
+  copyFileSync(path.join(imgs, 'dog.jpg'), file);
+  const coord = start(['annotate', dir, '--out', path.join(tmp, 'changing.json'), ...AMG, '--queue', redis.url]);
+  await until('the job to be queued', () => /waiting for workers/.test(coord.err));
+  await sleep(500);
+  // The file changes on the shared storage after the job was made.
+  copyFileSync(path.join(imgs, 'truck.jpg'), file);
+  const w = worker(redis.url);
+  const r = await coord.done;
+  assert.equal(r.code, 1);
+  assert.match(coord.err, /skipped a\.jpg: .*has SHA-256 [0-9a-f]{12}\.\.\., the job was made for [0-9a-f]{12}\.\.\. \(not the same file\)/);
+  await stop(w);
+});
+
+test('boxes2masks and embed through the queue: the same bytes as local runs', { skip, timeout: 240_000 }, async () => {
   await freshRedis();
   const ds = path.join(tmp, 'boxes.json');
   writeFileSync(ds, JSON.stringify({
