@@ -20,6 +20,7 @@ const OPTIONAL: Record<string, [string, string]> = {
   amg: ['./amg.js', 'benchAmg'],
   batch: ['./batch.js', 'benchBatch'],
   web: ['./web.js', 'benchWeb'],
+  queue: ['./queue.js', 'benchQueue'],
 };
 
 async function loadOptional(name: string): Promise<Section | null> {
