@@ -18,6 +18,7 @@ import { Redis } from 'ioredis';
 import { resolveAmgOptions } from '../src/amg/options.js';
 import { annotate } from '../src/batch/annotate.js';
 import { defaultJobs } from '../src/batch/cli.js';
+import { threadsPerJob } from '../src/batch/pool.js';
 import { QUEUE_NAME } from '../src/batch/queue/protocol.js';
 import { parseRedisUrl } from '../src/batch/queue/redis-url.js';
 import { TestRedis } from '../test/helpers/redis.js';
@@ -59,9 +60,9 @@ async function redisCounters(conn: Redis): Promise<{ bytes: number; cpu: number 
   return { bytes: num('total_net_input_bytes') + num('total_net_output_bytes'), cpu: num('used_cpu_user') + num('used_cpu_sys') };
 }
 
-function startWorker(url: string, concurrency: number): Promise<ChildProcess> {
+function startWorker(url: string, concurrency: number, threads: number): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [BIN, 'worker', '--queue', url, '--concurrency', String(concurrency)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn(process.execPath, [BIN, 'worker', '--queue', url, '--concurrency', String(concurrency), '--threads', String(threads)], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     p.stderr!.on('data', (d) => { err += d; if (/ready:/.test(err)) resolve(p); });
     p.once('exit', (code) => reject(new Error(`worker exited ${code}: ${err}`)));
@@ -93,10 +94,11 @@ export async function benchQueue(images: string[], opts: { pointsPerSide?: numbe
     const singleCpu = (() => { const c = process.cpuUsage(c0); return (c.user + c.system) / 1e6; })();
 
     const result: Record<string, unknown> = {};
-    // 1 worker with the local run's jobs, and 2 workers splitting them: the same cores either way.
+    // 1 worker with the local run's jobs, and 2 workers splitting them: the same jobs and threads either way.
+    const threads = threadsPerJob(jobs);
     for (const [workers, concurrency] of [[1, jobs], [2, Math.max(1, jobs / 2)]] as const) {
       await queue.obliterate({ force: true });
-      const procs = await Promise.all(Array.from({ length: workers }, () => startWorker(redis.url, concurrency)));
+      const procs = await Promise.all(Array.from({ length: workers }, () => startWorker(redis.url, concurrency, threads)));
       const w0 = procs.map((p) => procCpu(p.pid!));
       const r0 = await redisCounters(conn);
       const k0 = process.cpuUsage();
@@ -114,7 +116,7 @@ export async function benchQueue(images: string[], opts: { pointsPerSide?: numbe
       await Promise.all(procs.map((p) => new Promise((res) => p.once('exit', res))));
       const identical = readFileSync(path.join(tmp, `queue${workers}.json`)).equals(readFileSync(path.join(tmp, 'single.json')));
       result[`workers${workers}`] = {
-        concurrency_per_worker: concurrency,
+        concurrency_per_worker: concurrency, threads_per_job: threads,
         wall_s: round(wall, 1), images_per_min: perMinute(n, wall), identical_to_single: identical,
         job_s_mean: round(busy / done.length),
         idle_slot_s_per_image: round((wall * slots - busy) / n),

@@ -26,6 +26,8 @@ export interface WorkerRun {
   concurrency: number;
   /** Seconds without a lock renewal after which a job counts as stalled and is retried elsewhere. */
   stalledAfterS: number;
+  /** onnxruntime threads per job (default: the cores shared by the jobs). */
+  threads?: number;
   quiet: boolean;
 }
 
@@ -56,7 +58,7 @@ export async function runWorker(run: WorkerRun): Promise<void> {
   const say = (m: string, always = false): void => { if (always || !run.quiet) process.stderr.write(`worker: ${m}\n`); };
   const manifest = await manifestOf(run.model);
   const version = samkitVersion();
-  const runner: Runner = await createRunner({ model: manifest, jobs: run.concurrency });
+  const runner: Runner = await createRunner({ model: manifest, jobs: run.concurrency, threads: run.threads });
   const handingBack = new AbortController();
 
   const process1 = async (job: Job<JobData>, token?: string): Promise<unknown> => {

