@@ -179,7 +179,8 @@ export class QueueRunner implements Runner {
     this.watch.stop();
     if (this.timer) clearInterval(this.timer);
     for (const id of [...this.waiters.keys()]) this.settle(id, null, new Error('runner closed'));
-    await Promise.allSettled([this.events.close(), this.queue.close()]);
+    // Closing politely needs Redis; when it is away, do not wait for it.
+    await Promise.race([Promise.allSettled([this.events.close(), this.queue.close()]), new Promise((r) => setTimeout(r, 2000).unref())]);
     this.conn.disconnect();
     this.eventsConn.disconnect();
   }
