@@ -44,7 +44,7 @@ async function stop(w: Proc): Promise<void> {
   if (w.p.exitCode === null && w.p.signalCode === null) w.p.kill('SIGKILL');
   await w.done;
 }
-const worker = (url: string, ...extra: string[]) => start(['worker', '--queue', url, '--concurrency', '1', '--stalled-after', '2', ...extra]);
+const worker = (url: string, ...extra: string[]) => start(['worker', '--queue', url, '--concurrency', '1', '--stalled-after', '5', ...extra]);
 
 let tmp = '';
 let redis: TestRedis;
@@ -121,6 +121,26 @@ test('a worker SIGKILLed in the middle of a job costs only time (the stalled job
   const r = await coord.done;
   assert.equal(r.code, 1, coord.err);
   assert.ok(readFileSync(out).equals(readFileSync(single)), 'dataset differs after a worker was killed');
+  await stop(w2);
+});
+
+test('a worker sent SIGTERM twice stops at once and its job goes back to the queue; another worker finishes it', { skip, timeout: 240_000 }, async () => {
+  await freshRedis();
+  const out = path.join(tmp, 'handed-back.json');
+  const coord = start(['annotate', path.join(imgs, 'truck.jpg'), '--out', out, '--points-per-side', '8', '--queue', redis.url]);
+  const w1 = worker(redis.url);
+  await until('the worker to take the job', () => /started truck\.jpg/.test(w1.err));
+  w1.p.kill('SIGTERM');
+  await sleep(200);
+  w1.p.kill('SIGTERM');
+  const e1 = await w1.done;
+  assert.equal(e1.code, 0, w1.err);
+  // Handed back at once, or (when its lock is already gone) retried after --stalled-after.
+  assert.match(w1.err, /handed back truck\.jpg|could not hand back truck\.jpg/);
+  const w2 = worker(redis.url);
+  const r = await coord.done;
+  assert.equal(r.code, 0, coord.err);
+  assert.match(w2.err, /done truck\.jpg/);
   await stop(w2);
 });
 

@@ -69,6 +69,7 @@ export async function runWorker(run: WorkerRun): Promise<void> {
       say(`refused ${name}: ${why}`, true);
       throw new Error(why);
     }
+    say(`started ${name}`);
     const t0 = performance.now();
     let last = 0;
     try {
@@ -88,7 +89,12 @@ export async function runWorker(run: WorkerRun): Promise<void> {
     } catch (err) {
       if (handingBack.signal.aborted && token) {
         // Back to the queue without counting as a failed attempt.
-        await job.moveToWait(token);
+        try {
+          await job.moveToWait(token);
+        } catch (e) {
+          say(`could not hand back ${name} (${errorMessage(e)}); it is retried after ${run.stalledAfterS} s`, true);
+          throw new WaitingError();
+        }
         say(`handed back ${name}`);
         throw new WaitingError();
       }
