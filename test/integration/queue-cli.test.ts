@@ -73,6 +73,8 @@ after(async () => {
 
 /** A fresh queue (database flushed by restarting the server) for each scenario. */
 async function freshRedis(): Promise<void> {
+  // A worker left by a failed test must not take the next test's jobs.
+  for (const p of procs) await stop(p);
   await redis.stop();
   await redis.restart();
 }

@@ -113,7 +113,8 @@ export async function runWorker(run: WorkerRun): Promise<void> {
     // by the next stalled-job sweep of any worker (also every stalledAfterS).
     lockDuration: stalledMs,
     stalledInterval: stalledMs,
-    maxStalledCount: 2,
+    // A busy machine can miss a renewal: a job fails for stalling only after more than 5 stalls.
+    maxStalledCount: 5,
     autorun: false,
   });
   worker.on('error', () => { /* connection losses: reported by the watcher */ });

@@ -21,7 +21,7 @@ model id or samkit version (the coordinator reports the image as failed after it
 Stopping: SIGTERM or Ctrl+C finishes the running job(s) and exits; a second signal hands them back
 to the queue at once. A worker killed outright (SIGKILL, machine lost) stops renewing its job's lock;
 after --stalled-after seconds another worker's sweep puts the job back in the queue (a job that
-stalls 3 times fails). A lost Redis pauses the worker; it goes on when Redis is back.`;
+stalls 6 times fails). A lost Redis pauses the worker; it goes on when Redis is back.`;
 
 export function register(program: Command): void {
   program
