@@ -20,6 +20,7 @@ const OPTIONAL: Record<string, [string, string]> = {
   amg: ['./amg.js', 'benchAmg'],
   batch: ['./batch.js', 'benchBatch'],
   web: ['./web.js', 'benchWeb'],
+  text: ['./text.js', 'benchText'],
   queue: ['./queue.js', 'benchQueue'],
 };
 

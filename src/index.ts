@@ -17,3 +17,6 @@ export { encodeNpyFloat32, decodeNpyFloat32 } from './io/npy.js';
 export { SamAutomaticMaskGenerator, type AmgRecord, type AmgProgress, type AmgGenerateOptions } from './amg/generator.js';
 export { AMG_DEFAULTS, type AmgOptions, type AmgOutputMode } from './amg/options.js';
 export * from './postprocess/index.js';
+export * from './text/index.js';
+export * from './inpaint/index.js';
+export * from './speech/index.js';

@@ -68,7 +68,7 @@ export class SamPredictor {
     const rgb = await loadImage(image);
     const original = { width: rgb.width, height: rgb.height };
     const { tensor, resized } = preprocessImage(rgb.data, original, this.model.preprocess);
-    const embedding = await this.model.encode(tensor);
+    const embedding = await this.model.encode(tensor, resized);
     this.state = this.makeState(embedding, original, resized);
   }
 

@@ -182,7 +182,7 @@ export class SamAutomaticMaskGenerator<M extends AmgOutputMode = 'binary_mask'> 
     let t = now();
     const pixels = cw === W && ch === H ? rgb.data : cropPixels(rgb, crop);
     const { tensor, resized } = preprocessImage(pixels, cropSize, model.preprocess);
-    const embedding = await model.encode(tensor);
+    const embedding = await model.encode(tensor, resized);
     stats.ms.encode += now() - t;
 
     const filterConfig: CandidateFilterConfig = {

@@ -13,7 +13,8 @@ import { manifestOf } from './pool.js';
 import { chooseRunner } from './queue/choose.js';
 import type { RedisTarget } from './queue/redis-url.js';
 import { BatchProgress, type ProgressMode } from './progress.js';
-import type { AnnotateTask } from './tasks.js';
+import type { AnnotateTask, GroundTask } from './tasks.js';
+import { resolveFindOptions, type FindOptions } from '../text/text-prompter.js';
 import { samkitVersion } from './version.js';
 
 export interface AnnotateRun {
@@ -32,6 +33,16 @@ export interface AnnotateRun {
   mode: ProgressMode;
   /** Hand the images to `samkit worker` processes through this Redis instead of running them here. */
   queue?: RedisTarget;
+  /** Text prompts instead of the automatic mask generator: one category per phrase. */
+  text?: TextRun;
+}
+
+export interface TextRun { phrases: string[]; detector: string; options: FindOptions }
+
+/** What decides a text-prompted mask, as the journal and the dataset record it. */
+function textParams(t: TextRun): Record<string, unknown> {
+  const o = resolveFindOptions(t.options);
+  return { text: t.phrases, detector: t.detector, box_threshold: o.boxThreshold, text_threshold: o.textThreshold, nms_threshold: o.nmsThreshold, max_objects: Number.isFinite(o.maxObjects) ? o.maxObjects : null };
 }
 
 export interface AnnotateSummary {
@@ -65,7 +76,8 @@ export async function annotate(run: AnnotateRun): Promise<AnnotateSummary> {
   for (const s of skipped) progress.note(`skipping ${s.path}: ${s.reason}`);
   if (images.length === 0) throw new Error(`no JPEG, PNG or WebP images in ${run.dir}`);
 
-  const params = officialParams(run.resolved);
+  const text = run.text;
+  const params = text ? textParams(text) : officialParams(run.resolved);
   // Everything that decides a mask; points_per_batch only changes how the work is chunked.
   const { points_per_batch: _batch, ...deciding } = params;
   const manifest = await manifestOf(run.model);
@@ -77,7 +89,9 @@ export async function annotate(run: AnnotateRun): Promise<AnnotateSummary> {
     ...chooseRunner(manifest, run.jobs, run.queue, progress),
     progress,
     key: (_item, sha) => sha,
-    task: (item: FoundImage, bytes): AnnotateTask => ({ kind: 'annotate', name: item.rel, bytes, options: run.options }),
+    task: (item: FoundImage, bytes): AnnotateTask | GroundTask => (text
+      ? { kind: 'ground', name: item.rel, bytes, phrases: text.phrases, detector: text.detector, options: text.options }
+      : { kind: 'annotate', name: item.rel, bytes, options: run.options }),
     entry: (result) => ({ width: result.width, height: result.height, records: result.records }),
     count: (e) => e.records.length,
   });
@@ -89,12 +103,13 @@ export async function annotate(run: AnnotateRun): Promise<AnnotateSummary> {
     return e ? [{ ...e, index, fileName: im.rel, stem: stems[index] }] : [];
   });
   const dataset: DatasetImage[] = numberImages(good);
-  const info = { description: 'samkit annotate (automatic mask generator)', samkit: samkitVersion(), model: modelId, params };
+  const info = { description: text ? 'samkit annotate --text (detector boxes, SAM masks)' : 'samkit annotate (automatic mask generator)', samkit: samkitVersion(), model: modelId, params };
   const poly = polygonFns(run.polygonTolerance);
   await writeDataset(run.format, run.out, dataset, {
     info,
     polygons: run.polygons && run.format !== 'yolo' ? poly.polygons : undefined,
     yoloPolygon: poly.yoloPolygon,
+    categories: text?.phrases.map((name, i) => ({ id: i + 1, name, supercategory: 'object' })),
   });
   const masks = dataset.reduce((n, im) => n + im.records.length, 0);
   if (outcome.failed === 0) await journal.remove();

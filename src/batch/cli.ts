@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { CliUsageError, parseIntArg } from '../cli/args.js';
-import { loadManifest } from '../model/manifest.js';
+import { manifestFromPath } from '../models/source.js';
 import type { ModelSource } from '../model/sam-model.js';
 import { progressMode, type ProgressMode } from './progress.js';
 import { parseRedisUrl, type RedisTarget } from './queue/redis-url.js';
@@ -56,7 +56,7 @@ export async function modelSource(flags: CommonBatchFlags): Promise<ModelSource>
   } catch {
     throw new CliUsageError(`--model: no such file: ${flags.model}`);
   }
-  return loadManifest(flags.model);
+  return manifestFromPath(flags.model);
 }
 
 /** --out must be a file for single-file formats and a folder (or nothing yet) for per-image ones. */

@@ -6,7 +6,8 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { SamkitError, type SamkitErrorCode } from '../core/errors.js';
-import { loadManifest, type ModelManifest } from '../model/manifest.js';
+import type { ModelManifest } from '../model/manifest.js';
+import { manifestFromPath } from '../models/source.js';
 import { defaultModelManifest } from '../model/resolve.js';
 import type { ModelSource } from '../model/sam-model.js';
 import { TaskContext, type ModelInit, type Task, type TaskHooks, type TaskResult } from './tasks.js';
@@ -34,7 +35,7 @@ export async function createRunner(init: { model?: ModelInit['model']; jobs: num
 /** The manifest of a model source, without loading the model (its id keys journals and stores). */
 export async function manifestOf(source: ModelSource): Promise<ModelManifest> {
   if (source === undefined) return defaultModelManifest();
-  return typeof source === 'string' ? loadManifest(source) : source;
+  return typeof source === 'string' ? manifestFromPath(source) : source;
 }
 
 class InProcessRunner implements Runner {

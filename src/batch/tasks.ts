@@ -13,6 +13,7 @@ import { decodeImage } from '../image/load-image.js';
 import { SamModel, type ModelSource } from '../model/sam-model.js';
 import { SamPredictor } from '../predictor.js';
 import { EmbeddingStore } from '../store/embedding-store.js';
+import type { FindOptions, FoundObject, TextPrompter } from '../text/text-prompter.js';
 
 export interface ModelInit {
   model?: ModelSource;
@@ -42,8 +43,12 @@ export interface BoxesResult { width: number; height: number; masks: BoxMask[]; 
 export interface AnnotateTask { kind: 'annotate'; name: string; bytes: Uint8Array; options: AmgOptions }
 export type AnnotateResult = ImageRecords;
 
-export type Task = EmbedTask | BoxesTask | AnnotateTask;
+/** Text prompts on one image: the records are labelled masks (category_id = phrase index + 1). */
+export interface GroundTask { kind: 'ground'; name: string; bytes: Uint8Array; phrases: string[]; detector: string; options: FindOptions }
+
+export type Task = EmbedTask | BoxesTask | AnnotateTask | GroundTask;
 export type TaskResult<T extends Task> = T extends EmbedTask ? EmbedResult : T extends BoxesTask ? BoxesResult : AnnotateResult;
+// (GroundTask results are AnnotateResult too.)
 
 export interface TaskHooks {
   signal?: AbortSignal;
@@ -70,6 +75,7 @@ export class TaskContext {
       case 'embed': return (await this.embed(task)) as TaskResult<T>;
       case 'boxes': return (await this.boxes(task)) as TaskResult<T>;
       case 'annotate': return (await this.annotate(task, hooks)) as TaskResult<T>;
+      case 'ground': return (await this.ground(task)) as TaskResult<T>;
       default: throw new InvalidArgumentError(`unknown task ${(task as Task).kind}`);
     }
   }
@@ -101,6 +107,20 @@ export class TaskContext {
     return { width, height, masks, fromStore: stored !== null };
   }
 
+  private finders = new Map<string, Promise<TextPrompter>>();
+
+  private async ground(task: GroundTask): Promise<AnnotateResult> {
+    let finder = this.finders.get(task.detector);
+    if (!finder) {
+      const { TextPrompter } = await import('../text/text-prompter.js');
+      finder = TextPrompter.load(this.predictor, { detector: task.detector });
+      this.finders.set(task.detector, finder);
+    }
+    const rgb = await decodeImage(task.bytes, task.name);
+    const objects = await (await finder).find(rgb, task.phrases, task.options);
+    return { width: rgb.width, height: rgb.height, records: objects.map((o) => textRecord(o, task.phrases, rgb.width, rgb.height)) };
+  }
+
   private async annotate(task: AnnotateTask, hooks: TaskHooks): Promise<AnnotateResult> {
     const rgb = await decodeImage(task.bytes, task.name);
     const generator = new SamAutomaticMaskGenerator(this.model, { ...task.options, outputMode: 'coco_rle' });
@@ -117,6 +137,14 @@ function clipBox(b: XyxyBox, w: number, h: number): XyxyBox {
   const cx = (v: number): number => Math.min(Math.max(v, 0), w);
   const cy = (v: number): number => Math.min(Math.max(v, 0), h);
   return [cx(b[0]), cy(b[1]), cx(b[2]), cy(b[3])];
+}
+
+/** A text-prompted mask as a dataset record: no prompt points, the whole image as crop, the phrase as category. */
+function textRecord(o: FoundObject, phrases: readonly string[], width: number, height: number): MaskRecord {
+  return {
+    segmentation: maskToCocoRle(o.mask), area: o.mask.area, bbox: o.mask.bbox, predicted_iou: o.predictedIou,
+    point_coords: [], stability_score: 0, crop_box: [0, 0, width, height], category_id: phrases.indexOf(o.label) + 1, score: o.score,
+  };
 }
 
 function toMaskRecord(r: AmgRecord<CompressedRle>): MaskRecord {

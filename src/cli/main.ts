@@ -14,6 +14,11 @@ const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import('./commands/embed.js'),
   () => import('./commands/annotate.js'),
   () => import('./commands/boxes2masks.js'),
+  () => import('./commands/models.js'),
+  () => import('./commands/ground.js'),
+  () => import('./commands/app.js'),
+  () => import('./commands/inpaint.js'),
+  () => import('./commands/transcribe.js'),
   () => import('./commands/worker.js'),
 ];
 

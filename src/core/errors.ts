@@ -13,7 +13,10 @@ export type SamkitErrorCode =
   | 'DOWNLOAD'
   | 'CHECKSUM'
   | 'NO_IMAGE'
-  | 'FORMAT';
+  | 'FORMAT'
+  | 'AUDIO'
+  | 'SPEECH'
+  | 'INPAINT';
 
 export class SamkitError extends Error {
   readonly code: SamkitErrorCode;
@@ -59,4 +62,19 @@ export class DownloadError extends SamkitError {
 /** predict()/getImageEmbedding() called before setImage(). */
 export class NoImageError extends SamkitError {
   constructor() { super('NO_IMAGE', 'no image is set: call setImage() or setImageEmbedding() first'); }
+}
+
+/** Audio that is missing, unreadable, empty or in an unsupported format. */
+export class AudioError extends SamkitError {
+  constructor(message: string, options?: { cause?: unknown }) { super('AUDIO', message, options); }
+}
+
+/** A speech recogniser that is missing, failed, or cannot take the phrases given. */
+export class SpeechError extends SamkitError {
+  constructor(message: string, options?: { cause?: unknown }) { super('SPEECH', message, options); }
+}
+
+/** An inpainting backend (ONNX model, Stable Diffusion server) that failed or answered something unusable. */
+export class InpaintError extends SamkitError {
+  constructor(message: string, options?: { cause?: unknown }) { super('INPAINT', message, options); }
 }

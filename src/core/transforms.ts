@@ -12,6 +12,11 @@ export interface PreprocessConfig {
   pixelMean: readonly [number, number, number];
   pixelStd: readonly [number, number, number];
   layout: 'NCHW' | 'NHWC';
+  /**
+   * What the encoder takes (default 'normalized'): the normalised tensor zero-padded to inputSize², or
+   * 'resized-rgb', the resized image's RGB values 0-255 as float32 [h, w, 3] (preprocessing in the graph).
+   */
+  encoderInput?: 'normalized' | 'resized-rgb';
 }
 
 /** Size after resizing the longest side to `longSide`, rounding each side half up as the official code does. */
@@ -46,6 +51,7 @@ export function applyCoords(coords: ArrayLike<number>, original: Size, longSide:
 export function preprocessImage(rgb: Uint8Array, size: Size, config: PreprocessConfig): { tensor: Float32Array; resized: Size } {
   const resized = preprocessShape(size, config.inputSize);
   const pixels = resizeBilinearPil(rgb, size.width, size.height, 3, resized.width, resized.height);
+  if (config.encoderInput === 'resized-rgb') return { tensor: Float32Array.from(pixels), resized };
   return { tensor: normalizeAndPad(pixels, resized, config), resized };
 }
 

@@ -38,6 +38,8 @@ export interface CocoWriteOptions {
   info: Record<string, unknown>;
   /** Segmentations as polygons instead of RLE. */
   polygons?: PolygonFn;
+  /** Categories of labelled masks (default: the one 'object' category). */
+  categories?: CocoCategory[];
 }
 
 /** The annotation for one generator record, in the field order the COCO tools print. */
@@ -45,7 +47,7 @@ function cocoAnnotation(rec: MaskRecord, image: DatasetImage, index: number, pol
   return {
     id: image.firstAnnotationId + index,
     image_id: image.id,
-    category_id: OBJECT_CATEGORY.id,
+    category_id: rec.category_id ?? OBJECT_CATEGORY.id,
     segmentation: polygons ? polygons(rec, image) : rec.segmentation,
     area: rec.area,
     bbox: rec.bbox,
@@ -54,6 +56,7 @@ function cocoAnnotation(rec: MaskRecord, image: DatasetImage, index: number, pol
     stability_score: rec.stability_score,
     point_coords: rec.point_coords,
     crop_box: rec.crop_box,
+    ...(rec.score !== undefined ? { score: rec.score } : {}),
   };
 }
 
@@ -64,7 +67,7 @@ export function cocoBytes(images: readonly DatasetImage[], options: CocoWriteOpt
     licenses: [],
     images: images.map((im) => ({ id: im.id, file_name: im.fileName, width: im.width, height: im.height })),
     annotations: images.flatMap((im) => im.records.map((rec, k) => cocoAnnotation(rec, im, k, options.polygons))),
-    categories: [OBJECT_CATEGORY],
+    categories: options.categories ?? [OBJECT_CATEGORY],
   });
 }
 

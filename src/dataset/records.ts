@@ -15,6 +15,10 @@ export interface MaskRecord {
   point_coords: Array<[number, number]>;
   stability_score: number;
   crop_box: Xywh;
+  /** Category of a labelled mask (text prompts: the phrase's 1-based index); absent = the one 'object' category. */
+  category_id?: number;
+  /** Detector score of a text-prompted mask. */
+  score?: number;
 }
 
 /** One image's generator output, as the journal keeps it. */

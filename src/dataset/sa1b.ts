@@ -17,6 +17,8 @@ export function sa1bJson(image: DatasetImage, polygons?: PolygonFn): string {
       point_coords: rec.point_coords,
       stability_score: rec.stability_score,
       crop_box: rec.crop_box,
+      ...(rec.category_id !== undefined ? { category_id: rec.category_id } : {}),
+      ...(rec.score !== undefined ? { score: rec.score } : {}),
     })),
   };
   return `${JSON.stringify(doc)}\n`;

@@ -5,7 +5,7 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import { cocoBytes, type PolygonFn } from './coco.js';
+import { cocoBytes, type CocoCategory, type PolygonFn } from './coco.js';
 import type { DatasetFormat } from './formats.js';
 import { pngFolderFiles } from './png.js';
 import type { DatasetImage } from './records.js';
@@ -18,12 +18,14 @@ export interface WriteOptions {
   polygons?: PolygonFn;
   /** Polygons for YOLO labels (always needed there). */
   yoloPolygon?: (image: DatasetImage, index: number) => number[];
+  /** Labelled masks' categories (COCO categories, YOLO classes.txt); default the one 'object' category. */
+  categories?: CocoCategory[];
 }
 
 export async function writeDataset(format: DatasetFormat, out: string, images: readonly DatasetImage[], options: WriteOptions): Promise<void> {
   if (format === 'coco') {
     await mkdir(path.dirname(path.resolve(out)), { recursive: true });
-    await writeFileAtomic(out, cocoBytes(images, { info: options.info, polygons: options.polygons }));
+    await writeFileAtomic(out, cocoBytes(images, { info: options.info, polygons: options.polygons, categories: options.categories }));
     return;
   }
   await mkdir(out, { recursive: true });
@@ -36,7 +38,7 @@ export async function writeDataset(format: DatasetFormat, out: string, images: r
       await writeFileAtomic(`${target}.txt`, yoloLabels(image, options.yoloPolygon));
     } else await replaceFolder(target, await pngFolderFiles(image));
   }
-  if (format === 'yolo') await writeFileAtomic(path.join(out, 'classes.txt'), YOLO_CLASSES);
+  if (format === 'yolo') await writeFileAtomic(path.join(out, 'classes.txt'), options.categories ? options.categories.map((c) => `${c.name}\n`).join('') : YOLO_CLASSES);
 }
 
 /** Build a folder beside `target`, then swap it in, so `target` is always old or new, never half. */

@@ -15,10 +15,10 @@ function coord(v: number): string {
 /** The label file for one image; masks whose polygon is empty (too small to trace) get no line. */
 export function yoloLabels(image: DatasetImage, polygon: (image: DatasetImage, index: number) => number[]): string {
   const lines: string[] = [];
-  image.records.forEach((_, k) => {
+  image.records.forEach((rec, k) => {
     const ring = polygon(image, k);
     if (ring.length < 6) return;
-    const parts = ['0'];
+    const parts = [String((rec.category_id ?? 1) - 1)];
     for (let i = 0; i < ring.length; i += 2) parts.push(coord(ring[i] / image.width), coord(ring[i + 1] / image.height));
     lines.push(parts.join(' '));
   });

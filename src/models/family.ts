@@ -1,0 +1,63 @@
+/**
+ * Model families: what an encoder or decoder graph must declare (input/output names and ranks) for
+ * samkit to run it, and how its inputs are built. Families are recognised from the graphs' I/O,
+ * never from input positions or file names.
+ */
+import type { Size } from '../core/transforms.js';
+
+/** One graph input or output as the graph declares it (dims may be symbolic). */
+export interface ValueInfo {
+  name: string;
+  type?: string;
+  shape?: ReadonlyArray<number | string>;
+}
+
+/** A graph's declared inputs and outputs. */
+export interface GraphIO {
+  inputs: readonly ValueInfo[];
+  outputs: readonly ValueInfo[];
+}
+
+/**
+ * What the encoder's input tensor holds:
+ * - 'normalized': the official `Sam.preprocess` result, normalised and zero-padded to inputSize²;
+ * - 'resized-rgb': the resized image's RGB values 0-255 as float32 [h, w, 3]; normalisation and
+ *   padding happen inside the graph (samexporter's `--use-preprocess` export).
+ */
+export type EncoderInput = 'normalized' | 'resized-rgb';
+
+export interface EncoderFamily {
+  readonly id: string;
+  /** What the graph must declare, for errors that list every family. */
+  readonly expects: string;
+  /** False for families samkit recognises (to name them in errors) but cannot run yet. */
+  readonly runnable: boolean;
+  matches(io: GraphIO): boolean;
+  readonly input: EncoderInput;
+  /** The input tensor's dims for a preprocessed image. */
+  inputDims(inputSize: number, layout: 'NCHW' | 'NHWC', resized: Size): number[];
+}
+
+export interface DecoderFamily {
+  readonly id: string;
+  readonly expects: string;
+  readonly runnable: boolean;
+  matches(io: GraphIO): boolean;
+  /** The decoder's image-embedding input, whose shape must fit the encoder's output. */
+  readonly embeddingInput?: string;
+}
+
+export function hasInput(io: GraphIO, name: string, rank?: number): boolean {
+  const v = io.inputs.find((i) => i.name === name);
+  return v !== undefined && (rank === undefined || v.shape === undefined || v.shape.length === rank);
+}
+
+export function hasOutput(io: GraphIO, name: string): boolean {
+  return io.outputs.some((o) => o.name === name);
+}
+
+/** "name [1,3,1024,1024] float32" for every input and output, for error messages. */
+export function describeIO(io: GraphIO): string {
+  const one = (v: ValueInfo) => `${v.name}${v.shape ? ` [${v.shape.join(',')}]` : ''}${v.type ? ` ${v.type}` : ''}`;
+  return `inputs ${io.inputs.map(one).join(', ') || 'none'}; outputs ${io.outputs.map(one).join(', ') || 'none'}`;
+}

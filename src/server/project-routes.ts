@@ -1,0 +1,64 @@
+/**
+ * The project API (`samkit app <dir>`): the folder's image list with states, marking an image done,
+ * and computing embeddings ahead in the background so moving to the next image is instant.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { ProjectStore } from '../project/project-store.js';
+import type { EmbeddingService } from './embeddings.js';
+import { HttpError } from './http-error.js';
+import { checkImageId } from './image-library.js';
+
+/** Embeddings computed ahead, one at a time, newest request first; the server's own requests go first. */
+class Prefetcher {
+  private wanted: string[] = [];
+  private running = false;
+
+  constructor(private readonly embeddings: EmbeddingService) {}
+
+  request(ids: string[]): void {
+    this.wanted = ids.slice(0, 8);
+    if (!this.running) void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    try {
+      for (let id = this.wanted.shift(); id !== undefined; id = this.wanted.shift()) {
+        await this.embeddings.get(id).catch(() => undefined); // A failure shows when the image is opened.
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+}
+
+export function registerProjectRoutes(app: FastifyInstance, project: ProjectStore | null, embeddings: EmbeddingService): void {
+  const prefetch = new Prefetcher(embeddings);
+  const need = (): ProjectStore => {
+    if (!project) throw new HttpError(404, 'no project folder is open (start the app with `samkit app <dir>`)', 'NO_PROJECT');
+    return project;
+  };
+
+  app.get('/api/project', async () => {
+    if (!project) return { project: null };
+    const [images, file] = await Promise.all([project.images(), project.readFile()]);
+    return { project: { name: project.name, dir: project.dir, images, classes: file.classes } };
+  });
+
+  app.put('/api/project/images/:id/done', async (req) => {
+    const p = need();
+    const id = checkImageId((req.params as { id?: unknown }).id);
+    const done = (req.body as { done?: unknown } | null)?.done;
+    if (typeof done !== 'boolean') throw new HttpError(400, 'send {"done": true|false}', 'BAD_DONE');
+    await p.setDone(id, done);
+    return { ok: true };
+  });
+
+  app.post('/api/project/prefetch', async (req) => {
+    need();
+    const ids = (req.body as { ids?: unknown } | null)?.ids;
+    if (!Array.isArray(ids)) throw new HttpError(400, 'send {"ids": [image ids]}', 'BAD_PREFETCH');
+    prefetch.request(ids.map((id) => checkImageId(id)));
+    return { ok: true, queued: Math.min(ids.length, 8) };
+  });
+}

@@ -1,0 +1,89 @@
+/**
+ * `samkit app <dir>` end to end: a folder of reference images opened as a project; the page lists
+ * them, opens the first, moves with [ ] and U, marks done with D, and the next image's embedding is
+ * computed ahead (the move is timed). Screenshots go to test-artifacts/e2e-project/.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFile, mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { ARTIFACTS, browserTestsUnavailable, launchChromium, REFERENCE_IMAGES, startServer, waitReady, type RunningServer } from './harness.js';
+
+const skip = browserTestsUnavailable();
+const SHOTS = path.join(ARTIFACTS, 'e2e-project');
+const FILES = ['dog.jpg', 'sub/truck.jpg', 'picture1.jpg'];
+/** annotate's order: code-unit sort of the relative paths. */
+const ORDER = [...FILES].sort();
+
+let server: RunningServer;
+let browser: Browser;
+let page: Page;
+let dir: string;
+
+const hashId = (): Promise<string> => page.evaluate(() => location.hash.slice(1));
+const listed = (): Promise<Array<{ id: string; state: string; text: string; current: boolean }>> => page.$$eval('#project-list li', (lis) =>
+  lis.map((li) => ({ id: (li as HTMLElement).dataset.id!, state: (li as HTMLElement).dataset.state!, text: li.textContent ?? '', current: li.classList.contains('current') })));
+
+before(async () => {
+  if (skip) return;
+  await mkdir(SHOTS, { recursive: true });
+  dir = path.join(await mkdtemp(path.join(os.tmpdir(), 'samkit-e2e-project-')), 'photos');
+  await mkdir(path.join(dir, 'sub'), { recursive: true });
+  for (const f of FILES) await copyFile(path.join(REFERENCE_IMAGES, path.basename(f)), path.join(dir, f));
+  server = await startServer([dir, '--classes', 'dog,truck']);
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test('project: list, first image opens, [ ] move, D marks done, U goes to the next unfinished', { skip: skip ?? false, timeout: 300000 }, async () => {
+  await page.goto(server.url);
+  await page.waitForFunction((n) => document.querySelectorAll('#project-list li').length === n, ORDER.length, { timeout: 60000 });
+  const rows = await listed();
+  assert.deepEqual(rows.map((r) => r.text.split('not started')[0]), ORDER);
+  await waitReady(page);
+  assert.equal(await hashId(), rows[0].id, 'the first image opens');
+  await page.screenshot({ path: path.join(SHOTS, '1-opened.png') });
+
+  // The next image's embedding is computed ahead: wait until the store has it, then time the move.
+  const embFile = async (id: string): Promise<boolean> => {
+    for (const m of await readdir(server.embeddingsDir).catch(() => [] as string[])) {
+      if ((await readdir(path.join(server.embeddingsDir, m)).catch(() => [] as string[])).includes(`${id}.npy`)) return true;
+    }
+    return false;
+  };
+  const t0 = Date.now();
+  while (!(await embFile(rows[1].id)) && Date.now() - t0 < 120000) await page.waitForTimeout(200);
+  assert.ok(await embFile(rows[1].id), 'the next image was embedded ahead of the move');
+  const start = Date.now();
+  await page.keyboard.press(']');
+  await page.waitForFunction((id) => location.hash.slice(1) === id && document.body.dataset.state === 'ready', rows[1].id, { timeout: 60000, polling: 20 });
+  const moveMs = Date.now() - start;
+  console.log(`# move to the prefetched next image: ${moveMs} ms to ready`);
+  await page.keyboard.press('[');
+  await page.waitForFunction((id) => location.hash.slice(1) === id, rows[0].id, { timeout: 10000 });
+  await page.keyboard.press('[');
+  assert.equal(await hashId(), rows[0].id, 'previous stops at the first image');
+  await waitReady(page);
+
+  await page.keyboard.press('d');
+  await page.waitForFunction((id) => document.querySelector(`#project-list li[data-id="${id}"]`)?.getAttribute('data-state') === 'done', rows[0].id, { timeout: 10000 });
+  const project = JSON.parse(await readFile(path.join(dir, '.samkit', 'project.json'), 'utf8')) as { done: string[] };
+  assert.deepEqual(project.done, [rows[0].id], 'the done mark is stored in the project folder');
+  await page.keyboard.press('u');
+  await page.waitForFunction((id) => location.hash.slice(1) === id, rows[1].id, { timeout: 10000 });
+  await waitReady(page);
+  const after = await listed();
+  assert.ok(after.find((r) => r.id === rows[1].id)!.current, 'the list marks the current image');
+  // Classes from --classes: hotkey 2 labels the current mask 'truck'.
+  assert.deepEqual(await page.$$eval('#project-classes .class-chip', (bs) => bs.map((b) => b.textContent)), ['1 dog', '2 truck']);
+  await page.keyboard.press('2');
+  assert.equal(await page.inputValue('#label-input'), 'truck');
+  await page.screenshot({ path: path.join(SHOTS, '2-next-unfinished.png') });
+});
