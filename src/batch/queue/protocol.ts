@@ -4,6 +4,7 @@
  * version the result must come from. The job id is a hash of all of it, so the same image with the
  * same options and model is one job however often it is enqueued.
  */
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { sha256Hex, stableJson } from '../journal.js';
 import type { Task } from '../tasks.js';
@@ -30,9 +31,11 @@ export interface ImageSource { path: string; sha256: string }
 
 export function jobData(task: Task, source: ImageSource, model: string, samkit: string): JobData {
   const { bytes: _bytes, ...rest } = task;
-  const queued = { ...rest } as QueuedTask & { store?: unknown };
+  const queued = { ...rest } as QueuedTask & { store?: unknown; detector?: unknown };
   // A store folder is written or read by the worker: make it absolute like the image path.
   if (typeof queued.store === 'string') queued.store = path.resolve(queued.store);
+  // So is a detector folder (a hub id, which is no local path, stays as it is).
+  if (typeof queued.detector === 'string' && existsSync(queued.detector)) queued.detector = path.resolve(queued.detector);
   return { protocol: PROTOCOL, samkit, model, path: path.resolve(source.path), sha256: source.sha256, task: queued };
 }
 
