@@ -159,7 +159,8 @@ test('the coordinator killed and started again resumes from its journal without 
   assert.ok(journal.length >= 1, 'finished images are in the journal');
   // Flushed Redis: only the journal can tell what was finished.
   await freshRedis();
-  const w2 = worker(redis.url);
+  // The default lock time: a short one can lapse on a loaded machine and run a job twice, which this test counts.
+  const w2 = worker(redis.url, '--stalled-after', '30');
   const c2 = start(['annotate', imgs, '--out', out, ...AMG, '--queue', redis.url]);
   const r = await c2.done;
   assert.equal(r.code, 1, c2.err);
