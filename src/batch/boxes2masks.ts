@@ -11,7 +11,9 @@ import type { ModelSource } from '../model/sam-model.js';
 import { compareNames } from './discover.js';
 import { runEngine, type EngineItem } from './engine.js';
 import { Journal, sha256Hex, stableJson } from './journal.js';
-import { createRunner, manifestOf } from './pool.js';
+import { manifestOf } from './pool.js';
+import { chooseRunner } from './queue/choose.js';
+import type { RedisTarget } from './queue/redis-url.js';
 import { BatchProgress, type ProgressMode } from './progress.js';
 import type { BoxesResult, BoxesTask, XyxyBox } from './tasks.js';
 import { samkitVersion } from './version.js';
@@ -24,6 +26,8 @@ export interface Boxes2MasksRun {
   model?: ModelSource;
   jobs: number;
   mode: ProgressMode;
+  /** Hand the images to `samkit worker` processes through this Redis instead of running them here. */
+  queue?: RedisTarget;
 }
 
 interface Item extends EngineItem {
@@ -104,8 +108,7 @@ export async function boxes2masks(run: Boxes2MasksRun): Promise<{ failed: number
   const outcome = await runEngine({
     items,
     store: journal,
-    jobs: run.jobs,
-    runner: (jobs) => createRunner({ model: manifest, jobs }),
+    ...chooseRunner(manifest, run.jobs, run.queue, progress),
     progress,
     // The boxes and the size they refer to decide the masks as much as the image does.
     key: (item, sha) => sha256Hex(`${sha}\n${stableJson({ boxes: item.boxes, size: item.expectedSize })}`),

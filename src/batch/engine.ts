@@ -155,6 +155,7 @@ async function computeAll<Item extends EngineItem, T extends Task, Entry>(
         pending = (async () => (await store.get(key)) ?? (async () => {
           const result = await runner.run(job.task(item, bytes, sha), {
             signal,
+            source: { path: item.path, sha256: sha },
             onStart: () => { started = performance.now(); },
             onProgress: (f) => progress.partial(item.label, f),
           });

@@ -57,6 +57,8 @@ export interface TaskHooks {
   onProgress?: (fraction: number) => void;
   /** Called when a model starts on the task (it may have waited for one). */
   onStart?: () => void;
+  /** Where the task's image came from (the queue sends this instead of the bytes). */
+  source?: { path: string; sha256: string };
 }
 
 /** A loaded model and what runs on it; one per thread. */
