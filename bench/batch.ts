@@ -90,7 +90,7 @@ export async function benchBatch(images: string[], opts: { pointsPerSide?: numbe
       for (const jobs of jobsList) {
         const out = path.join(tmp, `annotate-${jobs}-${rep}.json`);
         add(`annotate/jobs${jobs}`, await measure(() => annotate({
-          dir, out, format: 'coco', polygons: false, polygonTolerance: 0, options, resolved: resolveAmgOptions(options), jobs, mode: 'quiet',
+          dir, out, formats: ['coco'], polygons: false, polygonTolerance: 0, options, resolved: resolveAmgOptions(options), jobs, mode: 'quiet',
         })));
         const bout = path.join(tmp, `masks-${jobs}-${rep}.json`);
         add(`boxes2masks/jobs${jobs}`, await measure(() => boxes2masks({ dataset: path.join(tmp, 'boxes.json'), images: dir, out: bout, jobs, mode: 'quiet' })));

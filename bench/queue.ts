@@ -79,7 +79,7 @@ export async function benchQueue(images: string[], opts: { pointsPerSide?: numbe
   mkdirSync(dir);
   images.forEach((f) => copyFileSync(f, path.join(dir, path.basename(f))));
   const run = (out: string, queue?: string) => annotate({
-    dir, out: path.join(tmp, out), format: 'coco', polygons: false, polygonTolerance: 0, options, resolved: resolveAmgOptions(options),
+    dir, out: path.join(tmp, out), formats: ['coco'], polygons: false, polygonTolerance: 0, options, resolved: resolveAmgOptions(options),
     jobs, mode: 'quiet', queue: queue ? parseRedisUrl(queue) : undefined,
   });
   const redis = await TestRedis.start(tmp);

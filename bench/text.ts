@@ -39,7 +39,7 @@ export async function benchText(): Promise<Record<string, unknown>> {
     for (let i = 0; i < n; i++) writeFileSync(path.join(dir, `s${i}.png`), await encodePng(sceneRgb(W, H, objects, 11 + i), W, H, 3));
     const t0 = performance.now();
     const summary = await annotate({
-      dir, out: path.join(tmp, 'coco.json'), format: 'coco', polygons: false, polygonTolerance: 0, options: {}, resolved: {} as never,
+      dir, out: path.join(tmp, 'coco.json'), formats: ['coco'], polygons: false, polygonTolerance: 0, options: {}, resolved: {} as never,
       jobs: 1, mode: 'quiet', text: { phrases: ['red', 'blue', 'yellow'], detector, options: {} },
     });
     const secs = (performance.now() - t0) / 1000;

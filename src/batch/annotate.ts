@@ -1,9 +1,10 @@
 /** The work of `samkit annotate`, callable without the command line (tests, scripts). */
+import * as path from 'node:path';
 import type { AmgOptions, ResolvedAmgOptions } from '../amg/options.js';
 import { numberImages } from '../dataset/coco.js';
 import { polygonFns } from '../dataset/polygons.js';
 import type { DatasetImage, ImageRecords } from '../dataset/records.js';
-import type { DatasetFormat } from '../dataset/formats.js';
+import { formatOutputs, type DatasetFormat } from '../dataset/formats.js';
 import { writeDataset } from '../dataset/write.js';
 import type { ModelSource } from '../model/sam-model.js';
 import { discoverImages, outputStems, type FoundImage } from './discover.js';
@@ -20,7 +21,9 @@ import { samkitVersion } from './version.js';
 export interface AnnotateRun {
   dir: string;
   out: string;
-  format: DatasetFormat;
+  /** One or more formats; with several, `out` is a folder holding each (see formatOutputs). */
+  formats: DatasetFormat[];
+  /** COCO segmentations as polygons (YOLO is always polygons). */
   polygons: boolean;
   /** Douglas-Peucker tolerance of polygons in pixels (0 = exact pixel contours). */
   polygonTolerance: number;
@@ -105,12 +108,14 @@ export async function annotate(run: AnnotateRun): Promise<AnnotateSummary> {
   const dataset: DatasetImage[] = numberImages(good);
   const info = { description: text ? 'samkit annotate --text (detector boxes, SAM masks)' : 'samkit annotate (automatic mask generator)', samkit: samkitVersion(), model: modelId, params };
   const poly = polygonFns(run.polygonTolerance);
-  await writeDataset(run.format, run.out, dataset, {
-    info,
-    polygons: run.polygons && run.format !== 'yolo' ? poly.polygons : undefined,
-    yoloPolygon: poly.yoloPolygon,
-    categories: text?.phrases.map((name, i) => ({ id: i + 1, name, supercategory: 'object' })),
-  });
+  for (const { format, out } of formatOutputs(run.out, run.formats, path.join)) {
+    await writeDataset(format, out, dataset, {
+      info,
+      polygons: run.polygons && format === 'coco' ? poly.polygons : undefined,
+      yoloPolygon: poly.yoloPolygon,
+      categories: text?.phrases.map((name, i) => ({ id: i + 1, name, supercategory: 'object' })),
+    });
+  }
   const masks = dataset.reduce((n, im) => n + im.records.length, 0);
   if (outcome.failed === 0) await journal.remove();
   else progress.note(`${outcome.failed} image(s) failed; finished results stay in ${journal.root} for the next run`);

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { decompressRle, rleToMask, type CompressedRle, type UncompressedRle } from '../../src/core/rle.js';
@@ -68,4 +68,27 @@ test('auto reports progress on stderr outside a terminal (lines, --json lines, n
   assert.equal(quiet.status, 0, quiet.stderr);
   assert.equal(quiet.stderr, '');
   assert.ok(existsSync(path.join(dir, 'c.json')));
+});
+
+test('annotate --format coco,yolo,sa1b writes each format into one folder, the same bytes as one run per format', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'samkit-formats-'));
+  const images = path.join(dir, 'images');
+  mkdirSync(images);
+  copyFileSync(SAMPLE, path.join(images, 'cat.png'));
+  const common = ['annotate', images, '--points-per-side', '4', '--quiet'];
+  const both = samkit([...common, '--format', 'coco,yolo,sa1b', '--out', path.join(dir, 'all')]);
+  assert.equal(both.status, 0, both.stderr);
+  const coco = samkit([...common, '--format', 'coco', '--out', path.join(dir, 'one.json')]);
+  assert.equal(coco.status, 0, coco.stderr);
+  const yolo = samkit([...common, '--format', 'yolo', '--out', path.join(dir, 'yolo-one')]);
+  assert.equal(yolo.status, 0, yolo.stderr);
+  assert.deepEqual(readFileSync(path.join(dir, 'all', 'coco.json')), readFileSync(path.join(dir, 'one.json')));
+  for (const f of ['data.yaml', 'classes.txt', 'labels/cat.txt']) {
+    assert.deepEqual(readFileSync(path.join(dir, 'all', 'yolo', f)), readFileSync(path.join(dir, 'yolo-one', f)), f);
+  }
+  assert.ok(existsSync(path.join(dir, 'all', 'sa1b', 'cat.json')));
+  const bad = samkit([...common, '--format', 'coco,xml', '--out', path.join(dir, 'never')]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--format must be one or more of coco, sa1b, png, yolo \(comma-separated\), got 'xml'/);
+  assert.equal(existsSync(path.join(dir, 'never')), false);
 });

@@ -17,7 +17,8 @@ interface AnnotateFlags extends AmgFlags, CommonBatchFlags, Omit<GroundFlags, 'o
 }
 
 const HELP_AFTER = `
-Formats (--format):
+Formats (--format; several at once with commas, e.g. --format coco,yolo: then --out is a folder holding
+coco.json and a sub-folder per other format, all from one run of the model):
   coco   one COCO instances file (--out file.json): images, one "object" category, and per mask an annotation
          with segmentation (pycocotools-compressed RLE, or polygons with --polygons), area, bbox, predicted_iou,
          stability_score, point_coords, crop_box.
@@ -47,8 +48,8 @@ export function register(program: Command): void {
     .command('annotate')
     .description('run the automatic mask generator over every image in a folder (recursively) and write a dataset')
     .argument('<dir>', 'folder of images (JPEG, PNG, WebP; other files are skipped), or one image')
-    .option('--out <path>', 'output: a .json file for coco, a folder for sa1b, png and yolo')
-    .option('--format <format>', `output format: ${DATASET_FORMATS.join(', ')}`, 'coco')
+    .option('--out <path>', 'output: a .json file for coco, a folder for sa1b, png and yolo, a folder for several formats')
+    .option('--format <formats>', `output format, or several comma-separated (e.g. coco,yolo): ${DATASET_FORMATS.join(', ')}`, 'coco')
     .option('--polygons', 'segmentations as polygons instead of RLE (coco; yolo is always polygons)')
     .option('--polygon-tolerance <px>', 'simplify polygons: max distance of a dropped vertex, in pixels (0 = exact pixel contours)', parseFloatArg('--polygon-tolerance', 0, 1000), 0);
   addAmgFlags(cmd);
@@ -59,14 +60,14 @@ export function register(program: Command): void {
 }
 
 async function run(dir: string, flags: AnnotateFlags): Promise<void> {
-  if (!DATASET_FORMATS.includes(flags.format as DatasetFormat)) {
-    throw new CliUsageError(`--format must be one of ${DATASET_FORMATS.join(', ')}, got '${flags.format}'`);
-  }
-  const format = flags.format as DatasetFormat;
+  const formats = parseFormats(flags.format);
+  const format = formats.length === 1 ? formats[0] : undefined;
   if (flags.polygons && format === 'png') throw new CliUsageError('--polygons applies to --format coco (yolo is always polygons)');
   // SA-1B's segmentation is COCO RLE by definition (its readers call mask_utils.decode on it).
   if (flags.polygons && format === 'sa1b') throw new CliUsageError('--polygons cannot be used with --format sa1b: SA-1B segmentations are COCO RLE (use --format coco --polygons for polygons)');
-  const out = await checkOut(flags.out, writesFolder(format));
+  if (flags.polygons && !formats.includes('coco') && !formats.includes('yolo')) throw new CliUsageError('--polygons applies to --format coco (yolo is always polygons)');
+  // Several formats write into one folder (coco.json and a sub-folder per other format).
+  const out = await checkOut(flags.out, format === undefined || writesFolder(format));
   const options = amgOptionsFromFlags(flags);
   const mode = resolveProgressMode(flags);
   try {
@@ -80,10 +81,20 @@ async function run(dir: string, flags: AnnotateFlags): Promise<void> {
   // Everything above is a usage check; the batch code loads only now, as `samkit predict` does not need it.
   const { annotate } = await import('../../batch/annotate.js');
   await annotate({
-    dir, out, format, polygons: flags.polygons ?? format === 'yolo', polygonTolerance: flags.polygonTolerance, options, resolved: resolveAmgFlags(options),
+    dir, out, formats, polygons: flags.polygons ?? false, polygonTolerance: flags.polygonTolerance, options, resolved: resolveAmgFlags(options),
     // One detector per job is large: text runs use one job unless told otherwise.
     model, jobs: flags.jobs ?? (text ? 1 : defaultJobs()), mode, text, queue,
   });
+}
+
+/** `coco` or a comma-separated list such as `coco,yolo` (each once, in the order given). */
+export function parseFormats(value: string): DatasetFormat[] {
+  const names = value.split(',').map((f) => f.trim()).filter((f) => f !== '');
+  const bad = names.find((f) => !DATASET_FORMATS.includes(f as DatasetFormat));
+  if (bad !== undefined || names.length === 0) {
+    throw new CliUsageError(`--format must be one or more of ${DATASET_FORMATS.join(', ')} (comma-separated), got '${bad ?? value}'`);
+  }
+  return [...new Set(names as DatasetFormat[])];
 }
 
 function textRun(flags: AnnotateFlags): TextRun {
