@@ -16,6 +16,7 @@ import { createApp } from '../../src/server/app.js';
 import { parseClasses } from '../../src/project/classes.js';
 import { projectCategories, projectDataset, type ProjectExportImage } from '../../src/project/dataset-mapping.js';
 import type { AnnotationObject } from '../../src/server/protocol.js';
+import { readZip } from './zip-read.js';
 
 const W = 40;
 const H = 30;
@@ -47,24 +48,6 @@ test('mapping: classes in order, then other labels as met; records carry the cat
   assert.deepEqual(ds.images[0].records[1].segmentation, images[0].objects[1].segmentation);
   assert.deepEqual(projectCategories([], []).map((c) => c.name), ['object']);
 });
-
-/** Read a ZIP of stored entries through its central directory. */
-function readZip(buf: Buffer): Map<string, Buffer> {
-  const end = buf.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  const count = buf.readUInt16LE(end + 10);
-  let p = buf.readUInt32LE(end + 16);
-  const out = new Map<string, Buffer>();
-  for (let i = 0; i < count; i++) {
-    const size = buf.readUInt32LE(p + 20);
-    const nameLen = buf.readUInt16LE(p + 28);
-    const offset = buf.readUInt32LE(p + 42);
-    const name = buf.subarray(p + 46, p + 46 + nameLen).toString('utf8');
-    const start = offset + 30 + buf.readUInt16LE(offset + 26) + buf.readUInt16LE(offset + 28);
-    out.set(name, buf.subarray(start, start + size));
-    p += 46 + nameLen + buf.readUInt16LE(p + 30) + buf.readUInt16LE(p + 32);
-  }
-  return out;
-}
 
 let tmp = '';
 let app: FastifyInstance;
