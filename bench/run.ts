@@ -21,6 +21,7 @@ const OPTIONAL: Record<string, [string, string]> = {
   batch: ['./batch.js', 'benchBatch'],
   web: ['./web.js', 'benchWeb'],
   text: ['./text.js', 'benchText'],
+  queue: ['./queue.js', 'benchQueue'],
 };
 
 async function loadOptional(name: string): Promise<Section | null> {

@@ -85,6 +85,9 @@ export class SamPredictor {
 
   /** Reuse an embedding computed earlier (by getImageEmbedding, `samkit embed`, or another process). */
   setImageEmbedding(embedding: Float32Array | ImageEmbedding, originalSize?: Size): void {
+    if (embedding === null || typeof embedding !== 'object') {
+      throw new InvalidArgumentError(`setImageEmbedding takes a Float32Array or { data, originalSize, dims }, got ${embedding === null ? 'null' : typeof embedding}`);
+    }
     const data = embedding instanceof Float32Array ? embedding : embedding.data;
     const size = originalSize ?? (embedding instanceof Float32Array ? undefined : embedding.originalSize);
     const expected = this.model.embeddingShape.reduce((a, b) => a * b, 1);
@@ -96,6 +99,10 @@ export class SamPredictor {
     }
     if (!size || !Number.isInteger(size.width) || !Number.isInteger(size.height) || size.width <= 0 || size.height <= 0) {
       throw new InvalidArgumentError(`setImageEmbedding needs the original image size as positive integers { width, height }, got ${JSON.stringify(size)}`);
+    }
+    // NaN or Infinity would give NaN scores and empty masks without a word.
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i])) throw new InvalidArgumentError(`image embedding has a non-finite value (${data[i]}) at index ${i}; it is corrupt`);
     }
     const original = { width: size.width, height: size.height };
     this.state = this.makeState(data, original, preprocessShape(original, this.model.preprocess.inputSize));

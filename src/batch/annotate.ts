@@ -9,7 +9,9 @@ import type { ModelSource } from '../model/sam-model.js';
 import { discoverImages, outputStems, type FoundImage } from './discover.js';
 import { runEngine } from './engine.js';
 import { Journal, journalRoot } from './journal.js';
-import { createRunner, manifestOf } from './pool.js';
+import { manifestOf } from './pool.js';
+import { chooseRunner } from './queue/choose.js';
+import type { RedisTarget } from './queue/redis-url.js';
 import { BatchProgress, type ProgressMode } from './progress.js';
 import type { AnnotateTask, GroundTask } from './tasks.js';
 import { resolveFindOptions, type FindOptions } from '../text/text-prompter.js';
@@ -29,6 +31,8 @@ export interface AnnotateRun {
   model?: ModelSource;
   jobs: number;
   mode: ProgressMode;
+  /** Hand the images to `samkit worker` processes through this Redis instead of running them here. */
+  queue?: RedisTarget;
   /** Text prompts instead of the automatic mask generator: one category per phrase. */
   text?: TextRun;
 }
@@ -82,8 +86,7 @@ export async function annotate(run: AnnotateRun): Promise<AnnotateSummary> {
   const outcome = await runEngine({
     items: images.map((im) => ({ ...im, label: im.rel })),
     store: journal,
-    jobs: run.jobs,
-    runner: (jobs) => createRunner({ model: manifest, jobs }),
+    ...chooseRunner(manifest, run.jobs, run.queue, progress),
     progress,
     key: (_item, sha) => sha,
     task: (item: FoundImage, bytes): AnnotateTask | GroundTask => (text

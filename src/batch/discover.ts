@@ -2,8 +2,9 @@
  * Finding the images of a batch run: files and folders (recursively) on the command line, kept when
  * their first bytes say JPEG, PNG or WebP, in one sorted order so every run sees the same sequence.
  */
-import { open, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
+import { NotRegularFileError, openRegular } from '../io/regular-file.js';
 
 export type ImageType = 'jpeg' | 'png' | 'webp';
 
@@ -36,7 +37,7 @@ export function sniffImageType(head: Uint8Array): ImageType | null {
 }
 
 async function readHead(file: string): Promise<Uint8Array> {
-  const fh = await open(file, 'r');
+  const fh = await openRegular(file);
   try {
     const buf = new Uint8Array(12);
     const { bytesRead } = await fh.read(buf, 0, 12, 0);
@@ -101,7 +102,8 @@ export async function discoverImages(inputs: readonly string[], exclude: readonl
     try {
       head = await readHead(c.path);
     } catch (err) {
-      skipped.push({ path: c.path, reason: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+      const reason = err instanceof NotRegularFileError ? 'not a regular file (a named pipe, socket or device)' : `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
+      skipped.push({ path: c.path, reason });
       continue;
     }
     const type = sniffImageType(head);

@@ -4,7 +4,9 @@ import { EmbeddingStore } from '../store/embedding-store.js';
 import type { ModelSource } from '../model/sam-model.js';
 import { discoverImages, MissingInputError } from './discover.js';
 import { runEngine } from './engine.js';
-import { createRunner, manifestOf } from './pool.js';
+import { manifestOf } from './pool.js';
+import { chooseRunner } from './queue/choose.js';
+import type { RedisTarget } from './queue/redis-url.js';
 import { BatchProgress, type ProgressMode } from './progress.js';
 import type { EmbedTask } from './tasks.js';
 
@@ -14,6 +16,8 @@ export interface EmbedRun {
   model?: ModelSource;
   jobs: number;
   mode: ProgressMode;
+  /** Hand the images to `samkit worker` processes through this Redis instead of running them here. */
+  queue?: RedisTarget;
 }
 
 export async function embed(run: EmbedRun): Promise<{ stored: number; failed: number; interrupted: boolean }> {
@@ -38,8 +42,7 @@ export async function embed(run: EmbedRun): Promise<{ stored: number; failed: nu
       // The worker wrote the entry already (the embedding never crosses threads).
       put: async () => {},
     },
-    jobs: run.jobs,
-    runner: (jobs) => createRunner({ model: manifest, jobs }),
+    ...chooseRunner(manifest, run.jobs, run.queue, progress),
     progress,
     key: (_item, sha) => sha,
     task: (item, bytes, sha): EmbedTask => ({ kind: 'embed', name: item.path, bytes, sha256: sha, store: run.out, source: item.path }),

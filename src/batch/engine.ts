@@ -4,7 +4,7 @@
  * done, and report progress. A bad image is reported and skipped; Ctrl+C stops cleanly, keeping
  * every finished result for the next run.
  */
-import { readFile } from 'node:fs/promises';
+import { NotRegularFileError, readRegularFile } from '../io/regular-file.js';
 import { SamkitError } from '../core/errors.js';
 import { imageKey } from '../store/embedding-store.js';
 import type { Runner } from './pool.js';
@@ -54,9 +54,10 @@ export function errorMessage(err: unknown): string {
 
 async function readImage(item: EngineItem): Promise<Uint8Array> {
   try {
-    return await readFile(item.path);
+    return await readRegularFile(item.path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
+    if (err instanceof NotRegularFileError) throw new Error('not a regular file', { cause: err });
     throw new Error(code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : errorMessage(err), { cause: err });
   }
 }
@@ -154,6 +155,7 @@ async function computeAll<Item extends EngineItem, T extends Task, Entry>(
         pending = (async () => (await store.get(key)) ?? (async () => {
           const result = await runner.run(job.task(item, bytes, sha), {
             signal,
+            source: { path: item.path, sha256: sha },
             onStart: () => { started = performance.now(); },
             onProgress: (f) => progress.partial(item.label, f),
           });

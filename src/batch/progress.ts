@@ -122,6 +122,12 @@ export class BatchProgress {
     else if (this.mode !== 'quiet') this.line(`${this.command}: ${message}`);
   }
 
+  /** A note printed in every mode, --quiet included (e.g. the run is paused). */
+  warn(message: string): void {
+    if (this.mode === 'json') this.json({ event: 'note', message });
+    else this.line(`${this.command}: ${message}`, true);
+  }
+
   /** After Ctrl+C: first while in-flight work is stopped, then once everything has stopped. */
   interrupted(stage: 'stopping' | 'stopped'): void {
     this.stopBar();

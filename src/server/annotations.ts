@@ -13,6 +13,10 @@ import type { AnnotationDoc, AnnotationObject, ImageInfo, ObjectSource } from '.
 
 const SOURCES: readonly ObjectSource[] = ['hover', 'click', 'box', 'candidate', 'auto'];
 export const MAX_OBJECTS = 5000;
+/** Largest annotation document accepted, in bytes of JSON (the RLE strings are most of it). */
+export const MAX_DOC_BYTES = 32 * 1024 * 1024;
+/** Most prompt points kept with one object (a click session adds a few; the generator one). */
+export const MAX_OBJECT_POINTS = 256;
 
 function bad(message: string): never {
   throw new HttpError(400, `invalid annotations: ${message}`, 'BAD_ANNOTATIONS');
@@ -24,6 +28,28 @@ const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFi
 function numbers(v: unknown, n: number, what: string): number[] {
   if (!Array.isArray(v) || v.length !== n || !v.every(finite)) bad(`${what} must be ${n} numbers`);
   return v as number[];
+}
+
+/** A point in the image (edges included, as the page's pointer coordinates can be). */
+function point(v: unknown, image: ImageInfo, what: string): [number, number] {
+  const [x, y] = numbers(v, 2, what);
+  if (x < 0 || y < 0 || x > image.width || y > image.height) bad(`${what} (${x}, ${y}) is outside the ${image.width}x${image.height} image`);
+  return [x, y];
+}
+
+/** An [x0, y0, x1, y1] box inside the image with x0 <= x1 and y0 <= y1. */
+function xyxyBox(v: unknown, image: ImageInfo, what: string): [number, number, number, number] {
+  const [x0, y0, x1, y1] = numbers(v, 4, what);
+  if (x0 > x1 || y0 > y1) bad(`${what} [${x0}, ${y0}, ${x1}, ${y1}] is inverted (want x0 <= x1, y0 <= y1)`);
+  if (x0 < 0 || y0 < 0 || x1 > image.width || y1 > image.height) bad(`${what} [${x0}, ${y0}, ${x1}, ${y1}] is outside the ${image.width}x${image.height} image`);
+  return [x0, y0, x1, y1];
+}
+
+/** The generator's crop box, [x0, y0, w, h] as the official records write it, inside the image. */
+function xywhBox(v: unknown, image: ImageInfo, what: string): [number, number, number, number] {
+  const [x, y, w, h] = numbers(v, 4, what);
+  if (w < 0 || h < 0 || x < 0 || y < 0 || x + w > image.width || y + h > image.height) bad(`${what} [${x}, ${y}, ${w}, ${h}] (x, y, width, height) is not inside the ${image.width}x${image.height} image`);
+  return [x, y, w, h];
 }
 
 function optionalScore(v: unknown, what: string): number | null {
@@ -53,7 +79,9 @@ export function validateObject(o: unknown, image: ImageInfo, i: number): Annotat
   }
   if (area === 0) bad(`${at}: the mask is empty`);
   const source = SOURCES.includes(o.source as ObjectSource) ? (o.source as ObjectSource) : 'click';
-  const points = Array.isArray(o.pointCoords) ? o.pointCoords.map((p, k) => numbers(p, 2, `${at}: point ${k}`) as [number, number]) : [];
+  if (Array.isArray(o.pointCoords) && o.pointCoords.length > MAX_OBJECT_POINTS) bad(`${at}: at most ${MAX_OBJECT_POINTS} points per object, got ${o.pointCoords.length}`);
+  const points = Array.isArray(o.pointCoords) ? o.pointCoords.map((p, k) => point(p, image, `${at}: point ${k}`)) : [];
+  if (Array.isArray(o.pointLabels) && o.pointLabels.length !== points.length) bad(`${at}: pointLabels and pointCoords differ in length`);
   const labels = Array.isArray(o.pointLabels) ? o.pointLabels.map((l) => (l === 0 ? 0 : 1)) : points.map(() => 1);
   if (labels.length !== points.length) bad(`${at}: pointLabels and pointCoords differ in length`);
   return {
@@ -66,8 +94,8 @@ export function validateObject(o: unknown, image: ImageInfo, i: number): Annotat
     stabilityScore: optionalScore(o.stabilityScore, `${at}: stabilityScore`),
     pointCoords: points,
     pointLabels: labels,
-    box: o.box === null || o.box === undefined ? null : numbers(o.box, 4, `${at}: box`) as [number, number, number, number],
-    cropBox: o.cropBox === undefined ? [0, 0, image.width, image.height] : numbers(o.cropBox, 4, `${at}: cropBox`) as [number, number, number, number],
+    box: o.box === null || o.box === undefined ? null : xyxyBox(o.box, image, `${at}: box`),
+    cropBox: o.cropBox === undefined ? [0, 0, image.width, image.height] : xywhBox(o.cropBox, image, `${at}: cropBox`),
     source,
     visible: o.visible !== false,
     createdAt: typeof o.createdAt === 'string' ? o.createdAt.slice(0, 40) : new Date().toISOString(),
@@ -77,6 +105,9 @@ export function validateObject(o: unknown, image: ImageInfo, i: number): Annotat
 export function validateDoc(body: unknown, image: ImageInfo): AnnotationDoc {
   if (!isObj(body) || !Array.isArray(body.objects)) bad('expected {"objects": [...]}');
   if (body.objects.length > MAX_OBJECTS) bad(`at most ${MAX_OBJECTS} objects per image`);
+  let chars = 0;
+  for (const o of body.objects) if (isObj(o) && isObj(o.segmentation) && typeof o.segmentation.counts === 'string') chars += o.segmentation.counts.length;
+  if (chars > MAX_DOC_BYTES) bad(`the masks take ${chars} characters; at most ${MAX_DOC_BYTES} per image`);
   const objects = body.objects.map((o, i) => validateObject(o, image, i));
   const ids = new Set(objects.map((o) => o.id));
   if (ids.size !== objects.length) bad('object ids must be unique');

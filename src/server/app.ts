@@ -16,11 +16,13 @@ import { MAX_IMAGE_PIXELS } from '../image/load-image.js';
 import { SamModel, type LoadModelOptions, type ModelSource } from '../model/sam-model.js';
 import { SamPredictor } from '../predictor.js';
 import { EmbeddingStore } from '../store/embedding-store.js';
-import { AnnotationStore, validateDoc } from './annotations.js';
+import { AnnotationStore, MAX_DOC_BYTES } from './annotations.js';
 import { AutoService, parseAutoOptions } from './auto.js';
 import { DecodeService } from './decode.js';
 import { EmbeddingService } from './embeddings.js';
-import { buildExport } from './export.js';
+import { registerGuards } from './guards/index.js';
+import { jsonObjectBody } from './guards/content-type.js';
+import { HeavyPool } from './work/heavy-pool.js';
 import { registerFind } from './find.js';
 import { formatBytes, HttpError } from './http-error.js';
 import { checkImageId, ImageLibrary } from './image-library.js';
@@ -45,6 +47,8 @@ export interface AppOptions {
   modelOptions?: LoadModelOptions;
   /** The built frontend (default: web/dist of this package). */
   webRoot?: string;
+  /** Uploads received and checked at once (more get 429). */
+  uploadConcurrency?: number;
   /** Host the server is bound to; when it is a loopback address only loopback Host headers are served. */
   host?: string;
   logger?: boolean;
@@ -55,8 +59,6 @@ export interface AppOptions {
 export const DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
 
 interface HoverGraphs { image: Buffer; prompt: Buffer; carried: string[]; blockedMasks: boolean; version: string }
-
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 function ortDistDir(): string {
   const require = createRequire(import.meta.url);
@@ -111,23 +113,21 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   const embeddings = new EmbeddingService(store, predictor, library);
   const auto = new AutoService(model, library);
   const serverDecode = new DecodeService(model, embeddings);
+  // Exports and big documents are decoded in a worker thread, so the event loop keeps answering.
+  const heavy = new HeavyPool();
+  app.addHook('onClose', () => heavy.close());
 
   // Model, decoder bytes and the hover split, so the first page load does not wait for them.
   const warm = (): Promise<unknown> => model().then(() => hoverSplit());
-  app.decorate('samkit', { model, warm, library, annotations, embeddings });
+  app.decorate('samkit', { model, warm, library, annotations, embeddings, heavy });
   // Decoder lanes finish their current run before exiting (a process exit inside one aborts).
   app.addHook('onClose', async () => {
     const loaded = await modelPromise?.catch(() => null);
     await loaded?.close();
   });
 
-  if (options.host && LOOPBACK.has(options.host)) {
-    // DNS rebinding: a page on another site must not reach a local server through its own name.
-    app.addHook('onRequest', async (req) => {
-      const host = (req.headers.host ?? '').replace(/:\d+$/, '');
-      if (!LOOPBACK.has(host)) throw new HttpError(403, `requests for host '${host}' are not served; open http://127.0.0.1 or http://localhost`, 'BAD_HOST');
-    });
-  }
+  // Host (DNS rebinding), Origin (cross-site writes), content types, upload concurrency.
+  registerGuards(app, { host: options.host, uploadConcurrency: options.uploadConcurrency });
 
   app.addHook('onSend', async (_req, reply, payload) => {
     // Cross-origin isolation lets onnxruntime-web use threads (SharedArrayBuffer).
@@ -291,8 +291,8 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   // Body: float32 scores [tokens], then logits [planes, rows, maskSize] (the rows over the image).
   app.post('/api/images/:id/decode', async (req, reply) => {
     const id = imageId(req);
-    await library.require(id);
-    const d = await serverDecode.decode(id, req.body);
+    const info = await library.require(id);
+    const d = await serverDecode.decode(id, info, jsonObjectBody(req, 'the decode prompt'));
     const body = new Float32Array(d.scores.length + d.logits.length);
     body.set(d.scores);
     body.set(d.logits, d.scores.length);
@@ -305,7 +305,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   app.post('/api/images/:id/auto', async (req: FastifyRequest, reply: FastifyReply) => {
     const id = imageId(req);
     await library.require(id);
-    const opts = parseAutoOptions(req.body);
+    const opts = parseAutoOptions(jsonObjectBody(req, 'the automatic mask generator options'));
     const stream = new PassThrough();
     const abort = new AbortController();
     let finished = false;
@@ -325,10 +325,10 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     return (await annotations.get(id)) ?? { version: 1, imageId: id, objects: [], updatedAt: new Date(0).toISOString() };
   });
 
-  app.put('/api/images/:id/annotations', async (req) => {
+  app.put('/api/images/:id/annotations', { bodyLimit: MAX_DOC_BYTES }, async (req) => {
     const id = imageId(req);
     const info = await library.require(id);
-    const doc = validateDoc(req.body, info);
+    const doc = await heavy.validateDoc(jsonObjectBody(req, 'the annotations'), info);
     await annotations.put(doc);
     return { ok: true, objects: doc.objects.length, updatedAt: doc.updatedAt };
   });
@@ -339,7 +339,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     const format = (req.query as { format?: string }).format ?? 'coco-rle';
     if (!EXPORT_FORMATS.includes(format as ExportFormat)) throw new HttpError(400, `unknown export format '${format}'; use one of ${EXPORT_FORMATS.join(', ')}`, 'BAD_FORMAT');
     const doc = (await annotations.get(id)) ?? { version: 1 as const, imageId: id, objects: [], updatedAt: new Date().toISOString() };
-    const file = await buildExport(format as ExportFormat, doc, info);
+    const file = await heavy.runExport(format as ExportFormat, doc, info);
     reply.header('content-disposition', `attachment; filename="${file.fileName}"`).header('cache-control', 'no-store');
     return reply.type(file.contentType).send(file.body);
   });
@@ -353,6 +353,8 @@ declare module 'fastify' {
       model: () => Promise<SamModel>;
       warm: () => Promise<unknown>;
       library: ImageLibrary;
+      /** Exports and document checks off the event loop (reuse for other heavy work). */
+      heavy: HeavyPool;
       annotations: AnnotationStore;
       embeddings: EmbeddingService;
     };

@@ -10,7 +10,10 @@ import type { ImageLibrary } from './image-library.js';
 import { AUTO_DEFAULTS, AUTO_LIMITS, type AutoOptions, type AutoRecord } from './protocol.js';
 
 export function parseAutoOptions(body: unknown): AutoOptions {
-  const src = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body) || Buffer.isBuffer(body))) {
+    throw new HttpError(400, `the options must be a JSON object, got ${Array.isArray(body) ? 'an array' : typeof body}`, 'BAD_OPTION');
+  }
+  const src = (body ?? {}) as Record<string, unknown>;
   const out = { ...AUTO_DEFAULTS };
   for (const key of Object.keys(AUTO_LIMITS) as Array<keyof AutoOptions>) {
     const v = src[key];

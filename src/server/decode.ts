@@ -27,7 +27,8 @@ export interface DecodeBody {
  * optionally `token`: 'auto', 'best-multi' or a token index.
  */
 export function parseDecodeBody(body: unknown, image: Size, maskSize: number): DecodeBody {
-  const src = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || body instanceof Uint8Array) throw new HttpError(400, 'the decode body must be a JSON object {points, labels, box, token}', 'BAD_PROMPT');
+  const src = body as Record<string, unknown>;
   const points = src.points ?? [];
   const labels = src.labels ?? [];
   if (!Array.isArray(points) || points.length % 2 !== 0 || points.length > 2 * MAX_DECODE_POINTS) {
@@ -60,10 +61,12 @@ export class DecodeService {
     private readonly embeddings: EmbeddingService,
   ) {}
 
-  async decode(id: string, body: unknown): Promise<ServerDecode> {
-    const [model, emb] = await Promise.all([this.model(), this.embeddings.get(id)]);
+  async decode(id: string, image: Size, body: unknown): Promise<ServerDecode> {
+    // The body is checked against the image before any embedding is computed or stored.
+    const model = await this.model();
     const maskSize = model.maskInputSize;
-    const { prompt, token } = parseDecodeBody(body, emb.originalSize, maskSize);
+    const { prompt, token } = parseDecodeBody(body, image, maskSize);
+    const emb = await this.embeddings.get(id);
     const inputSize = model.preprocess.inputSize;
     const enc = encodePrompts([prompt], emb.originalSize, inputSize, maskSize);
     const region = lowResFootprint({ width: maskSize, height: maskSize }, inputSize, preprocessShape(emb.originalSize, inputSize));

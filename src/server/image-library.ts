@@ -10,6 +10,7 @@ import { decodeImage, type RgbImage } from '../image/load-image.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { imageKey } from '../store/embedding-store.js';
 import { formatMegapixels, HttpError } from './http-error.js';
+import { PixelBudget } from './work/pixel-budget.js';
 import { IMAGE_ID_PATTERN, type ImageInfo } from './protocol.js';
 
 const FORMATS = new Set(['jpeg', 'png', 'webp']);
@@ -43,9 +44,12 @@ function corrupt(name: string, why: string): HttpError {
 export class ImageLibrary {
   private readonly dir: string;
   private decoded: { id: string; image: RgbImage } | null = null;
+  /** Pixels decoded at once, over all uploads and reloads (one largest image's worth by default). */
+  private readonly budget: PixelBudget;
 
-  constructor(root: string, readonly maxPixels: number) {
+  constructor(root: string, readonly maxPixels: number, pixelBudget = maxPixels) {
     this.dir = path.join(root, 'images');
+    this.budget = new PixelBudget(pixelBudget);
   }
 
   private file(id: string, ext: 'img' | 'json'): string {
@@ -75,7 +79,7 @@ export class ImageLibrary {
     }
     let image: RgbImage;
     try {
-      image = await decodeImage(bytes, cleanName(name));
+      image = await this.budget.run(w * h, () => decodeImage(bytes, cleanName(name)));
     } catch (err) {
       const why = err instanceof SamkitError ? err.message : String(err);
       throw corrupt(name, why.replace(/^cannot decode [^:]*: /, ''));
@@ -120,7 +124,8 @@ export class ImageLibrary {
   async rgb(id: string): Promise<RgbImage> {
     if (this.decoded?.id === id) return this.decoded.image;
     const info = await this.require(id);
-    const image = await decodeImage(await this.bytes(id), info.name);
+    const bytes = await this.bytes(id);
+    const image = await this.budget.run(info.width * info.height, () => decodeImage(bytes, info.name));
     this.decoded = { id, image };
     return image;
   }

@@ -51,3 +51,21 @@ test('usage errors exit 2 with one line and write nothing', () => {
     assert.ok(!existsSync(out));
   }
 });
+
+test('auto reports progress on stderr outside a terminal (lines, --json lines, nothing with --quiet)', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'samkit-auto-progress-'));
+  const base = ['auto', SAMPLE, '--points-per-side', '4', '--out'];
+  const lines = samkit([...base, path.join(dir, 'a.json')]);
+  assert.equal(lines.status, 0, lines.stderr);
+  assert.match(lines.stderr, /^samkit auto: batch (\d+)\/\1, crop 1\/1, /m, 'the last batch is reported');
+  const json = samkit([...base, path.join(dir, 'b.json'), '--json']);
+  assert.equal(json.status, 0, json.stderr);
+  const events = json.stderr.trim().split('\n').map((l) => JSON.parse(l) as { event: string; batchesDone: number; batchesTotal: number });
+  const last = events[events.length - 1];
+  assert.equal(last.event, 'progress');
+  assert.equal(last.batchesDone, last.batchesTotal);
+  const quiet = samkit([...base, path.join(dir, 'c.json'), '--quiet']);
+  assert.equal(quiet.status, 0, quiet.stderr);
+  assert.equal(quiet.stderr, '');
+  assert.ok(existsSync(path.join(dir, 'c.json')));
+});

@@ -228,12 +228,16 @@ test('default cache dir: SAMKIT_CACHE_DIR, then XDG_CACHE_HOME, then ~/.cache', 
 test('resolveModelFile downloads URLs and checks local paths', async () => {
   const dir = await tmpCache();
   const url = `${base}/other/model.bin`;
-  const file = await resolveModelFile(url, { cacheDir: dir });
+  // The body is random bytes, not ONNX: refused by default, taken when the check is replaced.
+  await assert.rejects(resolveModelFile(url, { cacheDir: dir }), /is not usable \(byte 0 is not an ONNX ModelProto field/);
+  requests.delete('/other/model.bin');
+  const anyFile = async (): Promise<null> => null;
+  const file = await resolveModelFile(url, { cacheDir: dir, verify: anyFile });
   assert.deepEqual(await fs.readFile(file), BODY);
   assert.equal(await resolveModelFile({ url, sha256: BODY_SHA }, { cacheDir: dir }), file);
   assert.equal(requests.get('/other/model.bin'), 1);
   // A missing local path falls back to the URL; an existing one wins.
-  assert.equal(await resolveModelFile({ path: path.join(dir, 'absent.onnx'), url }, { cacheDir: dir }), file);
+  assert.equal(await resolveModelFile({ path: path.join(dir, 'absent.onnx'), url }, { cacheDir: dir, verify: anyFile }), file);
   assert.equal(await resolveModelFile({ path: file, url: `${base}/nope.bin` }), file);
   await assert.rejects(resolveModelFile({ url, sha256: 'cd'.repeat(32) }, { cacheDir: await tmpCache() }),
     (err: Error) => (err as DownloadError).code === 'CHECKSUM');

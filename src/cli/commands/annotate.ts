@@ -1,7 +1,7 @@
 /** `samkit annotate`: the automatic mask generator over a folder of images, written as a dataset. */
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { addCommonFlags, checkOut, EXIT_CODES_HELP, defaultJobs, modelSource, resolveProgressMode, type CommonBatchFlags } from '../../batch/cli.js';
+import { addCommonFlags, checkOut, EXIT_CODES_HELP, defaultJobs, modelSource, resolveProgressMode, queueTarget, type CommonBatchFlags } from '../../batch/cli.js';
 import { DATASET_FORMATS, writesFolder, type DatasetFormat } from '../../dataset/formats.js';
 import { addAmgFlags, amgOptionsFromFlags, resolveAmgFlags, type AmgFlags } from '../amg-flags.js';
 import { CliUsageError, parseFloatArg } from '../args.js';
@@ -75,13 +75,14 @@ async function run(dir: string, flags: AnnotateFlags): Promise<void> {
     throw new CliUsageError(`no such file or folder: ${dir}`);
   }
   const text = flags.text !== undefined || flags.detector !== undefined ? textRun(flags) : undefined;
+  const queue = queueTarget(flags);
   const model = await modelSource(flags);
   // Everything above is a usage check; the batch code loads only now, as `samkit predict` does not need it.
   const { annotate } = await import('../../batch/annotate.js');
   await annotate({
     dir, out, format, polygons: flags.polygons ?? format === 'yolo', polygonTolerance: flags.polygonTolerance, options, resolved: resolveAmgFlags(options),
     // One detector per job is large: text runs use one job unless told otherwise.
-    model, jobs: flags.jobs ?? (text ? 1 : defaultJobs()), mode, text,
+    model, jobs: flags.jobs ?? (text ? 1 : defaultJobs()), mode, text, queue,
   });
 }
 

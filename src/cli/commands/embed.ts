@@ -1,7 +1,7 @@
 /** `samkit embed`: precompute image embeddings into a content-addressed store. */
 import type { Command } from 'commander';
 import { defaultEmbeddingsDir } from '../../store/embedding-store.js';
-import { addCommonFlags, checkOut, EXIT_CODES_HELP, defaultJobs, modelSource, resolveProgressMode, type CommonBatchFlags } from '../../batch/cli.js';
+import { addCommonFlags, checkOut, EXIT_CODES_HELP, defaultJobs, modelSource, resolveProgressMode, queueTarget, type CommonBatchFlags } from '../../batch/cli.js';
 
 interface EmbedFlags extends CommonBatchFlags {
   out?: string;
@@ -27,7 +27,8 @@ async function run(inputs: string[], flags: EmbedFlags): Promise<void> {
   // The app's default store, so `samkit embed folder/` then `npm start` opens those images instantly.
   const out = await checkOut(flags.out ?? defaultEmbeddingsDir(), true);
   const mode = resolveProgressMode(flags);
+  const queue = queueTarget(flags);
   const model = await modelSource(flags);
   const { embed } = await import('../../batch/embed.js');
-  await embed({ inputs, out, model, jobs: flags.jobs ?? defaultJobs(), mode });
+  await embed({ inputs, out, model, jobs: flags.jobs ?? defaultJobs(), mode, queue });
 }
