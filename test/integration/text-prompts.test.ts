@@ -134,7 +134,8 @@ test('samkit annotate --text: one category per phrase, in phrase order; YOLO cla
   const y = await samkit(['annotate', dir, '--text', 'blue box. red thing', '--detector', DETECTOR, '--out', yolo, '--format', 'yolo', '--quiet']);
   assert.equal(y.code, 0, y.stderr);
   assert.equal(readFileSync(path.join(yolo, 'classes.txt'), 'utf8'), 'blue box\nred thing\n');
-  assert.deepEqual(readFileSync(path.join(yolo, 'a.txt'), 'utf8').trim().split('\n').map((l) => l.split(' ')[0]).sort(), ['0', '1']);
+  assert.match(readFileSync(path.join(yolo, 'data.yaml'), 'utf8'), /names:\n {2}0: "blue box"\n {2}1: "red thing"/);
+  assert.deepEqual(readFileSync(path.join(yolo, 'labels', 'a.txt'), 'utf8').trim().split('\n').map((l) => l.split(' ')[0]).sort(), ['0', '1']);
 });
 
 test('a hub id downloads once into the cache (hub URL layout), then loads with the server gone', async () => {

@@ -253,8 +253,9 @@ test('polygon exports: COCO polygons keep holes under even-odd filling, YOLO tak
   assert.equal(cls, '1');
   const xs = coords.filter((_, i) => i % 2 === 0).map(Number);
   const ys = coords.filter((_, i) => i % 2 === 1).map(Number);
-  // The big part of the second object: x in [22, 38], y in [10, 28], normalised.
-  assert.deepEqual([Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)], [22 / W, 38 / W, 10 / H, 28 / H].map((v) => Number(v.toFixed(6))));
+  // The big part of the second object: pixels x 22..37, y 10..27, its ring on their centres (the
+  // convention Ultralytics rasterises), normalised.
+  assert.deepEqual([Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)], [22.5 / W, 37.5 / W, 10.5 / H, 27.5 / H].map((v) => Number(v.toFixed(6))));
   assert.match(yolo.get('data.yaml')!.toString(), /names:\n {2}0: "donut"\n {2}1: "two parts"/);
 });
 
