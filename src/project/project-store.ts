@@ -10,6 +10,7 @@ import { writeFileAtomic } from '../io/atomic-write.js';
 import type { AnnotationStore } from '../server/annotations.js';
 import type { ImageLibrary } from '../server/image-library.js';
 import type { ProjectClass } from './classes.js';
+import type { ProjectExportImage } from './dataset-mapping.js';
 import { imageState, parseProjectFile, type ProjectFile, type ProjectImage } from './project-state.js';
 
 /** The folder inside a project where the app keeps annotations, images and the project file. */
@@ -61,6 +62,16 @@ export class ProjectStore {
       const doc = await this.annotations.get(k.id);
       const objects = doc?.objects.length ?? 0;
       out.push({ id: k.id, rel: k.rel, name: k.name, width: k.width, height: k.height, objects, state: imageState(objects, done.has(k.id)) });
+    }
+    return out;
+  }
+
+  /** Every image with its saved objects and its file, for a whole-project export. */
+  async exportImages(): Promise<ProjectExportImage[]> {
+    const out: ProjectExportImage[] = [];
+    for (const im of await this.images()) {
+      const doc = await this.annotations.get(im.id);
+      out.push({ rel: im.rel, source: path.join(this.dir, ...im.rel.split('/')), width: im.width, height: im.height, objects: doc?.objects ?? [] });
     }
     return out;
   }

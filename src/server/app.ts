@@ -266,7 +266,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
 
   const project = options.projectDir ? new ProjectStore(options.projectDir, library, annotations, [options.dataDir, options.embeddingsDir]) : null;
   if (project && options.projectClasses) await project.setClasses(options.projectClasses);
-  registerProjectRoutes(app, project, embeddings);
+  registerProjectRoutes(app, project, embeddings, heavy);
 
   app.get('/api/images/:id', async (req) => library.require(imageId(req)));
 

@@ -7,6 +7,8 @@ import type { ProjectStore } from '../project/project-store.js';
 import type { EmbeddingService } from './embeddings.js';
 import { HttpError } from './http-error.js';
 import { checkImageId } from './image-library.js';
+import { DATASET_FORMATS, type DatasetFormat } from '../dataset/formats.js';
+import type { HeavyPool } from './work/heavy-pool.js';
 
 /** Embeddings computed ahead, one at a time, newest request first; the server's own requests go first. */
 class Prefetcher {
@@ -32,7 +34,7 @@ class Prefetcher {
   }
 }
 
-export function registerProjectRoutes(app: FastifyInstance, project: ProjectStore | null, embeddings: EmbeddingService): void {
+export function registerProjectRoutes(app: FastifyInstance, project: ProjectStore | null, embeddings: EmbeddingService, heavy: HeavyPool): void {
   const prefetch = new Prefetcher(embeddings);
   const need = (): ProjectStore => {
     if (!project) throw new HttpError(404, 'no project folder is open (start the app with `samkit app <dir>`)', 'NO_PROJECT');
@@ -52,6 +54,19 @@ export function registerProjectRoutes(app: FastifyInstance, project: ProjectStor
     if (typeof done !== 'boolean') throw new HttpError(400, 'send {"done": true|false}', 'BAD_DONE');
     await p.setDone(id, done);
     return { ok: true };
+  });
+
+  // The whole project as one dataset ZIP, in the layout `samkit annotate --format X` writes.
+  app.get('/api/project/export', async (req, reply) => {
+    const p = need();
+    const q = req.query as { format?: unknown; polygons?: unknown };
+    const format = q.format ?? 'coco';
+    if (typeof format !== 'string' || !DATASET_FORMATS.includes(format as DatasetFormat)) throw new HttpError(400, `format must be one of ${DATASET_FORMATS.join(', ')}`, 'BAD_FORMAT');
+    const [images, file] = await Promise.all([p.exportImages(), p.readFile()]);
+    // Off the event loop: decoding every mask and tracing polygons of a big project takes a while.
+    const body = await heavy.runProjectExport(file.classes, images, { format: format as DatasetFormat, polygons: q.polygons === '1' || q.polygons === 'true', project: p.name });
+    const name = `${p.name.replace(/[^A-Za-z0-9._-]/g, '_') || 'project'}-${format}.zip`;
+    return reply.header('content-type', 'application/zip').header('content-disposition', `attachment; filename="${name}"`).send(body);
   });
 
   app.post('/api/project/prefetch', async (req) => {

@@ -9,6 +9,9 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { Mask } from '../../src/core/mask.js';
+import { maskToCocoRle } from '../../src/core/rle.js';
+import { readZip } from '../unit/zip-read.js';
 import { ARTIFACTS, browserTestsUnavailable, launchChromium, REFERENCE_IMAGES, startServer, waitReady, type RunningServer } from './harness.js';
 
 const skip = browserTestsUnavailable();
@@ -86,4 +89,27 @@ test('project: list, first image opens, [ ] move, D marks done, U goes to the ne
   await page.keyboard.press('2');
   assert.equal(await page.inputValue('#label-input'), 'truck');
   await page.screenshot({ path: path.join(SHOTS, '2-next-unfinished.png') });
+});
+
+test('project: Export dataset downloads the whole project as COCO with the saved objects', { skip: skip ?? false, timeout: 120000 }, async () => {
+  const rows = await listed();
+  // Through the page: the server only answers its own origin.
+  const listing = (await page.evaluate(async () => (await fetch('/api/project')).json())) as { project: { images: Array<{ id: string; width: number; height: number }> } };
+  const info = listing.project.images.find((im) => im.id === rows[0].id)!;
+  const m = new Mask(info.width, info.height);
+  for (let y = 10; y < 40; y++) for (let x = 20; x < 70; x++) m.data[y * info.width + x] = 1;
+  const objects = [{ id: 'e1', label: 'dog', segmentation: maskToCocoRle(m), source: 'click', pointCoords: [[30, 20]], pointLabels: [1] }];
+  const status = await page.evaluate(async ([id, body]) => (await fetch(`/api/images/${id}/annotations`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body })).status, [rows[0].id, JSON.stringify({ objects })]);
+  assert.equal(status, 200);
+  await page.selectOption('#project-export-format', 'coco');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#project-export-button')]);
+  const file = await download.path();
+  const coco = JSON.parse(readZip(await readFile(file)).get('annotations.json')!.toString('utf8')) as { images: Array<{ id: number; file_name: string }>; annotations: Array<{ image_id: number; category_id: number; segmentation: unknown }>; categories: Array<{ id: number; name: string }> };
+  assert.deepEqual(coco.images.map((im) => im.file_name), ORDER);
+  assert.deepEqual(coco.categories.map((c) => c.name), ['dog', 'truck']);
+  const first = coco.images[0]; // the list's order is annotate's order
+  const mine = coco.annotations.filter((a) => a.image_id === first.id);
+  assert.equal(mine.length, 1);
+  assert.deepEqual(mine[0].segmentation, objects[0].segmentation);
+  assert.equal(mine[0].category_id, 1);
 });

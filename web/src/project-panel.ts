@@ -4,6 +4,7 @@
  * the page only through the URL hash (`#<image id>`), which the app already opens.
  */
 import { nextUnfinished, prefetchIds, stepIndex } from './project-nav.js';
+import { createExportControl } from './project-export-control.js';
 
 interface ProjectImage { id: string; rel: string; name: string; width: number; height: number; objects: number; state: 'not-started' | 'in-progress' | 'done' }
 interface ProjectClass { name: string; color: string; hotkey: number | null }
@@ -54,7 +55,7 @@ export class ProjectPanel {
     this.classBar = document.createElement('div');
     this.classBar.className = 'project-classes';
     this.classBar.id = 'project-classes';
-    this.panel.append(head, this.summary, this.list, keys, this.classBar);
+    this.panel.append(head, this.summary, this.list, keys, this.classBar, createExportControl(() => this.project?.name ?? ''));
     sidebar.prepend(this.panel);
   }
 

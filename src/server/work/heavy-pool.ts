@@ -8,7 +8,10 @@ import { Worker } from 'node:worker_threads';
 import type { ExportFile } from '../export.js';
 import { HttpError } from '../http-error.js';
 import type { AnnotationDoc, ExportFormat, ImageInfo } from '../protocol.js';
-import type { HeavyJob } from './heavy-jobs.js';
+import type { HeavyJob, ProjectZip } from './heavy-jobs.js';
+import type { ProjectExportOptions } from '../project-export.js';
+import type { ProjectClass } from '../../project/classes.js';
+import type { ProjectExportImage } from '../../project/dataset-mapping.js';
 
 interface Pending { resolve: (v: unknown) => void; reject: (e: Error) => void }
 interface WorkerError { message: string; status?: number; code?: string; name?: string }
@@ -54,6 +57,12 @@ export class HeavyPool {
   async runExport(format: ExportFormat, doc: AnnotationDoc, image: ImageInfo): Promise<ExportFile> {
     const file = await this.run<ExportFile>({ kind: 'export', format, doc, image });
     return { ...file, body: typeof file.body === 'string' ? file.body : Buffer.from(file.body.buffer, file.body.byteOffset, file.body.byteLength) };
+  }
+
+  /** A whole-project dataset ZIP (every mask decoded, polygons traced) built in the worker. */
+  async runProjectExport(classes: ProjectClass[], images: ProjectExportImage[], options: ProjectExportOptions): Promise<Buffer> {
+    const { body } = await this.run<ProjectZip>({ kind: 'project-export', classes, images, options });
+    return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   }
 
   validateDoc(body: unknown, image: ImageInfo): Promise<AnnotationDoc> {
