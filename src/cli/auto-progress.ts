@@ -18,12 +18,15 @@ export async function autoProgress(mode: ProgressMode, stream: NodeJS.WriteStrea
   if (mode === 'bar') return barProgress(stream);
   const started = performance.now();
   let lastLine = -Infinity;
+  let lastDone = -1;
   return {
     update(p) {
       const now = performance.now();
       const last = p.batchesDone === p.batchesTotal;
-      if (!last && now - lastLine < LINE_INTERVAL_MS) return;
+      // The generator reports the last batch more than once (end of crop, end of run): one line is enough.
+      if (p.batchesDone === lastDone || (!last && now - lastLine < LINE_INTERVAL_MS)) return;
       lastLine = now;
+      lastDone = p.batchesDone;
       const elapsedS = (now - started) / 1000;
       const etaS = p.batchesDone > 0 ? (elapsedS * (p.batchesTotal - p.batchesDone)) / p.batchesDone : NaN;
       const crop = Math.min(p.cropsDone + 1, p.cropsTotal);
