@@ -13,6 +13,8 @@ import {
 import { resolveModelFile } from '../../src/model/resolve.js';
 
 const BODY = randomBytes(6 * 1024 + 123);
+// Key 0x7f (field 15, wire type 7) at byte 0: never an ONNX ModelProto, whatever the random rest is.
+BODY[0] = 0x7f;
 const BODY_SHA = createHash('sha256').update(BODY).digest('hex');
 const requests = new Map<string, number>();
 let server: Server;
