@@ -71,7 +71,11 @@ test('project: list, first image opens, [ ] move, D marks done, U goes to the ne
   console.log(`# move to the prefetched next image: ${moveMs} ms to ready`);
   await page.keyboard.press('[');
   await page.waitForFunction((id) => location.hash.slice(1) === id, rows[0].id, { timeout: 10000 });
+  // Once the first image is open (a '[' while it still loads raced with the load in one CI run:
+  // noted as a possible page bug), previous stays on it.
+  await waitReady(page);
   await page.keyboard.press('[');
+  await page.waitForTimeout(300);
   assert.equal(await hashId(), rows[0].id, 'previous stops at the first image');
   await waitReady(page);
 

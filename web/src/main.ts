@@ -454,6 +454,8 @@ class App {
 
   private async showImage(seq: number, info: ImageInfo, blob: Blob, embedded: boolean): Promise<void> {
     await this.saver.flush();
+    // A newer open started while the last image's edits were saved: it wins (and owns the URL hash).
+    if (seq !== this.loadSeq) return;
     this.autoRun?.abort();
     this.resetImageState();
     const loaded: Loaded = { seq, info, blob, bitmap: null, ready: false };
