@@ -4,9 +4,11 @@ import { InvalidArgumentError } from '../../src/core/errors.js';
 import { Mask } from '../../src/core/mask.js';
 import { strokePath, strokeSegment } from '../../src/core/mask-edit.js';
 import { maskToCocoRle, maskToRle, rleArea, rleToBbox, rleToMask } from '../../src/core/rle.js';
-import { validateDoc } from '../../src/server/annotations.js';
+import { MAX_OBJECT_POINTS as SERVER_MAX_POINTS, validateDoc } from '../../src/server/annotations.js';
 import type { AnnotationObject, ImageInfo } from '../../src/server/protocol.js';
-import { moveObject, objectAt, removeObject, replaceObject, runsContain, withEditedMask } from '../../web/src/object-edits.js';
+import {
+  logitsOf, MAX_OBJECT_POINTS, moveObject, objectAt, refinePrompt, rememberLogits, removeObject, replaceObject, runsContain, withEditedMask,
+} from '../../web/src/object-edits.js';
 import { onSelectionChange, select, selected } from '../../web/src/selection.js';
 import { maskFromRows, mulberry32 } from '../helpers/fixtures.js';
 
@@ -169,4 +171,20 @@ test('selection: listeners hear each change once', () => {
   assert.deepEqual(seen, [['a', null], ['b', 'a'], [null, 'b']]);
   assert.equal(selected(), 'c');
   select(null);
+});
+
+test('refinement prompts: the points of the object plus the new one, logits by object version', () => {
+  assert.equal(MAX_OBJECT_POINTS, SERVER_MAX_POINTS, 'the page refuses what the server would');
+  const m = maskFromRows(['##..', '##..']);
+  const o = { ...object(m), pointCoords: [[1, 1]] as Array<[number, number]>, pointLabels: [1], box: [0, 0, 3, 3] as [number, number, number, number] };
+  const p = refinePrompt(o, { point: [3, 0.5, 0] });
+  assert.deepEqual(p.points, [1, 1, 3, 0.5]);
+  assert.deepEqual(p.labels, [1, 0]);
+  assert.deepEqual(p.box, [0, 0, 3, 3]);
+  assert.deepEqual(o.pointCoords, [[1, 1]], 'the object is not changed');
+  assert.deepEqual(refinePrompt(o, { box: [1, 1, 2, 2] }).box, [1, 1, 2, 2]);
+  const lo = new Float32Array(4);
+  rememberLogits(o, lo);
+  assert.equal(logitsOf(o), lo);
+  assert.equal(logitsOf({ ...o }), null, 'a new version has its own logits (or none)');
 });

@@ -6,6 +6,9 @@ import type { Mask } from '../../src/core/mask.js';
 import { decompressRle, maskToCocoRle } from '../../src/core/rle.js';
 import type { AnnotationObject } from '../../src/server/protocol.js';
 
+/** The server's limit on points per object (src/server/annotations.ts, a Node-only module). */
+export const MAX_OBJECT_POINTS = 256;
+
 /** The object with an edited full-resolution mask: geometry from the mask, model scores dropped. */
 export function withEditedMask(o: AnnotationObject, mask: Mask): AnnotationObject {
   const rle = maskToCocoRle(mask);
@@ -79,4 +82,29 @@ export function objectAt(list: readonly AnnotationObject[], x: number, y: number
     if (!best || o.area <= best.area) best = o;
   }
   return best;
+}
+
+/**
+ * Low-res logits of the decode that made each object version (the official demo's mask input for
+ * the next click), by object instance: an undo brings back the old instance and with it its logits.
+ * Kept in the page only; objects opened from disk, imported or painted by hand have none.
+ */
+const logits = new WeakMap<AnnotationObject, Float32Array>();
+
+export function rememberLogits(o: AnnotationObject, lowRes: Float32Array): void {
+  logits.set(o, lowRes);
+}
+
+export function logitsOf(o: AnnotationObject): Float32Array | null {
+  return logits.get(o) ?? null;
+}
+
+/** The refinement prompt of an object: its stored points plus the new ones, a new box replacing its box. */
+export function refinePrompt(o: AnnotationObject, add: { point?: [number, number, 0 | 1]; box?: [number, number, number, number] }): {
+  points: number[]; labels: number[]; box: [number, number, number, number] | null; pointCoords: Array<[number, number]>; pointLabels: number[];
+} {
+  const pointCoords: Array<[number, number]> = o.pointCoords.map(([x, y]) => [x, y]);
+  const pointLabels = [...o.pointLabels];
+  if (add.point) { pointCoords.push([add.point[0], add.point[1]]); pointLabels.push(add.point[2]); }
+  return { points: pointCoords.flat(), labels: pointLabels, box: add.box ?? o.box, pointCoords, pointLabels };
 }
