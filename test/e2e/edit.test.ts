@@ -61,10 +61,12 @@ before(async () => {
   dir = path.join(await mkdtemp(path.join(os.tmpdir(), 'samkit-e2e-edit-')), 'photos');
   await mkdir(dir, { recursive: true });
   await copyFile(path.join(REFERENCE_IMAGES, 'truck.jpg'), path.join(dir, 'truck.jpg'));
-  server = await startServer([dir]);
+  // As `samkit app <dir>` keeps them by default: annotations in <dir>/.samkit.
+  server = await startServer([dir], { dataDir: path.join(dir, '.samkit'), embeddingsDir: path.join(dir, '..', 'embeddings') });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') console.error(`page console: ${m.text()}`); });
 });
 
 after(async () => {
