@@ -342,6 +342,9 @@ class App {
     if (seq !== this.loadSeq) return;
     const ms = performance.now() - t0;
     await this.decoder.setEmbedding(emb.data, emb.dims);
+    // An image opened from the URL hash can get here before the model info came (a cold server):
+    // decoderReady is only the decoder's start once that info has arrived.
+    await this.modelReady;
     const decoderOk = await this.decoderReady;
     if (seq !== this.loadSeq) return;
     // onnxruntime's first run on a new input allocates and plans: do it before the first hover, and on

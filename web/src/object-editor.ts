@@ -410,7 +410,7 @@ export class ObjectEditor {
         <input type="text" class="edit-label" list="label-suggestions" placeholder="unlabeled" autocomplete="off" spellcheck="false" maxlength="200" title="Label (L)">
         <div class="current-stats edit-stats"></div>
         <div class="edit-tools" role="group" aria-label="Edit tool">
-          <button class="btn small edit-tool" data-tool="select" title="Select objects (V)">Select <kbd>V</kbd></button>
+          <button class="btn small edit-tool" data-tool="select" title="Select objects (S)">Select <kbd>S</kbd></button>
           <button class="btn small edit-tool" data-tool="refine" title="Add points or a box; the mask is decoded again (R)">Refine <kbd>R</kbd></button>
           <button class="btn small edit-tool" data-tool="brush" title="Paint onto the mask (P)">Brush <kbd>P</kbd></button>
           <button class="btn small edit-tool" data-tool="eraser" title="Erase from the mask (X)">Eraser <kbd>X</kbd></button>
@@ -479,7 +479,7 @@ export class ObjectEditor {
       run: () => { if (!on()) this.deps.enter(); this.setTool(t); },
     });
     keymap.add('Edit mode',
-      { keys: [['V']], text: 'Edit mode: select objects (click one on the image or in the list)', match: plainKey('v'), run: () => { if (!on()) this.deps.enter(); this.setTool('select'); } },
+      { keys: [['S']], text: 'Edit mode: select objects (click one on the image or in the list)', match: plainKey('s'), run: () => { if (!on()) this.deps.enter(); this.setTool('select'); } },
       tool('R', 'refine', 'Refine the selected object: clicks add points, a drag sets its box'),
       tool('P', 'brush', 'Brush: paint onto the selected mask'),
       tool('X', 'eraser', 'Eraser: erase from the selected mask'),
