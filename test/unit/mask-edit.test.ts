@@ -9,6 +9,8 @@ import type { AnnotationObject, ImageInfo } from '../../src/server/protocol.js';
 import {
   logitsOf, MAX_OBJECT_POINTS, moveObject, objectAt, refinePrompt, rememberLogits, removeObject, replaceObject, runsContain, withEditedMask,
 } from '../../web/src/object-edits.js';
+import { displayRect, paintRegion, sampleToDisplay } from '../../web/src/mask-raster.js';
+import { compositeCrops } from '../../web/src/paint.js';
 import { onSelectionChange, select, selected } from '../../web/src/selection.js';
 import { maskFromRows, mulberry32 } from '../helpers/fixtures.js';
 
@@ -187,4 +189,45 @@ test('refinement prompts: the points of the object plus the new one, logits by o
   rememberLogits(o, lo);
   assert.equal(logitsOf(o), lo);
   assert.equal(logitsOf({ ...o }), null, 'a new version has its own logits (or none)');
+});
+
+test('the display plane follows the stroke region by region, as a full nearest-neighbour resample would', () => {
+  const rand = mulberry32(3);
+  for (const [w, h, dw, dh] of [[90, 60, 41, 27], [50, 40, 50, 40], [37, 23, 80, 51]]) {
+    const m = new Mask(w, h);
+    strokeSegment(m, { x: w / 2, y: h / 2 }, { x: w / 2, y: h / 2 }, h / 3, 1);
+    const plane = new Uint8Array(dw * dh);
+    sampleToDisplay(m, plane, dw, dh);
+    for (let k = 0; k < 20; k++) {
+      const r = strokeSegment(m, { x: rand() * w, y: rand() * h }, { x: rand() * w, y: rand() * h }, 0.5 + rand() * 4, k % 2 ? 1 : 0);
+      sampleToDisplay(m, plane, dw, dh, r.rect);
+    }
+    // Reference: each display pixel takes the image pixel under its centre (the page's rasteriser).
+    const ref = new Uint8Array(dw * dh);
+    for (let y = 0; y < dh; y++) for (let x = 0; x < dw; x++) ref[y * dw + x] = m.get(Math.min(w - 1, Math.floor(((x + 0.5) * w) / dw)), Math.min(h - 1, Math.floor(((y + 0.5) * h) / dh)));
+    assert.deepEqual(plane, ref, `${w}x${h} on ${dw}x${dh}`);
+  }
+});
+
+test('repainting a region of the selected object gives the pixels a full composite gives', () => {
+  const rand = mulberry32(11);
+  const dw = 60, dh = 40;
+  const plane = new Uint8Array(dw * dh);
+  const m = new Mask(dw, dh);
+  for (let k = 0; k < 6; k++) strokeSegment(m, { x: rand() * dw, y: rand() * dh }, { x: rand() * dw, y: rand() * dh }, 1 + rand() * 6, k === 4 ? 0 : 1);
+  plane.set(m.data);
+  const crop = { x: 0, y: 0, w: dw, h: dh, data: plane };
+  const full = new Uint8ClampedArray(dw * dh * 4);
+  compositeCrops(full, dw, dh, [{ crop, color: [200, 40, 90], alpha: 0.6, outline: false }, { crop, color: [255, 255, 255], alpha: 0, outline: true }]);
+  const r = displayRect({ x: 10, y: 5, width: 30, height: 20 }, dw, dh, dw, dh, 4);
+  assert.deepEqual(r, { x: 6, y: 1, width: 39, height: 29 });
+  const part = paintRegion(plane, dw, dh, r, [200, 40, 90], 0.6, [255, 255, 255]);
+  for (let y = 0; y < r.height; y++) {
+    for (let x = 0; x < r.width; x++) {
+      const a = ((r.y + y) * dw + r.x + x) * 4, b = (y * r.width + x) * 4;
+      assert.deepEqual([...part.subarray(b, b + 4)], [...full.subarray(a, a + 4)], `pixel (${r.x + x}, ${r.y + y})`);
+    }
+  }
+  // The whole display as one region: the clip keeps it inside.
+  assert.deepEqual(displayRect({ x: -5, y: -5, width: 200, height: 200 }, dw, dh, dw, dh, 4), { x: 0, y: 0, width: dw, height: dh });
 });

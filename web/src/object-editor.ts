@@ -12,7 +12,7 @@ import type { DecoderClient } from './decoder-client.js';
 import { $, fmtInt, plane } from './dom.js';
 import type { Keymap } from './keymap.js';
 import { plainKey } from './keymap.js';
-import { displayCrop, sampleToDisplay } from './mask-raster.js';
+import { displayCrop, displayRect, paintRegion, sampleToDisplay } from './mask-raster.js';
 import type { Notices } from './notices.js';
 import {
   logitsOf, MAX_OBJECT_POINTS, moveObject, objectAt, refinePrompt, rememberLogits, removeObject, replaceObject, withEditedMask,
@@ -56,6 +56,8 @@ const TOOL_HINTS: Record<EditTool, string> = {
   eraser: 'Drag to erase from the selected mask · { } brush size',
 };
 
+/** Fill opacity of the selected object (its outline is white). */
+const SELECTED_FILL = 0.6;
 const MIN_BRUSH = 1;
 const MAX_BRUSH = 400;
 
@@ -67,6 +69,9 @@ export class ObjectEditor {
   private pointer: { x: number; y: number } | null = null;
   private down: { x: number; y: number; cx: number; cy: number; button: number; alt: boolean; moved: boolean } | null = null;
   private stroke: Stroke | null = null;
+  /** The live layer without the brush cursor, and the box the cursor covers (see moveCursor). */
+  private liveCache: ImageData | null = null;
+  private cursorBox: { x: number; y: number; w: number; h: number } | null = null;
   private queue: Promise<void> = Promise.resolve();
   private pending = 0;
   private readonly panel: HTMLElement;
@@ -152,7 +157,7 @@ export class ObjectEditor {
       if (id !== this.hover) { this.hover = id; this.draw(); }
       return;
     }
-    this.draw();
+    if (this.tool === 'brush' || this.tool === 'eraser') this.moveCursor();
   }
 
   pointerUp(e: PointerEvent): void {
@@ -182,8 +187,7 @@ export class ObjectEditor {
 
   pointerLeave(): void {
     this.pointer = null;
-    if (this.hover) { this.hover = null; }
-    if (!this.stroke) this.draw();
+    if (this.hover) { this.hover = null; this.draw(); } else if (!this.stroke) this.moveCursor();
   }
 
   // ---------------------------------------------------------------- refine
@@ -260,8 +264,20 @@ export class ObjectEditor {
     s.delta += r.delta;
     s.rect = unionRect(s.rect, r.rect);
     const { width: dw, height: dh } = this.deps.viewer.display;
-    if (r.rect && s.display.length === dw * dh) sampleToDisplay(s.mask, s.display, dw, dh, r.rect);
-    this.draw();
+    if (!r.rect || s.display.length !== dw * dh) return;
+    sampleToDisplay(s.mask, s.display, dw, dh, r.rect);
+    // Repaint only what the segment touched (and the cursor, which it covers): a full composite per
+    // pointer move is too slow on large displays.
+    const info = this.deps.loaded()?.info;
+    const o = this.selectedObject();
+    if (!info || !o) return;
+    const region = displayRect(r.rect, info.width, info.height, dw, dh, 4);
+    if (!region.width || !region.height) return;
+    const rgba = paintRegion(s.display, dw, dh, region, this.deps.objects.colorOf(o.id), SELECTED_FILL, [255, 255, 255]);
+    this.deps.viewer.ctx.live.putImageData(new ImageData(rgba, region.width, region.height), region.x, region.y);
+    this.liveCache = null;
+    this.cursorBox = null;
+    this.drawCursor();
   }
 
   private endStroke(): void {
@@ -360,9 +376,11 @@ export class ObjectEditor {
     const crop = this.stroke && this.stroke.display.length === dw * dh ? displayCrop(this.stroke.display, dw, dh) : o ? this.deps.objects.crops.get(o.id) : undefined;
     if (o && crop) {
       const color = this.deps.objects.colorOf(o.id);
-      items.push({ crop, color, alpha: 0.6, outline: false }, { crop, color: [255, 255, 255], alpha: 0, outline: true });
+      items.push({ crop, color, alpha: SELECTED_FILL, outline: false }, { crop, color: [255, 255, 255], alpha: 0, outline: true });
     }
     viewer.paint('live', items);
+    this.liveCache = null;
+    this.cursorBox = null;
     if (!info || !o) return;
     const ctx = viewer.ctx.live;
     const { sx, sy, unit } = viewer.displayScale(info);
@@ -385,15 +403,40 @@ export class ObjectEditor {
         ctx.restore();
       }
     }
-    if ((this.tool === 'brush' || this.tool === 'eraser') && this.pointer) {
-      ctx.beginPath();
-      ctx.ellipse(this.pointer.x * sx, this.pointer.y * sy, Math.max(1, this.radius() * sx), Math.max(1, this.radius() * sy), 0, 0, Math.PI * 2);
-      ctx.lineWidth = 1.5 * unit;
-      ctx.strokeStyle = this.tool === 'brush' ? '#ffffff' : '#ff5a5a';
-      ctx.setLineDash(this.tool === 'eraser' ? [4 * unit, 3 * unit] : []);
-      ctx.stroke();
-      ctx.setLineDash([]);
+    if (this.tool === 'brush' || this.tool === 'eraser') {
+      // Cursor moves put back only the box under the last cursor from this copy.
+      this.liveCache = ctx.getImageData(0, 0, dw, dh);
+      this.drawCursor();
     }
+  }
+
+  /** The brush cursor moved (no stroke): restore what was under the old one, draw the new one. */
+  private moveCursor(): void {
+    if (!this.liveCache || this.liveCache.width !== this.deps.viewer.display.width) { this.draw(); return; }
+    const b = this.cursorBox;
+    if (b) this.deps.viewer.ctx.live.putImageData(this.liveCache, 0, 0, b.x, b.y, b.w, b.h);
+    this.cursorBox = null;
+    this.drawCursor();
+  }
+
+  /** The brush outline at the pointer, its size in image pixels. */
+  private drawCursor(): void {
+    const info = this.deps.loaded()?.info;
+    if (!info || !this.pointer || !this.selectedObject() || (this.tool !== 'brush' && this.tool !== 'eraser')) return;
+    const { viewer } = this.deps;
+    const ctx = viewer.ctx.live;
+    const { sx, sy, unit } = viewer.displayScale(info);
+    const cx = this.pointer.x * sx, cy = this.pointer.y * sy;
+    const rx = Math.max(1, this.radius() * sx), ry = Math.max(1, this.radius() * sy);
+    ctx.beginPath();
+    ctx.ellipse(cx, cy, rx, ry, 0, 0, Math.PI * 2);
+    ctx.lineWidth = 1.5 * unit;
+    ctx.strokeStyle = this.tool === 'brush' ? '#ffffff' : '#ff5a5a';
+    ctx.setLineDash(this.tool === 'eraser' ? [4 * unit, 3 * unit] : []);
+    ctx.stroke();
+    ctx.setLineDash([]);
+    const m = 3 * unit;
+    this.cursorBox = { x: Math.floor(cx - rx - m), y: Math.floor(cy - ry - m), w: Math.ceil(2 * (rx + m)) + 2, h: Math.ceil(2 * (ry + m)) + 2 };
   }
 
   // ---------------------------------------------------------------- panel and keys
