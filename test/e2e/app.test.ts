@@ -109,7 +109,8 @@ test('opens an image through the file input and computes its embedding', { skip:
   await page.waitForSelector('#canvas-wrap:not([hidden])');
   await shot('02-loading');
   await waitReady(page);
-  const box = (await page.locator('#layer-image').boundingBox())!;
+  // The mask layers' box is the image on screen (the image layer is the stage's size, drawn through the view).
+  const box = (await page.locator('#layer-live').boundingBox())!;
   assert.ok(Math.abs(box.width / box.height - W / H) < 0.01, 'the canvas shows the whole image at its aspect ratio');
   assert.match((await page.locator('#chip-embedding').textContent())!, /computed/);
   assert.match((await page.locator('#image-title').textContent())!, /truck\.jpg · 1800 × 1200/);

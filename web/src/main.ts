@@ -21,10 +21,12 @@ import { ProjectPanel } from './project-panel.js';
 import { PromptSession } from './prompt-session.js';
 import { Saver } from './saver.js';
 import { Viewer } from './viewer.js';
+import { classList } from './class-list.js';
+import { LabelFlow } from './label-flow.js';
+import { mountViewControls } from './view-controls.js';
 import type { HoverVia, PromptInput } from './worker-protocol.js';
 
 class App {
-  private readonly labelInput = $<HTMLInputElement>('label-input');
   private readonly decoder = new DecoderClient('/decoder-worker.js');
   private decoderReady: Promise<boolean> = Promise.resolve(false);
   private model: ModelInfo | null = null;
@@ -35,6 +37,8 @@ class App {
   private loadSeq = 0;
 
   readonly viewer = new Viewer();
+  /** The next object's label: chosen per object, stated plainly, cleared after each accept. */
+  readonly labels = new LabelFlow(this.viewer.layers.live);
   readonly notices = new Notices();
   readonly keymap = new Keymap();
   private readonly saver = new Saver((state, message) => this.notices.setSaveStatus(state, message));
@@ -71,6 +75,10 @@ class App {
   async start(): Promise<void> {
     this.wireEvents();
     this.bindKeys();
+    // Zoom, pan and the mask style: the marks on the live layer keep their screen size at any zoom.
+    mountViewControls(this.viewer, this.keymap, () => { this.objects.draw(); this.auto.draw(); });
+    this.viewer.onViewChange(() => { if (this.loaded) this.drawLive(); });
+    classList.onChange(() => { this.objects.draw(); this.objects.render(); });
     // The Find box (text prompts) is its own module; it only needs the open image and a way to add objects.
     mountFindPanel({ imageId: () => this.loaded?.info.id ?? null, addObjects: (objs) => this.objects.add(...objs) });
     this.setMode('hover');
@@ -126,11 +134,12 @@ class App {
     live.addEventListener('pointerleave', () => this.onPointerLeave());
     live.addEventListener('contextmenu', (e) => e.preventDefault());
 
-    $('accept-button').addEventListener('click', () => void this.accept());
+    $('accept-button').addEventListener('click', () => { void this.accept(); this.labels.focusImage(); });
     $('clear-button').addEventListener('click', () => this.clearPrompt());
-    this.labelInput.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter') { e.preventDefault(); void this.accept(); }
-      if (e.key === 'Escape') { this.labelInput.blur(); this.clearPrompt(); }
+    // Enter accepts and the keys go back to the image (the next mode key must not type into the field).
+    this.labels.input.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') { e.preventDefault(); void this.accept(); this.labels.focusImage(); }
+      if (e.key === 'Escape') { this.labels.focusImage(); this.clearPrompt(); }
     });
     $('undo-button').addEventListener('click', () => this.undo());
     $('redo-button').addEventListener('click', () => this.redo());
@@ -193,7 +202,7 @@ class App {
       { keys: [['Enter']], text: 'Accept the current mask with the label', match: plainKey('Enter'), run: prevent(() => void this.accept()) },
       { keys: [['Esc']], text: 'Clear the prompt (or close this sheet)', match: plainKey('Escape'), run: () => { if (!$('help').hidden) this.toggleHelp(false); else this.clearPrompt(); } },
       { keys: [['Backspace'], ['Delete']], text: 'Remove the last point', match: plainKey('Backspace', 'Delete'), run: prevent(() => this.removeLastPoint()) },
-      { keys: [['L']], text: 'Type the label', match: plainKey('l'), run: prevent(() => { this.labelInput.focus(); this.labelInput.select(); }) },
+      { keys: [['L']], text: 'Type the label', match: plainKey('l'), run: prevent(() => { this.labels.input.focus(); this.labels.input.select(); }) },
     );
     k.add('Page',
       { keys: [['O'], ['Ctrl', 'V'], ['(drop a file)']], text: 'Open an image', match: plainKey('o'), run: () => $<HTMLInputElement>('file-input').click() },
@@ -305,7 +314,7 @@ class App {
     embeddingPromise.catch(() => undefined);
 
     viewer.layout(info);
-    loaded.bitmap = await viewer.bitmap(blob);
+    loaded.bitmap = await viewer.bitmap(blob, info);
     if (seq !== this.loadSeq) return;
     await this.decoder.setImage({ width: info.width, height: info.height }, viewer.display, this.model?.inputSize ?? 1024, this.model?.maskInputSize ?? 256,
       new URL(`/api/images/${info.id}/decode`, location.href).href);
@@ -365,10 +374,7 @@ class App {
   private async relayout(): Promise<void> {
     const loaded = this.loaded;
     if (!loaded || !this.viewer.layout(loaded.info)) return;
-    loaded.bitmap?.close();
-    loaded.bitmap = await this.viewer.bitmap(loaded.blob);
     await this.decoder.setDisplay(this.viewer.display);
-    this.viewer.drawImage(loaded.bitmap);
     this.objects.crops.clear();
     await this.objects.refresh(false);
     await this.auto.repaint();
@@ -490,12 +496,14 @@ class App {
   private async accept(): Promise<void> {
     const loaded = this.loaded;
     if (!loaded?.ready) return;
-    const label = this.labelInput.value.trim();
+    const label = this.labels.value;
     const { width: W, height: H } = loaded.info;
     if (this.mode === 'everything') {
       const obj = this.auto.takeSelected(label);
       if (!obj) { this.notices.status('Click a mask to select it first.'); return; }
       this.objects.add(obj);
+      this.labels.clear();
+      this.notices.status(`Accepted ${LabelFlow.describe(label)}.`);
       return;
     }
     await this.prompt.settled();
@@ -515,14 +523,17 @@ class App {
     };
     this.clearPrompt();
     this.objects.add(obj);
-    this.notices.status(`Accepted “${label || 'object'}” (${fmtInt(f.area)} px).`);
+    this.labels.clear();
+    this.notices.status(`Accepted ${LabelFlow.describe(label)} (${fmtInt(f.area)} px).`);
   }
 
   private acceptAllAuto(): void {
-    const add = this.auto.takeAll(this.labelInput.value.trim());
-    if (!add.length) return;
+    const label = this.labels.value;
+    const add = this.auto.takeAll(label, this.objects.all.map((o) => o.segmentation));
+    if (!add.length) { this.notices.status('Nothing to add: every automatic mask is accepted or duplicates an object.'); return; }
     this.objects.add(...add);
-    this.notices.status(`Accepted ${add.length} automatic masks.`);
+    this.labels.clear();
+    this.notices.status(`Accepted ${add.length} automatic mask${add.length === 1 ? '' : 's'}${label ? ` as “${label}”` : ' with no label'}.`);
   }
 
   private undo(): void {
@@ -551,8 +562,9 @@ class App {
   }
 }
 
-void new App().start().catch((err: unknown) => {
+const app = new App();
+void app.start().catch((err: unknown) => {
   console.error(err);
 });
 // A project folder (`samkit app <dir>`): the image list drives the page through the URL hash.
-void new ProjectPanel(document.querySelector<HTMLElement>('.sidebar')!).start();
+void new ProjectPanel(document.querySelector<HTMLElement>('.sidebar')!, app.keymap, app.labels).start();
