@@ -16,8 +16,12 @@ export function hexToRgb(hex: string): Rgb {
 export class ClassList {
   list: ProjectClass[] = [];
   private readonly listeners: Array<() => void> = [];
+  private readonly renameListeners: Array<(renamed: ReadonlyMap<string, string>) => void> = [];
 
   onChange(fn: () => void): void { this.listeners.push(fn); }
+
+  /** Classes renamed (the server moved the stored objects; the open image's objects follow here). */
+  onRenamed(fn: (renamed: ReadonlyMap<string, string>) => void): void { this.renameListeners.push(fn); }
 
   load(list: ProjectClass[]): void {
     this.list = list.map((c) => ({ ...c }));
@@ -37,6 +41,8 @@ export class ClassList {
   /** Store a new list; `renamed` moves objects (in every image) from old names to new ones. */
   async save(next: ProjectClass[], renamed: Record<string, string> = {}): Promise<{ relabelled: number }> {
     const res = await api.saveClasses(next, renamed);
+    const moved = new Map(Object.entries(renamed));
+    if (moved.size) for (const fn of this.renameListeners) fn(moved);
     this.load(res.classes);
     return res;
   }

@@ -78,7 +78,9 @@ class App {
     // Zoom, pan and the mask style: the marks on the live layer keep their screen size at any zoom.
     mountViewControls(this.viewer, this.keymap, () => { this.objects.draw(); this.auto.draw(); });
     this.viewer.onViewChange(() => { if (this.loaded) this.drawLive(); });
+    this.viewer.onDetailChange(() => void this.relayout());
     classList.onChange(() => { this.objects.draw(); this.objects.render(); });
+    classList.onRenamed((renamed) => this.objects.relabel(renamed));
     // The Find box (text prompts) is its own module; it only needs the open image and a way to add objects.
     mountFindPanel({ imageId: () => this.loaded?.info.id ?? null, addObjects: (objs) => this.objects.add(...objs) });
     this.setMode('hover');

@@ -69,6 +69,12 @@ export class Objects {
     void this.refresh(true);
   }
 
+  /** Labels renamed (a class renamed): one undoable change, saved like any other. */
+  relabel(renamed: ReadonlyMap<string, string>): void {
+    if (!this.list.some((o) => renamed.has(o.label))) return;
+    this.commit(this.list.map((o) => (renamed.has(o.label) ? { ...o, label: renamed.get(o.label)! } : o)));
+  }
+
   update(id: string, change: Partial<AnnotationObject>): void {
     this.commit(this.list.map((o) => (o.id === id ? { ...o, ...change } : o)));
   }

@@ -40,11 +40,32 @@ export class Viewer {
   private shownBitmap: ImageBitmap | null = null;
   private frame = 0;
   private readonly viewListeners: Array<() => void> = [];
+  /** Prompt marks (points, boxes) at screen resolution over the masks, so they stay crisp at any zoom. */
+  private readonly marksCanvas = document.createElement('canvas');
+  private readonly marksCtx = this.marksCanvas.getContext('2d')!;
 
   constructor() {
     this.stage.insertBefore(this.layers.image, this.wrap);
     this.layers.image.classList.add('stage-image');
+    // Focusable, so the keys can be given back to the image (after typing a label).
+    this.layers.live.tabIndex = -1;
+    this.marksCanvas.id = 'layer-marks';
+    this.marksCanvas.className = 'stage-image';
+    this.wrap.after(this.marksCanvas);
     this.zoom.onChange(() => this.applyView());
+  }
+
+  /**
+   * Mask layers' resolution over the fitted one: 1 when fitted, the image's own resolution (up to 4
+   * megapixels) once zoomed in past 1.5x, so masks are as sharp as the image allows when zoomed.
+   */
+  private detail = 1;
+  private detailTimer = 0;
+  private readonly detailListeners: Array<() => void> = [];
+
+  /** The mask layers want another resolution (zoomed in or back out): re-render them at `display`. */
+  onDetailChange(fn: () => void): void {
+    this.detailListeners.push(fn);
   }
 
   /** Called (once per frame) after the view moved: layers drawn in screen units redraw. */
@@ -57,18 +78,22 @@ export class Viewer {
     const { width: W, height: H } = info;
     const newImage = this.info?.id !== info.id;
     this.info = info;
+    if (newImage) this.detail = 1;
     const sw = this.stage.clientWidth;
     const sh = this.stage.clientHeight;
     const pr = window.devicePixelRatio || 1;
     const img = this.layers.image;
-    if (img.width !== Math.round(sw * pr) || img.height !== Math.round(sh * pr)) { img.width = Math.round(sw * pr); img.height = Math.round(sh * pr); }
+    for (const c of [img, this.marksCanvas]) {
+      if (c.width !== Math.round(sw * pr) || c.height !== Math.round(sh * pr)) { c.width = Math.round(sw * pr); c.height = Math.round(sh * pr); }
+    }
     Object.assign(this.wrap.style, { left: '0px', top: '0px', width: `${W}px`, height: `${H}px`, transformOrigin: '0 0' });
     this.zoom.layout(info, newImage);
     const scale = this.zoom.fitScale;
     const cssW = Math.max(1, W * scale);
     const cssH = Math.max(1, H * scale);
-    let dpr = window.devicePixelRatio || 1;
-    // Keep the overlays cheap to paint on very dense screens.
+    let dpr = (window.devicePixelRatio || 1) * this.detail;
+    // Never more pixels than the image has; keep the overlays cheap to paint on very dense screens.
+    dpr = Math.min(dpr, Math.max(window.devicePixelRatio || 1, W / cssW));
     if (cssW * cssH * dpr * dpr > 4e6) dpr = Math.sqrt(4e6 / (cssW * cssH));
     const dw = Math.max(1, Math.round(cssW * dpr));
     const dh = Math.max(1, Math.round(cssH * dpr));
@@ -99,6 +124,14 @@ export class Viewer {
   private applyView(): void {
     const v = this.zoom.view;
     this.wrap.style.transform = `translate(${v.tx}px, ${v.ty}px) scale(${v.scale})`;
+    clearTimeout(this.detailTimer);
+    // Once the zoom settles: full-resolution masks when zoomed in, fitted ones otherwise.
+    this.detailTimer = window.setTimeout(() => {
+      const want = v.scale / this.zoom.fitScale > 1.5 ? 16 : 1;
+      if (want === this.detail) return;
+      this.detail = want;
+      for (const fn of this.detailListeners) fn();
+    }, 200);
     if (this.frame) return;
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
@@ -134,7 +167,8 @@ export class Viewer {
   /** Paint mask crops on a layer (cleared when there are none). */
   paint(layer: LayerName, items: readonly CompositeItem[]): void {
     const { width: dw, height: dh } = this.display;
-    if (!items.length) { this.ctx[layer].clearRect(0, 0, dw, dh); return; }
+    if (!items.length) { this.clear(layer); return; }
+    if (layer === 'live') this.marksCtx.clearRect(0, 0, this.marksCanvas.width, this.marksCanvas.height);
     const buf = new Uint8ClampedArray(dw * dh * 4);
     compositeCrops(buf, dw, dh, items);
     this.ctx[layer].putImageData(new ImageData(buf, dw, dh), 0, 0);
@@ -142,6 +176,16 @@ export class Viewer {
 
   clear(layer: LayerName): void {
     this.ctx[layer].clearRect(0, 0, this.display.width, this.display.height);
+    if (layer === 'live') this.marksCtx.clearRect(0, 0, this.marksCanvas.width, this.marksCanvas.height);
+  }
+
+  /** The marks layer, cleared, with the image-to-canvas mapping and device pixels per CSS pixel. */
+  marks(): { ctx: CanvasRenderingContext2D; at: (x: number, y: number) => [number, number]; unit: number } {
+    const c = this.marksCanvas;
+    this.marksCtx.clearRect(0, 0, c.width, c.height);
+    const k = c.width / Math.max(1, this.stage.clientWidth);
+    const v = this.zoom.view;
+    return { ctx: this.marksCtx, at: (x, y) => [(x * v.scale + v.tx) * k, (y * v.scale + v.ty) * k], unit: k };
   }
 
   /** The pointer's position in image coordinates (clamped to the image) and in display pixels. */
