@@ -24,6 +24,7 @@ import { Viewer } from './viewer.js';
 import { classList } from './class-list.js';
 import { LabelFlow } from './label-flow.js';
 import { mountViewControls } from './view-controls.js';
+import { openTiming } from './open-timing.js';
 import type { HoverVia, PromptInput } from './worker-protocol.js';
 
 class App {
@@ -255,6 +256,7 @@ class App {
       return;
     }
     const seq = ++this.loadSeq;
+    openTiming.start('upload');
     notices.setState('loading');
     notices.hideBanner();
     notices.setOverlay(`Uploading ${file.name}…`, '', { to: 0.05, ms: 200 });
@@ -276,11 +278,15 @@ class App {
   private async openById(id: string): Promise<void> {
     const seq = ++this.loadSeq;
     this.notices.setState('loading');
+    openTiming.start(id);
     try {
-      const info = await api.image(id);
-      const blob = await api.imageBlob(id);
+      // The embedding is asked for at once (the longest wait); info and file come together.
+      const embedding = api.embedding(id);
+      embedding.catch(() => undefined);
+      const [info, blob] = await Promise.all([api.image(id), api.imageBlob(id)]);
+      openTiming.mark('info+file');
       if (seq !== this.loadSeq) return;
-      await this.showImage(seq, info, blob, false);
+      await this.showImage(seq, info, blob, false, embedding);
     } catch (err) {
       if (seq !== this.loadSeq) return;
       this.notices.setOverlay(null);
@@ -290,9 +296,10 @@ class App {
     }
   }
 
-  private async showImage(seq: number, info: ImageInfo, blob: Blob, embedded: boolean): Promise<void> {
+  private async showImage(seq: number, info: ImageInfo, blob: Blob, embedded: boolean, early?: Promise<{ data: Float32Array; dims: number[]; source: string }>): Promise<void> {
     const { notices, viewer } = this;
     await this.saver.flush();
+    openTiming.mark('saved');
     // A newer open started while the last image's edits were saved: it wins (and owns the URL hash).
     if (seq !== this.loadSeq) return;
     this.resetImageState();
@@ -312,23 +319,27 @@ class App {
     notices.setOverlay(embedded ? 'Loading the image embedding…' : 'Computing the image embedding…',
       embedded ? 'precomputed by samkit embed' : `on the server, usually about ${Math.max(1, Math.round(est / 1000))} s`, { to: 0.92, ms: embedded ? 400 : est });
     const t0 = performance.now();
-    const embeddingPromise = api.embedding(info.id);
+    const embeddingPromise = early ?? api.embedding(info.id);
     embeddingPromise.catch(() => undefined);
+    const annotationsPromise = api.annotations(info.id).catch(() => null);
 
     viewer.layout(info);
     loaded.bitmap = await viewer.bitmap(blob, info);
+    openTiming.mark('bitmap');
     if (seq !== this.loadSeq) return;
     await this.decoder.setImage({ width: info.width, height: info.height }, viewer.display, this.model?.inputSize ?? 1024, this.model?.maskInputSize ?? 256,
       new URL(`/api/images/${info.id}/decode`, location.href).href);
     viewer.drawImage(loaded.bitmap);
     viewer.wrap.hidden = false;
 
-    const annotations = await api.annotations(info.id).catch(() => null);
+    openTiming.mark('worker image');
+    const annotations = await annotationsPromise;
     if (seq !== this.loadSeq) return;
     if (annotations) {
       this.objects.reset(annotations.objects);
       await this.objects.refresh(false);
     }
+    openTiming.mark('objects');
 
     let emb: { data: Float32Array; dims: number[]; source: string };
     try {
@@ -343,7 +354,9 @@ class App {
     }
     if (seq !== this.loadSeq) return;
     const ms = performance.now() - t0;
+    openTiming.mark('embedding');
     await this.decoder.setEmbedding(emb.data, emb.dims);
+    openTiming.mark('embedding in worker');
     const decoderOk = await this.decoderReady;
     if (seq !== this.loadSeq) return;
     // onnxruntime's first run on a new input allocates and plans: do it before the first hover, and on
@@ -351,12 +364,14 @@ class App {
     // the image is ready: hovers meanwhile would skew the timings; later images only warm up the
     // chosen side).
     if (decoderOk) await this.chooseHoverDecoder([info.width / 2, info.height / 2], seq);
+    openTiming.mark('decoder warm');
     if (seq !== this.loadSeq) return;
     notices.setOverlay(null);
     notices.setChip('chip-embedding', emb.source === 'computed' ? `Embedding · computed in ${(ms / 1000).toFixed(1)} s` : 'Embedding · cached', 'ok');
     if (!decoderOk) { notices.setState('error'); return; }
     loaded.ready = true;
     notices.setState('ready');
+    openTiming.mark('ready');
     this.updatePanels();
     notices.status(MODE_HINTS[this.mode]);
     if (this.mode === 'everything') this.auto.draw();
