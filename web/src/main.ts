@@ -25,6 +25,7 @@ import { classList } from './class-list.js';
 import { LabelFlow } from './label-flow.js';
 import { mountViewControls } from './view-controls.js';
 import { openTiming } from './open-timing.js';
+import { takePrefetched } from './image-prefetch.js';
 import type { HoverVia, PromptInput } from './worker-protocol.js';
 
 class App {
@@ -280,13 +281,15 @@ class App {
     this.notices.setState('loading');
     openTiming.start(id);
     try {
-      // The embedding is asked for at once (the longest wait); info and file come together.
-      const embedding = api.embedding(id);
+      // Loaded ahead (the next project image), else the embedding is asked for at once (the longest
+      // wait) and the info and file come together.
+      const ahead = takePrefetched(id);
+      const embedding = ahead?.embedding ?? api.embedding(id);
       embedding.catch(() => undefined);
-      const [info, blob] = await Promise.all([api.image(id), api.imageBlob(id)]);
-      openTiming.mark('info+file');
-      if (seq !== this.loadSeq) return;
-      await this.showImage(seq, info, blob, false, embedding);
+      const [info, blob] = await Promise.all([ahead?.info ?? api.image(id), ahead?.blob ?? api.imageBlob(id)]);
+      openTiming.mark(ahead ? 'info+file (ahead)' : 'info+file');
+      if (seq !== this.loadSeq) { void ahead?.bitmap.then((b) => b.close(), () => undefined); return; }
+      await this.showImage(seq, info, blob, false, embedding, ahead?.bitmap);
     } catch (err) {
       if (seq !== this.loadSeq) return;
       this.notices.setOverlay(null);
@@ -296,7 +299,7 @@ class App {
     }
   }
 
-  private async showImage(seq: number, info: ImageInfo, blob: Blob, embedded: boolean, early?: Promise<{ data: Float32Array; dims: number[]; source: string }>): Promise<void> {
+  private async showImage(seq: number, info: ImageInfo, blob: Blob, embedded: boolean, early?: Promise<{ data: Float32Array; dims: number[]; source: string }>, bitmap?: Promise<ImageBitmap>): Promise<void> {
     const { notices, viewer } = this;
     await this.saver.flush();
     openTiming.mark('saved');
@@ -324,7 +327,7 @@ class App {
     const annotationsPromise = api.annotations(info.id).catch(() => null);
 
     viewer.layout(info);
-    loaded.bitmap = await viewer.bitmap(blob, info);
+    loaded.bitmap = await (bitmap?.catch(() => viewer.bitmap(blob, info)) ?? viewer.bitmap(blob, info));
     openTiming.mark('bitmap');
     if (seq !== this.loadSeq) return;
     await this.decoder.setImage({ width: info.width, height: info.height }, viewer.display, this.model?.inputSize ?? 1024, this.model?.maskInputSize ?? 256,

@@ -9,6 +9,7 @@ import { mountClassEditor } from './class-editor.js';
 import { classList } from './class-list.js';
 import { plainKey, type Keymap } from './keymap.js';
 import type { LabelFlow } from './label-flow.js';
+import { prefetchImage } from './image-prefetch.js';
 
 interface ProjectImage { id: string; rel: string; name: string; width: number; height: number; objects: number; state: 'not-started' | 'in-progress' | 'done' }
 interface ProjectClass { name: string; color: string; hotkey: number | null }
@@ -18,6 +19,17 @@ const STATE_TEXT: Record<ProjectImage['state'], string> = { 'not-started': 'not 
 
 function currentId(): string | null {
   return /^#([0-9a-f]{64})$/.exec(location.hash)?.[1] ?? null;
+}
+
+/** Run once the page says the open image is ready (or at once when it is). */
+function whenReady(run: () => void): void {
+  if (document.body.dataset.state === 'ready') { run(); return; }
+  const obs = new MutationObserver(() => {
+    if (document.body.dataset.state !== 'ready') return;
+    obs.disconnect();
+    run();
+  });
+  obs.observe(document.body, { attributes: true, attributeFilter: ['data-state'] });
 }
 
 export class ProjectPanel {
@@ -65,7 +77,9 @@ export class ProjectPanel {
     const ok = await this.refresh();
     if (!ok || !this.project) return false;
     this.bindKeys();
-    window.addEventListener('hashchange', () => { this.render(); this.prefetch(); window.setTimeout(() => void this.refresh(), 1500); });
+    // Loading ahead waits until the new image is ready: on a small machine the next image's encoder
+    // run would otherwise slow the move it is meant to speed up.
+    window.addEventListener('hashchange', () => { this.render(); whenReady(() => this.prefetch()); window.setTimeout(() => void this.refresh(), 1500); });
     // States change as the page saves; a light poll keeps the list honest without coupling to the saver.
     window.setInterval(() => { if (document.visibilityState === 'visible') void this.refresh(); }, 5000);
     if (!currentId() && this.project.images.length > 0) location.hash = this.project.images[0].id;
@@ -143,6 +157,8 @@ export class ProjectPanel {
     if (!this.project) return;
     const ids = prefetchIds(this.project.images, currentId());
     if (ids.length === 0) return;
+    // The page loads the next image ahead too (file, bitmap, embedding): moving on skips the network.
+    prefetchImage(ids[0]);
     void fetch('/api/project/prefetch', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ids }) }).catch(() => undefined);
   }
 

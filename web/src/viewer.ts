@@ -18,6 +18,18 @@ export type LayerName = 'image' | 'objects' | 'auto' | 'live';
 /** A pointer position in image coordinates (x, y) and in display pixels (dx, dy). */
 export interface ImagePoint { x: number; y: number; dx: number; dy: number }
 
+/** An image decoded for the view: full resolution, or scaled down to 16 megapixels. */
+export async function decodeImageBitmap(blob: Blob, info: ImageInfo): Promise<ImageBitmap> {
+  const k = Math.min(1, Math.sqrt(16e6 / (info.width * info.height)));
+  try {
+    return await (k < 1
+      ? createImageBitmap(blob, { resizeWidth: Math.round(info.width * k), resizeHeight: Math.round(info.height * k), resizeQuality: 'high' })
+      : createImageBitmap(blob));
+  } catch {
+    throw new ApiError(422, 'this browser cannot display the image', 'DISPLAY');
+  }
+}
+
 export class Viewer {
   readonly stage = $('stage');
   readonly wrap = $('canvas-wrap');
@@ -104,15 +116,8 @@ export class Viewer {
   }
 
   /** The image decoded at full resolution (up to 16 megapixels), drawn through the view at any zoom. */
-  async bitmap(blob: Blob, info: ImageInfo): Promise<ImageBitmap> {
-    const k = Math.min(1, Math.sqrt(16e6 / (info.width * info.height)));
-    try {
-      return await (k < 1
-        ? createImageBitmap(blob, { resizeWidth: Math.round(info.width * k), resizeHeight: Math.round(info.height * k), resizeQuality: 'high' })
-        : createImageBitmap(blob));
-    } catch {
-      throw new ApiError(422, 'this browser cannot display the image', 'DISPLAY');
-    }
+  bitmap(blob: Blob, info: ImageInfo): Promise<ImageBitmap> {
+    return decodeImageBitmap(blob, info);
   }
 
   drawImage(bitmap: ImageBitmap | null | undefined): void {
