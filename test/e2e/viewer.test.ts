@@ -12,6 +12,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import type { Browser, Page } from 'playwright-core';
+import { rleIou } from '../../src/core/rle-iou.js';
+import type { CompressedRle } from '../../src/core/rle.js';
 import { ARTIFACTS, browserTestsUnavailable, launchChromium, REFERENCE_IMAGES, startServer, waitReady, type RunningServer } from './harness.js';
 
 const skip = browserTestsUnavailable();
@@ -284,6 +286,38 @@ test('Enter in the label field accepts and gives the keys back to the image; a m
   await page.keyboard.press('Enter');
   await objectsSaved(4);
   assert.match((await page.textContent('#status-text'))!, /no label/);
+});
+
+test('Everything: the progress line names the encoding first; Accept all does not add masks that duplicate an object', { skip: skip ?? false, timeout: 240000 }, async () => {
+  const before = await saved();
+  assert.ok(before.some((o) => o.label === 'lorry'), 'the hand-made object of the red rectangle is there');
+  await page.locator('#layer-live').focus();
+  await page.keyboard.press('e');
+  await page.fill('#opt-pps', '4');
+  const seen = new Set<string>();
+  await page.click('#auto-run');
+  const t0 = Date.now();
+  while (!(await page.isVisible('#auto-result')) && Date.now() - t0 < 200000) {
+    seen.add(((await page.textContent('#auto-status')) ?? '').replace(/\d+ s$/, 'N s'));
+    await page.waitForTimeout(50);
+  }
+  const lines = [...seen].filter(Boolean);
+  assert.ok(lines.some((l) => /^Encoding the image/.test(l)), `the encoding is named: ${JSON.stringify(lines)}`);
+  assert.ok(!lines.some((l) => /batch 0 of/i.test(l)), `no "batch 0 of N" while encoding: ${JSON.stringify(lines)}`);
+  await page.click('#auto-accept-all');
+  await page.waitForFunction((n) => document.querySelectorAll('#object-list li').length > n, before.length, { timeout: 20000 });
+  await page.waitForFunction(() => /saved/i.test(document.getElementById('chip-save')?.textContent ?? ''), null, { timeout: 20000 });
+  const after = await saved();
+  const auto = after.slice(before.length);
+  assert.ok(auto.length > 0);
+  for (const a of auto) {
+    for (const o of before) {
+      const v = rleIou(a.segmentation as CompressedRle, o.segmentation as CompressedRle);
+      assert.ok(v <= 0.9, `an automatic mask duplicates "${o.label}" (IoU ${v.toFixed(3)})`);
+    }
+  }
+  assert.match((await page.textContent('#status-text'))!, /Accepted \d+ automatic mask/);
+  await page.keyboard.press('h');
 });
 
 test('? lists the view, class and image keys from the keymap, and they do what the sheet says', { skip: skip ?? false, timeout: 60000 }, async () => {

@@ -116,6 +116,8 @@ export class AutoMasks {
       this.state = { records: recs, crops: r.crops, labelMap: r.labelMap, hover: -1, selected: -1, accepted: new Set() };
       $('auto-summary').textContent = `${recs.length} mask${recs.length === 1 ? '' : 's'} in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
       $('auto-result').hidden = false;
+      // Replaces "Computing automatic masks…" (and any earlier run's message).
+      notices.status(`${recs.length} automatic mask${recs.length === 1 ? '' : 's'}: hover to highlight, click to select, Enter to accept.`);
       this.draw();
       this.drawLive();
     } catch (err) {
