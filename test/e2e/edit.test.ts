@@ -200,20 +200,29 @@ test('edit: select in the list, reorder, relabel, brush, Esc; undo walks back th
   await page.press('#panel-edit .edit-label', 'Enter');
   await savedWhen((o) => o[0]?.label === 'street', 'the new label');
 
-  // Brush: a horizontal stroke on the wall, 40 image pixels across, adds exactly that band.
+  // Brush, zoomed in (the view's pointer mapping): a horizontal stroke over the truck's door, 40 image
+  // pixels across, adds exactly that band to the street.
   await page.keyboard.press('p');
+  const fitWidth = (await page.locator('#layer-live').boundingBox())!.width;
+  for (let i = 0; i < 3; i++) await page.keyboard.press('+');
+  await page.waitForTimeout(600); // the view settles and the mask layers go to full resolution
+  const zoomed = (await page.locator('#layer-live').boundingBox())!.width;
+  assert.ok(zoomed > 1.8 * fitWidth, `zoomed in (${fitWidth.toFixed(0)} -> ${zoomed.toFixed(0)} px wide)`);
   await page.evaluate(() => {
     const s = document.querySelector<HTMLInputElement>('#panel-edit .edit-size')!;
     s.value = '40';
     s.dispatchEvent(new Event('input', { bubbles: true }));
   });
   const before = (await saved())[0];
-  const [x0, x1, y0] = [100, 300, 100];
+  const [x0, x1, y0] = [800, 1000, 450];
+  const stage = (await page.locator('#stage').boundingBox())!;
   const a = await at(x0, y0);
   const b = await at(x1, y0);
+  for (const q of [a, b]) assert.ok(q.x > stage.x && q.x < stage.x + stage.width && q.y > stage.y && q.y < stage.y + stage.height, 'the stroke is on screen');
   await page.mouse.move(a.x, a.y);
   await page.mouse.down();
   await page.mouse.move(b.x, b.y, { steps: 8 });
+  await shot('6a-brushing-zoomed');
   await page.mouse.up();
   const [painted] = await savedWhen((o) => o[0]?.area > before.area, 'the brush stroke');
   const m0 = rleToMask(before.segmentation);
@@ -231,6 +240,7 @@ test('edit: select in the list, reorder, relabel, brush, Esc; undo walks back th
   assert.equal(painted.area, before.area + added);
   assert.ok(added > 0.9 * (200 * 40), `the band is painted (${added} px)`);
   await shot('6-brushed');
+  await page.keyboard.press('f');
 
   // Esc clears the selection; leaving Edit mode too.
   await page.keyboard.press('Escape');

@@ -8,6 +8,7 @@ import { strokeSegment, type ImagePoint, type PixelRect, unionRect } from '../..
 import { Mask } from '../../src/core/mask.js';
 import { rleToMask } from '../../src/core/rle.js';
 import type { AnnotationObject } from '../../src/server/protocol.js';
+import { classList } from './class-list.js';
 import type { DecoderClient } from './decoder-client.js';
 import { $, fmtInt, plane } from './dom.js';
 import type { Keymap } from './keymap.js';
@@ -87,11 +88,6 @@ export class ObjectEditor {
     this.sizeInput = this.panel.querySelector<HTMLInputElement>('.edit-size')!;
     this.sizeText = this.panel.querySelector<HTMLElement>('.edit-size-text')!;
     onSelectionChange(() => { this.stroke = null; this.hint(); this.update(); });
-    // A class hotkey puts its name in the label field: in Edit mode it relabels the selected object.
-    $('label-input').addEventListener('input', (e) => {
-      const o = this.selectedObject();
-      if (!e.isTrusted && o && this.deps.active()) this.relabel(o, (e.target as HTMLInputElement).value);
-    });
   }
 
   // ---------------------------------------------------------------- state
@@ -273,7 +269,7 @@ export class ObjectEditor {
     if (!info || !o) return;
     const region = displayRect(r.rect, info.width, info.height, dw, dh, 4);
     if (!region.width || !region.height) return;
-    const rgba = paintRegion(s.display, dw, dh, region, this.deps.objects.colorOf(o.id), SELECTED_FILL, [255, 255, 255]);
+    const rgba = paintRegion(s.display, dw, dh, region, this.deps.objects.colorFor(o), SELECTED_FILL, [255, 255, 255]);
     this.deps.viewer.ctx.live.putImageData(new ImageData(rgba, region.width, region.height), region.x, region.y);
     this.liveCache = null;
     this.cursorBox = null;
@@ -375,7 +371,7 @@ export class ObjectEditor {
     if (hover) items.push({ crop: hover, color: [255, 255, 255], alpha: 0.25, outline: true });
     const crop = this.stroke && this.stroke.display.length === dw * dh ? displayCrop(this.stroke.display, dw, dh) : o ? this.deps.objects.crops.get(o.id) : undefined;
     if (o && crop) {
-      const color = this.deps.objects.colorOf(o.id);
+      const color = this.deps.objects.colorFor(o);
       items.push({ crop, color, alpha: SELECTED_FILL, outline: false }, { crop, color: [255, 255, 255], alpha: 0, outline: true });
     }
     viewer.paint('live', items);
@@ -529,6 +525,11 @@ export class ObjectEditor {
       { keys: [['{'], ['}']], text: 'Brush size smaller / larger', match: (e) => on() && (e.key === '{' || e.key === '}'), run: (e) => this.setBrushSize(e.key === '}' ? Math.max(this.brushSize + 1, this.brushSize * 1.25) : Math.min(this.brushSize - 1, this.brushSize / 1.25)) },
       { keys: [['Delete'], ['Backspace']], text: 'Delete the selected object', match: (e) => has() && plainKey('Delete', 'Backspace')(e), run: (e) => { e.preventDefault(); this.deleteSelected(); } },
       { keys: [['Alt', '↑'], ['Alt', '↓']], text: 'Move the selected object up / down the list (later ones are drawn on top)', match: (e) => has() && e.altKey && !e.ctrlKey && !e.metaKey && (e.key === 'ArrowUp' || e.key === 'ArrowDown'), run: (e) => { e.preventDefault(); this.moveSelected(e.key === 'ArrowUp' ? -1 : 1); } },
+      {
+        keys: [['1'], ['…'], ['9']], text: 'Relabel the selected object with the class of that key',
+        match: (e) => has() && plainKey('1', '2', '3', '4', '5', '6', '7', '8', '9')(e) && classList.list.some((c) => c.hotkey === Number(e.key)),
+        run: (e) => { e.preventDefault(); const c = classList.list.find((x) => x.hotkey === Number(e.key)); const o = this.selectedObject(); if (c && o) this.relabel(o, c.name); },
+      },
       { keys: [['L']], text: 'Relabel the selected object', match: (e) => has() && plainKey('l')(e), run: (e) => { e.preventDefault(); this.labelInput.focus(); this.labelInput.select(); } },
       { keys: [['Esc']], text: 'Clear the selection', match: (e) => has() && plainKey('Escape')(e) && $('help').hidden, run: () => select(null) },
     );
