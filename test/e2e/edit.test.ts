@@ -62,7 +62,7 @@ before(async () => {
   await mkdir(dir, { recursive: true });
   await copyFile(path.join(REFERENCE_IMAGES, 'truck.jpg'), path.join(dir, 'truck.jpg'));
   // As `samkit app <dir>` keeps them by default: annotations in <dir>/.samkit.
-  server = await startServer([dir], { dataDir: path.join(dir, '.samkit'), embeddingsDir: path.join(dir, '..', 'embeddings') });
+  server = await startServer([dir, '--classes', 'truck,street'], { dataDir: path.join(dir, '.samkit'), embeddingsDir: path.join(dir, '..', 'embeddings') });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
@@ -173,7 +173,7 @@ test('edit: select, refine with a point, erase, delete and undo, all saved in th
   await shot('5-undone');
 });
 
-test('edit: select in the list, reorder, relabel, brush, Esc; undo walks back through each', { skip: skip ?? false, timeout: 300000 }, async () => {
+test('edit: select in the list, reorder, relabel (class key, typed), brush zoomed in, Esc; undo walks back through each', { skip: skip ?? false, timeout: 300000 }, async () => {
   // A second object: the road.
   await page.keyboard.press('c');
   const p = await at(900, 1120);
@@ -195,10 +195,12 @@ test('edit: select in the list, reorder, relabel, brush, Esc; undo walks back th
   await savedWhen((o) => o.length === 2 && o[0].id === objs[1].id, 'the new order');
   assert.equal(await page.locator('#object-list li').first().getAttribute('data-id'), objs[1].id);
 
-  // Relabel in the panel.
-  await page.fill('#panel-edit .edit-label', 'street');
+  // Relabel: the class hotkey 2 (street), then typed in the panel.
+  await page.keyboard.press('2');
+  await savedWhen((o) => o[0]?.label === 'street', 'the class label');
+  await page.fill('#panel-edit .edit-label', 'road surface');
   await page.press('#panel-edit .edit-label', 'Enter');
-  await savedWhen((o) => o[0]?.label === 'street', 'the new label');
+  await savedWhen((o) => o[0]?.label === 'road surface', 'the typed label');
 
   // Brush, zoomed in (the view's pointer mapping): a horizontal stroke over the truck's door, 40 image
   // pixels across, adds exactly that band to the street.
@@ -250,7 +252,9 @@ test('edit: select in the list, reorder, relabel, brush, Esc; undo walks back th
   await page.keyboard.press('Control+z');
   await savedWhen((o) => o[0]?.area === before.area, 'the undone stroke');
   await page.keyboard.press('Control+z');
-  await savedWhen((o) => o[0]?.label === 'road', 'the undone label');
+  await savedWhen((o) => o[0]?.label === 'street', 'the undone typed label');
+  await page.keyboard.press('Control+z');
+  await savedWhen((o) => o[0]?.label === 'road', 'the undone class label');
   await page.keyboard.press('Control+z');
   const back = await savedWhen((o) => o[0]?.label === 'truck', 'the undone order');
   assert.deepEqual(back.map((o) => o.label), ['truck', 'road']);
