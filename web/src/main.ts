@@ -12,6 +12,8 @@ import { renderCurrentPanel } from './current-panel.js';
 import { DecoderClient } from './decoder-client.js';
 import { $, fmtInt, newId, plane } from './dom.js';
 import { mountFindPanel } from './find-panel.js';
+import { mountInpaintPanel } from './inpaint-panel.js';
+import { mountVoiceButton } from './voice-button.js';
 import { exportImage } from './image-export.js';
 import { Keymap, modKey, plainKey } from './keymap.js';
 import { Notices } from './notices.js';
@@ -72,7 +74,10 @@ class App {
     this.wireEvents();
     this.bindKeys();
     // The Find box (text prompts) is its own module; it only needs the open image and a way to add objects.
-    mountFindPanel({ imageId: () => this.loaded?.info.id ?? null, addObjects: (objs) => this.objects.add(...objs) });
+    const find = mountFindPanel({ imageId: () => this.loaded?.info.id ?? null, addObjects: (objs) => this.objects.add(...objs) });
+    // Push-to-talk for the Find box, and the Remove / Replace panel: their own modules.
+    mountVoiceButton({ input: find.querySelector<HTMLInputElement>('#find-text')!, find: () => find.querySelector<HTMLButtonElement>('#find-go')!.click(), keymap: this.keymap });
+    mountInpaintPanel({ image: () => (this.loaded ? { id: this.loaded.info.id, name: this.loaded.info.name } : null), objects: () => this.objects.all });
     this.setMode('hover');
     this.objects.render();
     const modelInfo = api.model();

@@ -4,6 +4,7 @@
  * shown, and Find runs with it. The phrases the server may hear are the Find box's phrase list (as
  * it was before speech replaced it) plus the project's classes, which the server adds itself.
  */
+import { plainKey, type Keymap } from './keymap.js';
 import { MicRecorder } from './mic-recorder.js';
 import { speechWav } from './wav-encode.js';
 
@@ -12,17 +13,14 @@ export interface VoiceHost {
   input: HTMLInputElement;
   /** Run Find with the input's text. */
   find(): void;
+  /** Where the V (hold to talk) key is bound and listed on the shortcut sheet. */
+  keymap?: Keymap;
 }
 
 interface TranscribeAnswer { transcript?: string; prompt?: string; phrases?: string[]; error?: string }
 
 /** Shorter holds are taken as a slip (a click), not speech. */
 const MIN_SECONDS = 0.3;
-
-function isTyping(t: EventTarget | null): boolean {
-  const el = t as HTMLElement | null;
-  return !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable);
-}
 
 export function mountVoiceButton(host: VoiceHost): HTMLElement {
   const button = Object.assign(document.createElement('button'), {
@@ -72,7 +70,7 @@ export function mountVoiceButton(host: VoiceHost): HTMLElement {
     show(`Recognising ${seconds.toFixed(1)} s of speech…`, 'busy');
     try {
       const wav = speechWav(rec.channels, rec.sampleRate);
-      const res = await fetch(`/api/transcribe?phrases=${encodeURIComponent(phrases)}`, { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: wav });
+      const res = await fetch(`/api/transcribe?phrases=${encodeURIComponent(phrases)}`, { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: new Blob([wav], { type: 'audio/wav' }) });
       const body = await res.json() as TranscribeAnswer;
       if (!res.ok || !body.prompt) throw new Error(body.error ?? `HTTP ${res.status}`);
       show(`Heard: “${body.transcript ?? body.prompt}”`, 'idle');
@@ -89,8 +87,9 @@ export function mountVoiceButton(host: VoiceHost): HTMLElement {
   button.addEventListener('pointerup', () => void release());
   button.addEventListener('pointercancel', () => void release());
   button.addEventListener('contextmenu', (e) => e.preventDefault());
-  window.addEventListener('keydown', (e) => {
-    if ((e.key === 'v' || e.key === 'V') && !e.repeat && !e.ctrlKey && !e.metaKey && !e.altKey && !isTyping(e.target)) { e.preventDefault(); press(); }
+  host.keymap?.add('Find', {
+    keys: [['V'], ['(hold the 🎤 button)']], text: 'Hold to say what to find; release to find it',
+    match: plainKey('v'), run: (e) => { e.preventDefault(); if (!e.repeat) press(); },
   });
   window.addEventListener('keyup', (e) => { if (e.key === 'v' || e.key === 'V') void release(); });
   window.addEventListener('blur', () => void release());

@@ -47,7 +47,7 @@ export function resampleTo(samples: Float32Array, fromRate: number, toRate = SPE
 }
 
 /** 16-bit PCM mono WAV bytes (RIFF header + samples clipped to [-1, 1]). */
-export function encodeWav16(samples: Float32Array, sampleRate: number): Uint8Array {
+export function encodeWav16(samples: Float32Array, sampleRate: number): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(44 + samples.length * 2);
   const v = new DataView(bytes.buffer);
   const tag = (o: number, s: string): void => { for (let i = 0; i < 4; i++) bytes[o + i] = s.charCodeAt(i); };
@@ -63,6 +63,6 @@ export function encodeWav16(samples: Float32Array, sampleRate: number): Uint8Arr
 }
 
 /** A recording (one Float32Array per channel at `rate`) as the 16 kHz mono WAV the server takes. */
-export function speechWav(channels: Float32Array[], rate: number): Uint8Array {
+export function speechWav(channels: Float32Array[], rate: number): Uint8Array<ArrayBuffer> {
   return encodeWav16(resampleTo(mixToMono(channels), rate, SPEECH_RATE), SPEECH_RATE);
 }
