@@ -24,9 +24,11 @@ const MIN_SECONDS = 0.3;
 
 export function mountVoiceButton(host: VoiceHost): HTMLElement {
   const button = Object.assign(document.createElement('button'), {
-    id: 'voice-button', type: 'button', className: 'btn voice', textContent: '🎤',
+    id: 'voice-button', type: 'button', className: 'btn voice',
     title: 'Hold to say what to find (or hold V); release to find it',
   });
+  // An inline microphone (emoji fonts are missing on many Linux desktops).
+  button.innerHTML = '<svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"><rect x="9" y="3" width="6" height="11" rx="3" fill="currentColor"/><path d="M5 11a7 7 0 0 0 14 0M12 18v3M8 21h8"/></svg>';
   button.setAttribute('aria-label', 'Push to talk');
   const heard = Object.assign(document.createElement('div'), { id: 'voice-status', className: 'muted small' });
   host.input.insertAdjacentElement('afterend', button);
@@ -88,7 +90,7 @@ export function mountVoiceButton(host: VoiceHost): HTMLElement {
   button.addEventListener('pointercancel', () => void release());
   button.addEventListener('contextmenu', (e) => e.preventDefault());
   host.keymap?.add('Find', {
-    keys: [['V'], ['(hold the 🎤 button)']], text: 'Hold to say what to find; release to find it',
+    keys: [['V'], ['(hold the microphone button)']], text: 'Hold to say what to find; release to find it',
     match: plainKey('v'), run: (e) => { e.preventDefault(); if (!e.repeat) press(); },
   });
   window.addEventListener('keyup', (e) => { if (e.key === 'v' || e.key === 'V') void release(); });
