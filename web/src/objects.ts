@@ -70,18 +70,14 @@ export class Objects {
     this.commit(this.list.filter((x) => x.id !== id));
   }
 
-  undo(): boolean {
-    const prev = this.history.undo();
-    if (!prev) return false;
-    this.list = prev;
-    void this.refresh(true);
-    return true;
-  }
+  undo(): boolean { return this.restore(this.history.undo()); }
 
-  redo(): boolean {
-    const next = this.history.redo();
-    if (!next) return false;
-    this.list = next;
+  redo(): boolean { return this.restore(this.history.redo()); }
+
+  /** Show a list from the history (null: nothing to undo or redo). */
+  private restore(list: AnnotationObject[] | null): boolean {
+    if (!list) return false;
+    this.list = list;
     void this.refresh(true);
     return true;
   }
