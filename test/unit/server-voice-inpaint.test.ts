@@ -20,6 +20,8 @@ import { createApp } from '../../src/server/app.js';
 import { mergePhrases } from '../../src/server/transcribe.js';
 import { PocketsphinxTranscriber } from '../../src/speech/pocketsphinx.js';
 import { encodeWav16 } from '../../src/speech/wav.js';
+import { GraphBuilder } from '../../src/model/onnx-builder.js';
+import { main as serverMain } from '../../src/server/main.js';
 import { startFakeSd, type FakeSd } from '../helpers/fake-sd.js';
 
 const W = 96, H = 64;
@@ -120,6 +122,18 @@ test('POST /api/transcribe: espeak-ng speech -> pocketsphinx with the phrases as
   const multi = await app.inject({ method: 'POST', url: '/api/transcribe', headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: form });
   assert.equal(multi.statusCode, 200, multi.body);
   assert.equal((multi.json() as { prompt: string }).prompt, 'blue box');
+  // No phrases in the request: a project's classes are the vocabulary.
+  const projectDir = path.join(dir, 'project');
+  await mkdir(projectDir, { recursive: true });
+  const projectApp = await createApp({ dataDir: path.join(projectDir, '.samkit'), embeddingsDir: path.join(dir, 'emb'), webRoot: path.join(dir, 'web'), host: '127.0.0.1', projectDir, projectClasses: [{ name: 'red car', color: '#e6194b', hotkey: 1 }, { name: 'blue box', color: '#3cb44b', hotkey: 2 }] });
+  try {
+    const byClass = await projectApp.inject({ method: 'POST', url: '/api/transcribe', headers: { 'content-type': 'audio/wav' }, payload: bytes });
+    assert.equal(byClass.statusCode, 200, byClass.body);
+    assert.deepEqual((byClass.json() as { phrases: string[] }).phrases, ['red car', 'blue box']);
+    assert.equal((byClass.json() as { prompt: string }).prompt, 'blue box');
+  } finally {
+    await projectApp.close();
+  }
   // Silence: nothing heard is a 422 the page can show.
   const silence = await app.inject({ method: 'POST', url: '/api/transcribe?phrases=red', headers: { 'content-type': 'audio/wav' }, payload: Buffer.from(encodeWav16(new Float32Array(16000), 16000)) });
   assert.equal(silence.statusCode, 422, silence.body);
@@ -240,4 +254,42 @@ test('POST /api/inpaint: bad requests are 4xx JSON errors', async () => {
   assert.equal(noPrompt.statusCode, 400, noPrompt.body);
   const otherSize = await sharp({ create: { width: W + 2, height: H, channels: 3, background: { r: 1, g: 2, b: 3 } } }).png().toBuffer();
   assert.equal((await inpaintReq(app, { imageId, mask, base: otherSize.toString('base64') })).statusCode, 400);
+});
+
+/** A LaMa-contract graph: masked pixels become 255 * 0.25 = 64, the rest the input. */
+function tinyLama(): Uint8Array {
+  const g = new GraphBuilder('tiny_lama');
+  const image = g.input('image', [1, 3, 512, 512]);
+  const mask = g.input('mask', [1, 1, 512, 512]);
+  const keep = g.o('Mul', [image, g.o('Sub', [g.scalar(1), mask])]);
+  g.output(g.o('Mul', [g.o('Add', [keep, g.o('Mul', [mask, g.scalar(0.25)])]), g.scalar(255)]), 'output', [1, 3, 512, 512]);
+  return g.build();
+}
+
+test('POST /api/inpaint lama: the server\'s --lama model fills the mask (run in the worker), twice on one session', async () => {
+  const file = path.join(dir, 'lama.onnx');
+  await writeFile(file, tinyLama());
+  const lamaApp = await createApp({ dataDir: path.join(dir, 'data'), embeddingsDir: path.join(dir, 'emb'), webRoot: path.join(dir, 'web'), host: '127.0.0.1', lama: file });
+  try {
+    assert.equal(((await lamaApp.inject({ url: '/api/inpaint' })).json() as { methods: { lama: boolean } }).methods.lama, true);
+    const mask = objectMask();
+    for (let run = 0; run < 2; run++) {
+      const res = await inpaintReq(lamaApp, { imageId, mask: maskToCocoRle(mask), method: 'lama', dilate: 0 });
+      assert.equal(res.statusCode, 200, res.body);
+      const out = await pixels(res.rawPayload);
+      assert.equal(changes(rgb, out, mask, 0).outside, 0);
+      let far = 0;
+      for (let i = 0; i < W * H; i++) if (mask.data[i] && Math.abs(out[3 * i] - 64) > 2) far++;
+      assert.equal(far, 0, 'the masked pixels are the model\'s output');
+    }
+  } finally {
+    await lamaApp.close();
+  }
+});
+
+test('samkit app: --lama without the file, a bad --sd-url or --sd-timeout are usage errors at start', async () => {
+  const usage = (args: string[]) => assert.rejects(serverMain(['--port', '0', ...args], 'samkit app'), (e: Error & { exitCode?: number }) => e.exitCode === 2 && /--lama|--sd-url|--sd-timeout/.test(e.message));
+  await usage(['--lama', path.join(dir, 'missing.onnx')]);
+  await usage(['--sd-url', 'localhost:7860']);
+  await usage(['--sd-timeout', '0']);
 });
