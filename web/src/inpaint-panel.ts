@@ -1,5 +1,6 @@
 /**
- * The "Edit image" panel: with an object chosen, Remove it (Telea, Navier-Stokes, or the server's
+ * The "Edit image" panel: with an object chosen (the page's selected object, else the panel's own
+ * picker over the object list), Remove it (Telea, Navier-Stokes, or the server's
  * LaMa model) or Replace it with "<prompt>" (only when the server has a Stable Diffusion URL; the
  * panel asks GET /api/inpaint). Each edit is previewed, edits stack (the next one starts from the
  * last), Undo goes back one, and Download saves the edited PNG.

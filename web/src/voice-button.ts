@@ -1,5 +1,5 @@
 /**
- * Push-to-talk for the Find box: hold the microphone button (or the V key) and say what to find;
+ * Push-to-talk for the Find box: hold the microphone button (or the T key) and say what to find;
  * on release the recording goes to POST /api/transcribe as a 16 kHz mono WAV, the transcript is
  * shown, and Find runs with it. The phrases the server may hear are the Find box's phrase list (as
  * it was before speech replaced it) plus the project's classes, which the server adds itself.
@@ -13,7 +13,7 @@ export interface VoiceHost {
   input: HTMLInputElement;
   /** Run Find with the input's text. */
   find(): void;
-  /** Where the V (hold to talk) key is bound and listed on the shortcut sheet. */
+  /** Where the T (hold to talk) key is bound and listed on the shortcut sheet. */
   keymap?: Keymap;
 }
 
@@ -25,7 +25,7 @@ const MIN_SECONDS = 0.3;
 export function mountVoiceButton(host: VoiceHost): HTMLElement {
   const button = Object.assign(document.createElement('button'), {
     id: 'voice-button', type: 'button', className: 'btn voice',
-    title: 'Hold to say what to find (or hold V); release to find it',
+    title: 'Hold to say what to find (or hold T); release to find it',
   });
   // An inline microphone (emoji fonts are missing on many Linux desktops).
   button.innerHTML = '<svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"><rect x="9" y="3" width="6" height="11" rx="3" fill="currentColor"/><path d="M5 11a7 7 0 0 0 14 0M12 18v3M8 21h8"/></svg>';
@@ -85,15 +85,17 @@ export function mountVoiceButton(host: VoiceHost): HTMLElement {
     }
   };
 
+  // Typing a new query makes the last transcript stale.
+  host.input.addEventListener('input', () => { if (button.dataset.state !== 'busy') show('', 'idle'); });
   button.addEventListener('pointerdown', (e) => { if (e.button === 0) { button.setPointerCapture(e.pointerId); press(); } });
   button.addEventListener('pointerup', () => void release());
   button.addEventListener('pointercancel', () => void release());
   button.addEventListener('contextmenu', (e) => e.preventDefault());
   host.keymap?.add('Find', {
-    keys: [['V'], ['(hold the microphone button)']], text: 'Hold to say what to find; release to find it',
-    match: plainKey('v'), run: (e) => { e.preventDefault(); if (!e.repeat) press(); },
+    keys: [['T'], ['(hold the microphone button)']], text: 'Hold to say what to find; release to find it',
+    match: plainKey('t'), run: (e) => { e.preventDefault(); if (!e.repeat) press(); },
   });
-  window.addEventListener('keyup', (e) => { if (e.key === 'v' || e.key === 'V') void release(); });
+  window.addEventListener('keyup', (e) => { if (e.key === 't' || e.key === 'T') void release(); });
   window.addEventListener('blur', () => void release());
   return button;
 }
