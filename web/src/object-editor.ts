@@ -330,7 +330,10 @@ export class ObjectEditor {
     li.classList.toggle('selected', o.id === selected());
     li.draggable = true;
     li.addEventListener('click', (e) => {
-      if ((e.target as HTMLElement).closest('button')) return;
+      const t = e.target as HTMLElement;
+      if (t.closest('button')) return;
+      // Renaming in place from another mode stays in that mode; anywhere else on the row selects.
+      if (t instanceof HTMLInputElement && !this.deps.active()) return;
       this.pick(o.id);
     });
     li.addEventListener('dragstart', (e) => {
