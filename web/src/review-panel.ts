@@ -78,8 +78,11 @@ export class ReviewPanel {
     const objectsPanel = sidebar.querySelector('#panel-objects');
     if (objectsPanel) sidebar.insertBefore(this.panel, objectsPanel); else sidebar.append(this.panel);
 
-    this.minScore.addEventListener('input', () => this.update());
-    this.minArea.addEventListener('input', () => this.update());
+    for (const slider of [this.minScore, this.minArea]) {
+      slider.addEventListener('input', () => this.update());
+      // Dragged with the mouse: give the keys back to the page (A, X, ... never type into a field).
+      slider.addEventListener('pointerup', () => slider.blur());
+    }
     this.acceptAll.addEventListener('click', () => void this.acceptShown());
     this.fileInput.addEventListener('change', () => {
       const file = this.fileInput.files?.[0];
