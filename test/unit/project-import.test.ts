@@ -21,6 +21,7 @@ import { ImageMatcher, type TargetImage } from '../../src/project/import/match.j
 import { planImport } from '../../src/project/import/plan.js';
 import type { Proposal } from '../../src/project/import/proposal.js';
 import { fillRingLikePolygon2Mask, shapeToRle } from '../../src/project/import/rasterise.js';
+import { reviewView, rleIou } from '../../src/project/import/review.js';
 import { parseYoloLabels } from '../../src/project/import/yolo.js';
 import { readImportSource } from '../../src/project/import-source.js';
 import { createApp } from '../../src/server/app.js';
@@ -148,6 +149,7 @@ test('YOLO: import(export(objects)) through polygon2mask on pixel centres gives 
     });
   });
   const mean = ious.reduce((a, b) => a + b, 0) / ious.length;
+  console.log(`YOLO round trip: ${ious.length} masks, IoU min ${Math.min(...ious).toFixed(4)} mean ${mean.toFixed(4)}, exact ${ious.filter((v) => v === 1).length}`);
   assert.ok(Math.min(...ious) >= 0.97 && mean >= 0.99, `YOLO round-trip IoU min ${Math.min(...ious).toFixed(4)} mean ${mean.toFixed(4)}`);
 });
 
@@ -283,4 +285,27 @@ test('routes: import a COCO file in the project, refuse a bad one leaving nothin
   } finally {
     await app.close();
   }
+});
+
+test('review view: IoU from the runs equals IoU of the pixels; duplicates (> 0.9) hidden, filters by score and area', () => {
+  for (let k = 0; k < 12; k++) {
+    const a = blob(30 + k), b = blob(31 + k);
+    assert.ok(Math.abs(rleIou(maskToCocoRle(a), maskToCocoRle(b)) - iou(a, b)) < 1e-12, `pair ${k}`);
+  }
+  const base = blob(40);
+  const near = new Mask(W, H, base.data.slice());
+  const [, y0] = base.bbox;
+  for (let x = 0; x < W; x++) near.data[y0 * W + x] = 0;
+  assert.ok(iou(base, near) > 0.9);
+  const prop = (id: string, m: Mask, score: number | null, status: Proposal['status'] = 'pending'): Proposal => {
+    const segmentation = maskToCocoRle(m);
+    return { id, label: '', segmentation, area: m.area, bbox: m.bbox, score, predictedIou: score, stabilityScore: null, source: 's', status, importedAt: 'n' };
+  };
+  const list = [prop('dup', near, 0.99), prop('low', blob(41), 0.2), prop('none', blob(42), null), prop('done', blob(43), 0.9, 'rejected'), prop('ok', blob(44), 0.8)];
+  const objects = [obj('o', 'dog', base)];
+  const v = reviewView(list, objects, { minScore: 0.5, minArea: 0 });
+  assert.deepEqual(v.visible.map((p) => p.id), ['none', 'ok']);
+  assert.deepEqual([v.duplicate, v.filtered], [1, 1]);
+  const big = reviewView(list, [], { minScore: 0, minArea: blob(44).area + 1 });
+  assert.deepEqual(big.visible.map((p) => p.id).sort(), list.filter((p) => p.status === 'pending' && p.area > blob(44).area).map((p) => p.id).sort());
 });

@@ -167,6 +167,8 @@ export class ReviewPanel {
   private render(): void {
     const pending = this.proposals.filter((p) => p.status === 'pending').length;
     this.panel.hidden = !this.project && this.proposals.length === 0;
+    // Nothing to review: only the head (Import…) and a line, so the object list keeps its room.
+    this.panel.classList.toggle('idle', pending === 0);
     this.count.textContent = String(this.view.visible.length);
     const parts = [`${this.view.visible.length} of ${pending} pending shown`];
     if (this.view.filtered) parts.push(`${this.view.filtered} filtered out`);
