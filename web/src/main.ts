@@ -15,12 +15,15 @@ import { mountFindPanel } from './find-panel.js';
 import { exportImage } from './image-export.js';
 import { Keymap, modKey, plainKey } from './keymap.js';
 import { Notices } from './notices.js';
+import { rememberLogits } from './object-edits.js';
+import { ObjectEditor } from './object-editor.js';
 import { Objects } from './objects.js';
 import { MODE_HINTS, type Loaded, type Mode } from './page-types.js';
 import { ProjectPanel } from './project-panel.js';
 import { PromptSession } from './prompt-session.js';
 import { ReviewPanel } from './review-panel.js';
 import { Saver } from './saver.js';
+import { select } from './selection.js';
 import { Viewer } from './viewer.js';
 import type { HoverVia, PromptInput } from './worker-protocol.js';
 
@@ -41,6 +44,11 @@ class App {
   private readonly saver = new Saver((state, message) => this.notices.setSaveStatus(state, message));
   readonly objects = new Objects({
     viewer: this.viewer, decoder: this.decoder, saver: this.saver, notices: this.notices, loaded: () => this.loaded,
+    changed: () => this.editor.listChanged(), decorate: (li, o) => this.editor.decorate(li, o),
+  });
+  readonly editor: ObjectEditor = new ObjectEditor({
+    viewer: this.viewer, decoder: this.decoder, objects: this.objects, notices: this.notices, loaded: () => this.loaded,
+    active: () => this.mode === 'edit', enter: () => this.setMode('edit'),
   });
   readonly prompt = new PromptSession({
     viewer: this.viewer, decoder: this.decoder, loaded: () => this.loaded, mode: () => this.mode,
@@ -181,6 +189,7 @@ class App {
   /** The page's own keys; the sheet (`?`) is rendered from the same table. */
   private bindKeys(): void {
     const k = this.keymap;
+    this.editor.bindKeys(k); // first: its keys act on the selected object before the prompt's
     const prevent = (run: () => void) => (e: KeyboardEvent): void => { e.preventDefault(); run(); };
     k.add('Edit',
       { keys: [['Ctrl', 'Z'], ['Ctrl', 'Shift', 'Z']], text: 'Undo / redo', match: (e) => modKey('z', false)(e) || modKey('z', true)(e), run: (e) => { e.preventDefault(); if (e.shiftKey) this.redo(); else this.undo(); } },
@@ -339,6 +348,9 @@ class App {
     if (seq !== this.loadSeq) return;
     const ms = performance.now() - t0;
     await this.decoder.setEmbedding(emb.data, emb.dims);
+    // An image opened from the URL hash can get here before the model info came (a cold server):
+    // decoderReady is only the decoder's start once that info has arrived.
+    await this.modelReady;
     const decoderOk = await this.decoderReady;
     if (seq !== this.loadSeq) return;
     // onnxruntime's first run on a new input allocates and plans: do it before the first hover, and on
@@ -362,6 +374,7 @@ class App {
     this.review.reset();
     this.prompt.reset();
     this.objects.reset();
+    select(null);
     this.decoder.cancelHover();
     this.loaded?.bitmap?.close();
     this.objects.render();
@@ -392,6 +405,7 @@ class App {
     document.body.dataset.mode = mode;
     document.querySelectorAll<HTMLButtonElement>('.tool').forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.mode === mode)));
     $('panel-auto').hidden = mode !== 'everything';
+    $('panel-current').hidden = mode === 'edit';
     this.prompt.preview = null;
     this.decoder.cancelHover();
     // The candidates view decodes with a different token rule: redo the last step.
@@ -402,18 +416,21 @@ class App {
       this.auto.draw();
       this.drawLive();
     }
+    this.editor.modeChanged();
     this.updatePanels();
   }
 
   /** The live layer: the highlighted automatic masks in Everything mode, else the prompt and its mask. */
   private drawLive(): void {
     if (this.mode === 'everything') this.auto.drawLive();
+    else if (this.mode === 'edit') this.editor.draw();
     else this.prompt.draw();
   }
 
   private onPointerMove(e: PointerEvent): void {
     const loaded = this.loaded;
     if (!loaded?.ready) return;
+    if (this.mode === 'edit') { this.editor.pointerMove(e); return; }
     const p = this.viewer.imagePoint(e.clientX, e.clientY, loaded.info);
     const drag = this.prompt.drag;
     if (drag) {
@@ -435,6 +452,7 @@ class App {
   }
 
   private onPointerLeave(): void {
+    if (this.mode === 'edit') { this.editor.pointerLeave(); return; }
     if (this.prompt.drag) return;
     this.decoder.cancelHover();
     if (this.auto.state && this.auto.state.hover >= 0) this.auto.hover(-1);
@@ -442,6 +460,7 @@ class App {
   }
 
   private onPointerDown(e: PointerEvent): void {
+    if (this.mode === 'edit') { this.editor.pointerDown(e); return; }
     if (!this.loaded?.ready || (e.button !== 0 && e.button !== 2)) return;
     const p = this.viewer.imagePoint(e.clientX, e.clientY, this.loaded.info);
     e.preventDefault();
@@ -450,6 +469,7 @@ class App {
   }
 
   private onPointerUp(e: PointerEvent): void {
+    if (this.mode === 'edit') { this.editor.pointerUp(e); return; }
     const drag = this.prompt.drag;
     this.prompt.drag = null;
     const loaded = this.loaded;
@@ -521,6 +541,8 @@ class App {
       pointCoords, pointLabels: [...shown.labels], box: shown.box, cropBox: [0, 0, W, H],
       source, visible: true, createdAt: new Date().toISOString(),
     };
+    // Edit mode refines from these, as the next click would (hover previews skip the padding: not kept).
+    if (shown !== this.prompt.preview) rememberLogits(obj, plane(shown.result.logits, shown.token).slice());
     this.clearPrompt();
     this.objects.add(obj);
     this.notices.status(`Accepted “${label || 'object'}” (${fmtInt(f.area)} px).`);
