@@ -98,7 +98,8 @@ export class ReviewPanel {
   }
 
   private bindKeys(): void {
-    const active = (): boolean => this.view.visible.length > 0 && !!this.deps.loaded()?.ready;
+    // Not in Edit mode, whose tools have their own letters (X is its eraser).
+    const active = (): boolean => this.view.visible.length > 0 && !!this.deps.loaded()?.ready && document.body.dataset.mode !== 'edit';
     this.deps.keymap.add('Review',
       { keys: [['Shift', 'A']], text: 'Accept every proposal shown', match: (e) => active() && e.shiftKey && plainKey('a')(e), run: (e) => { e.preventDefault(); void this.acceptShown(); } },
       { keys: [['A']], text: 'Accept the focused proposal (with the label in its row)', match: (e) => active() && plainKey('a')(e), run: (e) => { e.preventDefault(); void this.accept(this.focused()); } },
