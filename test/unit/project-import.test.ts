@@ -5,6 +5,8 @@
  * masks of another size, YOLO boxes) that leave nothing written; the routes and review decisions.
  */
 import { test, before, after } from 'node:test';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
@@ -308,4 +310,29 @@ test('review view: IoU from the runs equals IoU of the pixels; duplicates (> 0.9
   assert.deepEqual([v.duplicate, v.filtered], [1, 1]);
   const big = reviewView(list, [], { minScore: 0, minArea: blob(44).area + 1 });
   assert.deepEqual(big.visible.map((p) => p.id).sort(), list.filter((p) => p.status === 'pending' && p.area > blob(44).area).map((p) => p.id).sort());
+});
+
+test('samkit import: summary, then the same file adds nothing; bad JSON exits 1 with one line and stores nothing; no folder exits 2', async () => {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+  const run = (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => new Promise((resolve) => {
+    execFile(process.execPath, [path.join(root, 'bin/samkit.js'), 'import', ...args], (err, stdout, stderr) => resolve({ code: err ? (err as { code?: number }).code ?? 1 : 0, stdout, stderr }));
+  });
+  const dir = path.join(tmp, 'cli-photos');
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, 'one.png'), await sharp(Buffer.alloc(W * H * 3, 90), { raw: { width: W, height: H, channels: 3 } }).png().toBuffer());
+  await writeFile(path.join(tmp, 'bad.json'), '{"images": [');
+  let r = await run(dir, path.join(tmp, 'bad.json'));
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^samkit: bad\.json is not JSON: [^\n]+\n$/);
+  assert.equal((await readdir(path.join(dir, '.samkit')).catch(() => [] as string[])).includes('proposals'), false);
+  const coco = JSON.stringify({ images: [{ id: 1, file_name: 'one.png', width: W, height: H }], annotations: [{ id: 1, image_id: 1, category_id: 1, segmentation: maskToCocoRle(blob(50)) }], categories: [{ id: 1, name: 'dog' }] });
+  await writeFile(path.join(tmp, 'good.json'), coco);
+  r = await run(dir, path.join(tmp, 'good.json'), '--json');
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), { format: 'coco', images: 1, proposals: 1, duplicates: 0, empty: 0 });
+  r = await run(dir, path.join(tmp, 'good.json'), '--json');
+  assert.deepEqual(JSON.parse(r.stdout), { format: 'coco', images: 0, proposals: 0, duplicates: 1, empty: 0 });
+  r = await run(path.join(tmp, 'nowhere'), path.join(tmp, 'good.json'));
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^samkit: the project folder .*nowhere does not exist or is not a folder\n$/);
 });
