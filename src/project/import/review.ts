@@ -1,9 +1,10 @@
 /**
  * What the review shows: pending proposals that pass the score and area filters and do not
  * duplicate an accepted object (mask IoU above 0.9). Pure and browser-safe: IoU is computed on the
- * column-major runs, never on decoded masks.
+ * column-major runs (src/core/rle-iou.ts), never on decoded masks.
  */
-import { decompressRle, rleToBbox, type CompressedRle } from '../../core/rle.js';
+import { rleIou as runsIou } from '../../core/rle-iou.js';
+import { rleToBbox, type CompressedRle } from '../../core/rle.js';
 import type { Proposal } from './proposal.js';
 
 /** A proposal this close to an accepted object is the same object. */
@@ -15,25 +16,9 @@ export interface ReviewFilter {
   minArea: number;
 }
 
-/** IoU of two RLE masks of the same size, from their runs (0 when the sizes differ). */
+/** IoU of two RLE masks (src/core/rle-iou.ts, on the runs); 0 when their sizes differ. */
 export function rleIou(a: CompressedRle, b: CompressedRle): number {
-  if (a.size[0] !== b.size[0] || a.size[1] !== b.size[1]) return 0;
-  const ca = decompressRle(a).counts, cb = decompressRle(b).counts;
-  let areaA = 0, areaB = 0, inter = 0;
-  // Walk both run lists at once: each step advances to the next run boundary of either mask.
-  let i = 0, j = 0, leftA = ca[0] ?? 0, leftB = cb[0] ?? 0;
-  while (i < ca.length && j < cb.length) {
-    const step = Math.min(leftA, leftB);
-    const onA = i & 1, onB = j & 1;
-    if (onA) areaA += step;
-    if (onB) areaB += step;
-    if (onA && onB) inter += step;
-    leftA -= step; leftB -= step;
-    while (leftA === 0 && ++i < ca.length) leftA = ca[i];
-    while (leftB === 0 && ++j < cb.length) leftB = cb[j];
-  }
-  const union = areaA + areaB - inter;
-  return union > 0 ? inter / union : 0;
+  return a.size[0] !== b.size[0] || a.size[1] !== b.size[1] ? 0 : runsIou(a, b);
 }
 
 type Box = [number, number, number, number];
