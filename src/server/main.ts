@@ -48,6 +48,15 @@ async function importBeforeListening(app: Awaited<ReturnType<typeof createApp>>,
   }
 }
 
+/** --asr, --lama, --sd-url, --sd-timeout checked up front (a typo fails at start, not on first use). */
+async function editFlags(flags: Flags): Promise<{ asr?: string; lama?: string; sdUrl?: string; sdTimeoutMs?: number }> {
+  if (flags.lama !== undefined && !(await stat(flags.lama).catch(() => null))?.isFile()) throw new CommanderError(2, 'samkit.usage', `--lama: no model file ${flags.lama}`);
+  if (flags.sdUrl !== undefined && !/^https?:\/\/[^/]/.test(flags.sdUrl)) throw new CommanderError(2, 'samkit.usage', `--sd-url expects an http(s) URL, got '${flags.sdUrl}'`);
+  const seconds = flags.sdTimeout === undefined ? undefined : Number(flags.sdTimeout);
+  if (seconds !== undefined && !(Number.isFinite(seconds) && seconds > 0)) throw new CommanderError(2, 'samkit.usage', `--sd-timeout expects seconds > 0, got '${flags.sdTimeout}'`);
+  return { asr: flags.asr, lama: flags.lama, sdUrl: flags.sdUrl, sdTimeoutMs: seconds === undefined ? undefined : seconds * 1000 };
+}
+
 interface Flags {
   host: string;
   port?: string;
@@ -56,6 +65,10 @@ interface Flags {
   classes?: string;
   model?: string;
   detector?: string;
+  asr?: string;
+  lama?: string;
+  sdUrl?: string;
+  sdTimeout?: string;
   threads?: string;
   maxUploadMb: string;
   maxPixels: string;
@@ -87,6 +100,10 @@ export async function main(argv: string[], name = 'samkit-app'): Promise<void> {
     .option('--import <file|folder>', 'import COCO, YOLO, SA-1B, PNG mask folders or samkit auto/ground output into the project as proposals to review')
     .option('--import-image <path>', 'with --import of samkit auto/ground/predict output (which names no image): the project image it belongs to')
     .option('--detector <folder|hub id>', 'open-vocabulary detector for the page\'s Find box (owlvit, owlv2, grounding-dino)')
+    .option('--asr <pocketsphinx|whisper folder|hub id>', 'speech recogniser for the microphone button (default pocketsphinx)')
+    .option('--lama <model.onnx>', 'LaMa-style ONNX model for the inpainting panel\'s LaMa removal')
+    .option('--sd-url <url>', 'AUTOMATIC1111-compatible server for the inpainting panel\'s Replace, e.g. http://127.0.0.1:7860')
+    .option('--sd-timeout <s>', 'seconds to wait for the Stable Diffusion server (default 120)')
     .exitOverride();
   program.parse(argv, { from: 'user' });
   const flags = program.opts<Flags>();
@@ -105,6 +122,7 @@ export async function main(argv: string[], name = 'samkit-app'): Promise<void> {
     embeddingsDir: flags.embeddings,
     model: flags.model,
     detector: flags.detector,
+    ...await editFlags(flags),
     modelOptions: flags.threads ? { threads: intFlag('--threads', flags.threads, 1, 256) } : {},
     maxUploadBytes: intFlag('--max-upload-mb', flags.maxUploadMb, 1, 4096) * 1024 * 1024,
     maxPixels: intFlag('--max-pixels', flags.maxPixels, 1, MAX_IMAGE_PIXELS),
