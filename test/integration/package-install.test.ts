@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -53,7 +53,12 @@ test('installed from npm pack into an empty folder: library, npx samkit predict,
     const app = path.join(tmp, 'consumer');
     mkdirSync(app);
     writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module' }));
-    run('npm', ['install', path.join(tmp, tgz), '--prefer-offline', '--no-audit', '--no-fund'], app);
+    const install = spawnSync('npm', ['install', path.join(tmp, tgz), '--prefer-offline', '--no-audit', '--no-fund'], { cwd: app, env, encoding: 'utf8', timeout: 300_000 });
+    assert.equal(install.status, 0, install.stderr);
+    const npmSaid = `${install.stdout}\n${install.stderr}`;
+    // samkit's engines (Node >= 20) hold for every package it pulls in, without the repo's overrides.
+    assert.doesNotMatch(npmSaid, /EBADENGINE/, 'no dependency wants a newer Node than samkit says');
+    assert.doesNotMatch(npmSaid, /onnxruntime-node-install|Unknown (env|project|user) config/i, 'no deprecated npm config key');
 
     const sample = path.join(app, 'node_modules', 'samkit', 'samples', 'chelsea.png');
     writeFileSync(path.join(app, 'use.mjs'), `import { SamPredictor } from 'samkit';
