@@ -16,7 +16,8 @@ export type SamkitErrorCode =
   | 'FORMAT'
   | 'AUDIO'
   | 'SPEECH'
-  | 'INPAINT';
+  | 'INPAINT'
+  | 'DEPENDENCY';
 
 export class SamkitError extends Error {
   readonly code: SamkitErrorCode;
@@ -77,4 +78,9 @@ export class SpeechError extends SamkitError {
 /** An inpainting backend (ONNX model, Stable Diffusion server) that failed or answered something unusable. */
 export class InpaintError extends SamkitError {
   constructor(message: string, options?: { cause?: unknown }) { super('INPAINT', message, options); }
+}
+
+/** A package samkit needs for this feature that is not installed, or that fails to load (a missing native binary). */
+export class DependencyError extends SamkitError {
+  constructor(message: string, options?: { cause?: unknown }) { super('DEPENDENCY', message, options); }
 }

@@ -60,6 +60,17 @@ test('installed from npm pack into an empty folder: library, npx samkit predict,
     assert.doesNotMatch(npmSaid, /EBADENGINE/, 'no dependency wants a newer Node than samkit says');
     assert.doesNotMatch(npmSaid, /onnxruntime-node-install|Unknown (env|project|user) config/i, 'no deprecated npm config key');
 
+    // One onnxruntime of each kind, and the install size (docs/benchmarks.md: 541 MB measured, 723 MB
+    // when @huggingface/transformers and bullmq were dependencies and @fastify/static pulled glob).
+    const runtimes = run('find', ['node_modules', '-type', 'd', '(', '-name', 'onnxruntime-node', '-o', '-name', 'onnxruntime-web', ')'], app).trim().split('\n').sort();
+    assert.deepEqual(runtimes, ['node_modules/onnxruntime-node', 'node_modules/onnxruntime-web'], 'one onnxruntime-node, one onnxruntime-web');
+    const megabytes = Number(run('du', ['-sm', 'node_modules'], app).split('\t')[0]);
+    assert.ok(megabytes < 600, `node_modules is ${megabytes} MB (bound 600 MB)`);
+    // Optional features name their package instead of failing on module resolution.
+    const worker = spawnSync('npx', ['samkit', 'worker', '--queue', 'redis://127.0.0.1:1'], { cwd: app, env, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(worker.status, 1, worker.stderr);
+    assert.equal(worker.stderr.trim(), 'samkit: samkit worker needs the optional package bullmq, which is not installed: npm install bullmq@5.81.5');
+
     const sample = path.join(app, 'node_modules', 'samkit', 'samples', 'chelsea.png');
     writeFileSync(path.join(app, 'use.mjs'), `import { SamPredictor } from 'samkit';
 const p = await SamPredictor.create();
