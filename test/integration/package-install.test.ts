@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { PROJECT_ROOT } from '../helpers/reference.js';
@@ -98,6 +98,16 @@ await p.model.close();`);
     } finally {
       server.stop();
     }
+
+    // onnxruntime-node's native runtime gone (what a failed or copied install leaves): one line naming the fix.
+    const binding = path.join(app, 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6', process.platform, process.arch, 'onnxruntime_binding.node');
+    renameSync(binding, `${binding}.gone`);
+    const broken = spawnSync('npx', ['samkit', 'predict', sample, '--point', '170,115'], { cwd: app, env, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(broken.status, 1);
+    assert.equal(broken.stderr.trim().split('\n').length, 1, broken.stderr);
+    assert.match(broken.stderr, /^samkit: onnxruntime-node cannot load its native runtime \(.*onnxruntime_binding\.node.*\): reinstall with ONNXRUNTIME_NODE_INSTALL=skip npm install/);
+    const lib = spawnSync(process.execPath, ['--input-type=module', '-e', "import('samkit').catch((e) => { console.log(e.name, e.code); })"], { cwd: app, env, encoding: 'utf8' });
+    assert.equal(lib.stdout.trim(), 'DependencyError DEPENDENCY', lib.stderr);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
