@@ -12,9 +12,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const CHROMIUM = process.env.SAMKIT_CHROMIUM ?? '/usr/bin/chromium';
-export const REFERENCE_IMAGES = process.env.SAMKIT_REFERENCE
-  ? path.join(process.env.SAMKIT_REFERENCE, 'images')
-  : path.resolve(PROJECT_ROOT, '../shared/reference/images');
+const REFERENCE_ENV = process.env.SAMKIT_REFERENCE_DIR ?? process.env.SAMKIT_REFERENCE;
+export const REFERENCE_IMAGES = REFERENCE_ENV ? path.join(REFERENCE_ENV, 'images') : path.resolve(PROJECT_ROOT, '../shared/reference/images');
 export const ARTIFACTS = path.join(PROJECT_ROOT, 'test-artifacts');
 
 /** Why the browser tests cannot run here, or null when they can. */
