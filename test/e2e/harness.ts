@@ -20,9 +20,16 @@ export const ARTIFACTS = path.join(PROJECT_ROOT, 'test-artifacts');
 export function browserTestsUnavailable(): string | null {
   if (!existsSync(CHROMIUM)) return `Chromium not found at ${CHROMIUM} (apt-get install -y chromium, or set SAMKIT_CHROMIUM)`;
   if (!existsSync(path.join(PROJECT_ROOT, 'web', 'dist', 'app.js'))) return 'the frontend is not built (npm run build)';
-  if (!existsSync(REFERENCE_IMAGES)) return `reference images absent: ${REFERENCE_IMAGES} (the shared ../shared/reference folder)`;
   return null;
 }
+
+/** Why tests that need the shared reference photos cannot run here, or null when they can. */
+export function referenceImagesUnavailable(): string | null {
+  return existsSync(REFERENCE_IMAGES) ? null : `reference images absent: ${REFERENCE_IMAGES} (the shared ../shared/reference folder)`;
+}
+
+/** The sample photo shipped in the repo (samples/chelsea.png, CC0, 451 x 300). */
+export const SAMPLE_IMAGE = path.join(PROJECT_ROOT, 'samples', 'chelsea.png');
 
 export interface RunningServer {
   url: string;
