@@ -10,12 +10,11 @@ import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { rleToMask } from '../../src/core/rle.js';
 import {
-  ARTIFACTS, browserTestsUnavailable, instrumentDraws, iou, launchChromium, layerMask, REFERENCE_IMAGES, referenceImagesUnavailable, resampleMask, startServer, waitReady,
+  ARTIFACTS, browserTestsUnavailable, instrumentDraws, iou, launchChromium, layerMask, REFERENCE_IMAGES, resampleMask, startServer, waitReady,
   type RunningServer,
 } from './harness.js';
 
-// Its prompts are placed on the truck and dogs photos of the shared reference folder.
-const skip = browserTestsUnavailable() ?? referenceImagesUnavailable();
+const skip = browserTestsUnavailable();
 const SHOTS = path.join(ARTIFACTS, 'e2e');
 const IMAGE = path.join(REFERENCE_IMAGES, 'truck.jpg');
 const W = 1800;

@@ -16,11 +16,16 @@ const REFERENCE_ENV = process.env.SAMKIT_REFERENCE_DIR ?? process.env.SAMKIT_REF
 export const REFERENCE_IMAGES = REFERENCE_ENV ? path.join(REFERENCE_ENV, 'images') : path.resolve(PROJECT_ROOT, '../shared/reference/images');
 export const ARTIFACTS = path.join(PROJECT_ROOT, 'test-artifacts');
 
-/** Why the browser tests cannot run here, or null when they can. */
-export function browserTestsUnavailable(): string | null {
+/** Why browser tests that need no reference photos cannot run here (Chromium, the built page), or null. */
+export function browserUnavailable(): string | null {
   if (!existsSync(CHROMIUM)) return `Chromium not found at ${CHROMIUM} (apt-get install -y chromium, or set SAMKIT_CHROMIUM)`;
   if (!existsSync(path.join(PROJECT_ROOT, 'web', 'dist', 'app.js'))) return 'the frontend is not built (npm run build)';
   return null;
+}
+
+/** Why the browser tests that prompt the shared reference photos cannot run here, or null when they can. */
+export function browserTestsUnavailable(): string | null {
+  return browserUnavailable() ?? referenceImagesUnavailable();
 }
 
 /** Why tests that need the shared reference photos cannot run here, or null when they can. */

@@ -13,9 +13,9 @@ import { Mask } from '../../src/core/mask.js';
 import { maskToCocoRle } from '../../src/core/rle.js';
 import { readZip } from '../unit/zip-read.js';
 import sharp, { type Sharp } from 'sharp';
-import { ARTIFACTS, browserTestsUnavailable, launchChromium, SAMPLE_IMAGE, startServer, waitReady, type RunningServer } from './harness.js';
+import { ARTIFACTS, browserUnavailable, launchChromium, SAMPLE_IMAGE, startServer, waitReady, type RunningServer } from './harness.js';
 
-const skip = browserTestsUnavailable();
+const skip = browserUnavailable();
 const SHOTS = path.join(ARTIFACTS, 'e2e-project');
 /** Three different photos from the sample: as it is, mirrored in a subfolder, and grey at 0.8 scale. */
 const FILES = ['cat.jpg', 'sub/cat-mirrored.jpg', 'cat-grey.jpg'];
