@@ -17,7 +17,8 @@ export type SamkitErrorCode =
   | 'AUDIO'
   | 'SPEECH'
   | 'INPAINT'
-  | 'IMPORT';
+  | 'IMPORT'
+  | 'DEPENDENCY';
 
 export class SamkitError extends Error {
   readonly code: SamkitErrorCode;
@@ -83,4 +84,9 @@ export class InpaintError extends SamkitError {
 /** An annotation file to import that is unreadable, of an unknown format, or does not fit the project's images. */
 export class ImportError extends SamkitError {
   constructor(message: string, options?: { cause?: unknown }) { super('IMPORT', message, options); }
+}
+
+/** A package samkit needs for this feature that is not installed, or that fails to load (a missing native binary). */
+export class DependencyError extends SamkitError {
+  constructor(message: string, options?: { cause?: unknown }) { super('DEPENDENCY', message, options); }
 }

@@ -9,7 +9,6 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import fastifyMultipart from '@fastify/multipart';
-import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { SamkitError } from '../core/errors.js';
 import { MAX_IMAGE_PIXELS } from '../image/load-image.js';
@@ -29,6 +28,7 @@ import { registerTranscribe } from './transcribe.js';
 import { formatBytes, HttpError } from './http-error.js';
 import { checkImageId, ImageLibrary } from './image-library.js';
 import { webDistDir } from './paths.js';
+import { registerStaticDir } from './static-files.js';
 import type { ProjectClass } from '../project/classes.js';
 import { ProjectStore } from '../project/project-store.js';
 import { registerProjectRoutes } from './project-routes.js';
@@ -190,16 +190,15 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
 
   const webRoot = options.webRoot ?? webDistDir();
   if (existsSync(path.join(webRoot, 'index.html'))) {
-    await app.register(fastifyStatic, { root: webRoot, prefix: '/', cacheControl: false, setHeaders: (reply) => { reply.header('Cache-Control', 'no-cache'); } });
+    registerStaticDir(app, { root: webRoot, prefix: '/', cacheControl: 'no-cache' });
   } else {
     app.get('/', async (_req, reply) => reply.status(500).type('text/plain').send('The frontend is not built: run `npm run build` in the samkit folder.\n'));
   }
-  await app.register(fastifyStatic, {
+  registerStaticDir(app, {
     root: ortDistDir(),
     prefix: '/ort/',
-    decorateReply: false,
-    maxAge: '1d',
-    allowedPath: (p) => /^\/?ort-wasm-simd-threaded(\.jsep|\.jspi|\.asyncify)?\.(wasm|mjs)$/.test(p),
+    cacheControl: 'public, max-age=86400',
+    allow: /^ort-wasm-simd-threaded(\.jsep|\.jspi|\.asyncify)?\.(wasm|mjs)$/,
   });
 
   registerFind(app, { detector: options.detector, model, library });
