@@ -34,6 +34,18 @@ typedef unsigned long size_t;
 __attribute__((import_module("env"), import_name("sin"))) extern float host_sin(float);
 __attribute__((import_module("env"), import_name("cos"))) extern float host_cos(float);
 
+#ifdef PROFILE
+__attribute__((import_module("env"), import_name("now"))) extern double host_now(void);
+static double prof[32];
+static double prof_t;
+__attribute__((export_name("kernel_profile"))) double *kernel_profile(void) { return prof; }
+#define TICK(i) do { double _n = host_now(); prof[i] += _n - prof_t; prof_t = _n; } while (0)
+#define TSTART() (prof_t = host_now())
+#else
+#define TICK(i) do {} while (0)
+#define TSTART() do {} while (0)
+#endif
+
 /* ---------------- memory ---------------- */
 
 extern unsigned char __heap_base;
@@ -122,9 +134,12 @@ __attribute__((export_name("kernel_reserve"))) u32 kernel_reserve(u32 max_points
 /* ---------------- math ---------------- */
 
 static inline v128_t vexp(v128_t x) {
-  /* exp(x) = 2^n * exp(r), |r| <= ln2/2, exp(r) by its Taylor polynomial to r^7 (error < 1e-8) */
-  x = wasm_f32x4_max(wasm_f32x4_min(x, wasm_f32x4_splat(88.3762626647949f)), wasm_f32x4_splat(-87.33654475f));
-  v128_t n = wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)));
+  /* exp(x) = 2^n * exp(r), |r| <= ln2/2, exp(r) by its Taylor polynomial to r^7 (error < 1e-8);
+     n rounded with the 1.5 * 2^23 trick, whose low mantissa bits are n itself */
+  x = wasm_f32x4_pmax(wasm_f32x4_pmin(x, wasm_f32x4_splat(88.3762626647949f)), wasm_f32x4_splat(-87.33654475f));
+  const v128_t magic = wasm_f32x4_splat(12582912.0f);
+  v128_t big = wasm_f32x4_add(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)), magic);
+  v128_t n = wasm_f32x4_sub(big, magic);
   v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693359375f)));
   r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(-2.12194440e-4f)));
   v128_t p = wasm_f32x4_splat(1.0f / 5040.0f);
@@ -135,7 +150,7 @@ static inline v128_t vexp(v128_t x) {
   p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(0.5f));
   p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f));
   p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f));
-  v128_t e = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
+  v128_t e = wasm_i32x4_add(wasm_i32x4_shl(big, 23), wasm_i32x4_splat(127 << 23));
   return wasm_f32x4_mul(p, e);
 }
 
@@ -164,7 +179,7 @@ static inline v128_t verf(v128_t x) {
 
 /* GELU as the export computes it: x * (erf(x / sqrt2) + 1) * 0.5 */
 static inline v128_t vgelu(v128_t x) {
-  v128_t e = verf(wasm_f32x4_div(x, wasm_f32x4_splat(1.41421354f)));
+  v128_t e = verf(wasm_f32x4_mul(x, wasm_f32x4_splat(0.707106781186547524f)));
   return wasm_f32x4_mul(wasm_f32x4_mul(x, wasm_f32x4_add(e, wasm_f32x4_splat(1.0f))), wasm_f32x4_splat(0.5f));
 }
 
@@ -273,7 +288,7 @@ static void gemm_nn(int M, int N, int K, const float *A, int ars, int acs, const
 }
 
 /* Wide products over the 4096 positions are cut into column panels that stay in cache. */
-#define PANEL 256
+#define PANEL 64
 static void gemm_nn_panels(int M, int N, int K, const float *A, int ars, int acs, const float *B, int ldb, float *C, int ldc, int accumulate) {
   for (int n = 0; n < N; n += PANEL) {
     int w = N - n < PANEL ? N - n : PANEL;
@@ -281,8 +296,8 @@ static void gemm_nn_panels(int M, int N, int K, const float *A, int ars, int acs
   }
 }
 
-/* C[m, n] = sum_l A[m*lda + l] * B[n*ldb + l]   (L a multiple of 4); 2 x 4 blocks */
-static void gemm_nt(int M, int N, int L, const float *A, int lda, const float *B, int ldb, float *C, int ldc) {
+/* C[m, n] (+)= sum_{l < L} A[m*lda + l] * B[n*ldb + l]   (L a multiple of 4); 2 x 4 blocks */
+static void gemm_nt_block(int M, int N, int L, const float *A, int lda, const float *B, int ldb, float *C, int ldc, int accumulate) {
   int m = 0;
   for (; m + 2 <= M; m += 2) {
     const float *a0 = A + m * lda, *a1 = a0 + lda;
@@ -298,30 +313,38 @@ static void gemm_nt(int M, int N, int L, const float *A, int lda, const float *B
         w = LD(b3 + l); x03 = ADD(x03, MUL(u, w)); x13 = ADD(x13, MUL(v, w));
       }
       float *c0 = C + m * ldc + n, *c1 = c0 + ldc;
-      c0[0] = vsum(x00); c0[1] = vsum(x01); c0[2] = vsum(x02); c0[3] = vsum(x03);
-      c1[0] = vsum(x10); c1[1] = vsum(x11); c1[2] = vsum(x12); c1[3] = vsum(x13);
+      if (!accumulate) { c0[0] = c0[1] = c0[2] = c0[3] = c1[0] = c1[1] = c1[2] = c1[3] = 0; }
+      c0[0] += vsum(x00); c0[1] += vsum(x01); c0[2] += vsum(x02); c0[3] += vsum(x03);
+      c1[0] += vsum(x10); c1[1] += vsum(x11); c1[2] += vsum(x12); c1[3] += vsum(x13);
     }
     for (; n < N; n++) {
-      C[m * ldc + n] = dot(a0, B + n * ldb, L);
-      C[(m + 1) * ldc + n] = dot(a1, B + n * ldb, L);
+      float u = dot(a0, B + n * ldb, L), v = dot(a1, B + n * ldb, L);
+      if (accumulate) { C[m * ldc + n] += u; C[(m + 1) * ldc + n] += v; } else { C[m * ldc + n] = u; C[(m + 1) * ldc + n] = v; }
     }
   }
-  for (; m < M; m++) for (int n = 0; n < N; n++) C[m * ldc + n] = dot(A + m * lda, B + n * ldb, L);
+  for (; m < M; m++) for (int n = 0; n < N; n++) {
+    float u = dot(A + m * lda, B + n * ldb, L);
+    if (accumulate) C[m * ldc + n] += u; else C[m * ldc + n] = u;
+  }
+}
+
+/* C = A . B^T over long rows, in panels of the rows so that B's panel stays in cache */
+static void gemm_nt(int M, int N, int L, const float *A, int lda, const float *B, int ldb, float *C, int ldc) {
+  enum { LP = 128 };
+  for (int l = 0; l < L; l += LP) {
+    int w = L - l < LP ? L - l : LP;
+    gemm_nt_block(M, N, w, A + l, lda, B + l, ldb, C, ldc, l > 0);
+  }
 }
 
 /* ---------------- token-side helpers ---------------- */
 
 /* y[T, out] = x[T, in] . W[in, out] + b */
+static void gemm_nn(int M, int N, int K, const float *A, int ars, int acs, const float *B, int ldb, float *C, int ldc, int accumulate);
+
 static void linear(const float *x, int T, int in, const float *W, const float *b, int out, float *y) {
-  for (int t = 0; t < T; t++) {
-    float *yt = y + t * out;
-    for (int j = 0; j < out; j++) yt[j] = 0;
-    for (int i = 0; i < in; i++) {
-      float v = x[t * in + i];
-      if (v != 0.0f) axpy(yt, W + i * out, v, out);
-    }
-    for (int j = 0; j < out; j++) yt[j] += b[j];
-  }
+  gemm_nn(T, out, in, x, in, 1, W, out, y, out, 0);
+  for (int t = 0; t < T; t++) for (int j = 0; j < out; j++) y[t * out + j] += b[j];
 }
 
 static void relu(float *x, int n) { for (int i = 0; i < n; i++) x[i] = x[i] > 0 ? x[i] : 0; }
@@ -351,13 +374,13 @@ static void softmax_row(float *x, int n) {
 /* softmax over 4096 positions (n a multiple of 4) */
 static void softmax_wide(float *x, int n) {
   v128_t m = LD(x);
-  for (int i = 4; i < n; i += 4) m = wasm_f32x4_max(m, LD(x + i));
+  for (int i = 4; i < n; i += 4) m = wasm_f32x4_pmax(m, LD(x + i));
   float mx = wasm_f32x4_extract_lane(m, 0);
   for (int l = 1; l < 4; l++) { float v = l == 1 ? wasm_f32x4_extract_lane(m, 1) : l == 2 ? wasm_f32x4_extract_lane(m, 2) : wasm_f32x4_extract_lane(m, 3); mx = v > mx ? v : mx; }
   v128_t vm = SPL(mx), s = SPL(0);
   for (int i = 0; i < n; i += 4) { v128_t e = vexp(wasm_f32x4_sub(LD(x + i), vm)); ST(x + i, e); s = ADD(s, e); }
-  v128_t inv = SPL(vsum(s));
-  for (int i = 0; i < n; i += 4) ST(x + i, wasm_f32x4_div(LD(x + i), inv));
+  v128_t inv = SPL(1.0f / vsum(s));
+  for (int i = 0; i < n; i += 4) ST(x + i, MUL(LD(x + i), inv));
 }
 
 /* Plain multi-head attention among the T tokens (width 256, 8 heads of 32). */
@@ -445,10 +468,11 @@ static void softmax_tokens(float *s, int T) {
     float *b = s + h * T * P;
     for (int i = 0; i < P; i += 4) {
       v128_t m = LD(b + i);
-      for (int t = 1; t < T; t++) m = wasm_f32x4_max(m, LD(b + t * P + i));
+      for (int t = 1; t < T; t++) m = wasm_f32x4_pmax(m, LD(b + t * P + i));
       v128_t sum = SPL(0);
       for (int t = 0; t < T; t++) { v128_t e = vexp(wasm_f32x4_sub(LD(b + t * P + i), m)); ST(b + t * P + i, e); sum = ADD(sum, e); }
-      for (int t = 0; t < T; t++) ST(b + t * P + i, wasm_f32x4_div(LD(b + t * P + i), sum));
+      v128_t inv = wasm_f32x4_div(SPL(1.0f), sum);
+      for (int t = 0; t < T; t++) ST(b + t * P + i, MUL(LD(b + t * P + i), inv));
     }
   }
 }
@@ -472,13 +496,28 @@ static void merge_heads(const float *x, int T, float *y) {
       for (int c = 0; c < HC; c++) y[t * CD + h * HC + c] = x[(h * T + t) * HC + c];
 }
 
-/* sum_k f[k, i] * (G . f)[k, i] for a Gram matrix G [K, K] of factors f [K, P], added into acc[P] */
+/*
+ * sum_k f[k, i] * (G . f)[k, i] for a symmetric Gram matrix G [K, K] of factors f [K, P], added
+ * into acc[P]: the upper triangle only, sum_k f_k (G_kk f_k + 2 sum_{j>k} G_kj f_j), per panel.
+ */
 static void quad_form(const float *G, const float *f, int K, float *acc) {
-  float *gf = salloc((size_t)K * PANEL);
-  for (int n = 0; n < P; n += PANEL) {
-    gemm_nn(K, PANEL, K, G, K, 1, f + n, P, gf, PANEL, 0);
-    for (int k = 0; k < K; k++)
-      for (int i = 0; i < PANEL; i += 4) ST(acc + n + i, ADD(LD(acc + n + i), MUL(LD(f + k * P + n + i), LD(gf + k * PANEL + i))));
+  enum { QP = 16 };
+  for (int n = 0; n < P; n += QP) {
+    v128_t tot[QP / 4];
+    for (int q = 0; q < QP / 4; q++) tot[q] = SPL(0);
+    for (int k = 0; k < K; k++) {
+      const float *fk = f + (size_t)k * P + n;
+      v128_t s[QP / 4];
+      v128_t gkk = SPL(G[k * K + k]);
+      for (int q = 0; q < QP / 4; q++) s[q] = MUL(gkk, LD(fk + 4 * q));
+      for (int j = k + 1; j < K; j++) {
+        v128_t g = SPL(2.0f * G[k * K + j]);
+        const float *fj = f + (size_t)j * P + n;
+        for (int q = 0; q < QP / 4; q++) s[q] = ADD(s[q], MUL(g, LD(fj + 4 * q)));
+      }
+      for (int q = 0; q < QP / 4; q++) tot[q] = ADD(tot[q], MUL(LD(fk + 4 * q), s[q]));
+    }
+    for (int q = 0; q < QP / 4; q++) ST(acc + n + 4 * q, ADD(LD(acc + n + 4 * q), tot[q]));
   }
 }
 
@@ -513,6 +552,7 @@ int kernel_decode(const float *coords, const float *labels, int N, int rows, int
   const float *eps = slot[S_EPS];
   const float *pc = slot[S_PECONST];
 
+  TSTART();
   /* ---- prompt encoding ---- */
   float *tokens = salloc(T * D);
   for (int i = 0; i < NTOK * D; i++) tokens[i] = slot[S_OUTTOK][i];
@@ -561,6 +601,7 @@ int kernel_decode(const float *coords, const float *labels, int N, int rows, int
   for (int i = 0; i < T * D; i++) q3[i] = q2[i] + tmp[i];
   layer_norm(q3, T, slot[S_N03G], slot[S_N03B], eps[E_N03]);
 
+  TICK(0);
   /* image-to-token: attention weights A0 [8T, P] (softmax over tokens) */
   for (int i = 0; i < T * D; i++) tmp[i] = q3[i] + qpe[i];
   heads_of(tmp, T, slot[S_I2T0_KW], slot[S_I2T0_KB], 4.0f, qh);
@@ -576,6 +617,7 @@ int kernel_decode(const float *coords, const float *labels, int N, int rows, int
     mu0[k] = s / D;
     for (int j = 0; j < D; j++) m0[k * D + j] -= mu0[k]; /* m0 is now Mc0 */
   }
+  TICK(1);
   const int K8 = H * T;
   /* var1 = (ycn + sum_k A0 (2 vt0.ycwo0t + Gram(Mc0) A0)) / 256 + eps */
   float *gsm = salloc((size_t)(2 * K8 + 1) * (2 * K8 + 1));
@@ -597,6 +639,7 @@ int kernel_decode(const float *coords, const float *labels, int N, int rows, int
   float *ft = salloc((size_t)KF * P);
   scale_cols(a0, K8, r1, ft);
   const float *G1 = ft; /* g1T */
+  TICK(2);
   float *R1 = salloc((size_t)K8 * 3 * CD);
   gemm_nn(K8, 3 * CD, D, m0, D, 1, slot[S_W1G], 3 * CD, R1, 3 * CD, 0);
 
@@ -606,6 +649,7 @@ int kernel_decode(const float *coords, const float *labels, int N, int rows, int
   token_attention(qq, qq, q3, T, S_SA1_QW, tmp);
   for (int i = 0; i < T * D; i++) q5[i] = q3[i] + tmp[i];
   layer_norm(q5, T, slot[S_N11G], slot[S_N11B], eps[E_N11]);
+  TICK(3);
   /* token-to-image with keys r1 s1k + G1 R1k + c1k, values r1 s1v + G1 R1v + c1v */
   for (int i = 0; i < T * D; i++) tmp[i] = q5[i] + qpe[i];
   heads_of(tmp, T, slot[S_T2I1_QW], slot[S_T2I1_QB], 4.0f, qh);
@@ -621,12 +665,14 @@ int kernel_decode(const float *coords, const float *labels, int N, int rows, int
   for (int h = 0; h < H; h++) for (int t = 0; t < T; t++) for (int c = 0; c < HC; c++) oh[(h * T + t) * HC + c] += slot[S_C1V][h * HC + c];
   merge_heads(oh, T, cat);
   linear(cat, T, CD, slot[S_T2I1_OW], slot[S_T2I1_OB], D, tmp);
+  TICK(4);
   float *q6 = salloc(T * D), *q7 = salloc(T * D);
   for (int i = 0; i < T * D; i++) q6[i] = q5[i] + tmp[i];
   layer_norm(q6, T, slot[S_N12G], slot[S_N12B], eps[E_N12]);
   mlp_block(q6, T, S_M1_W1, tmp);
   for (int i = 0; i < T * D; i++) q7[i] = q6[i] + tmp[i];
   layer_norm(q7, T, slot[S_N13G], slot[S_N13B], eps[E_N13]);
+  TICK(5);
   /* image-to-token with queries r1 s1q + G1 R1q + c1q */
   for (int i = 0; i < T * D; i++) tmp[i] = q7[i] + qpe[i];
   heads_of(tmp, T, slot[S_I2T1_KW], slot[S_I2T1_KB], 4.0f, qh);
@@ -642,6 +688,7 @@ int kernel_decode(const float *coords, const float *labels, int N, int rows, int
   heads_of(q7, T, slot[S_I2T1_VW], slot[S_I2T1_VB], 1.0f, vt1);
   value_out(vt1, T, slot[S_I2T1_OW], m1);
 
+  TICK(6);
   /* keys2pre = r1 (yc g1) + F R + cb, R = [Mc0 g1 ; M1 ; cb]: its row mean m2 and variance */
   const float *g1 = slot[S_G1], *cb = slot[S_CB];
   float *rr = salloc((size_t)KF * D), *rmean = salloc(KF);
@@ -668,8 +715,10 @@ int kernel_decode(const float *coords, const float *labels, int N, int rows, int
   for (int k = 0; k < KF; k++)
     for (int i = 0; i < P; i += 4)
       ST(var2 + i, ADD(LD(var2 + i), MUL(LD(ft + k * P + i), MUL(LD(cross + k * P + i), MUL(LD(r1 + i), SPL(2.0f))))));
+  TICK(7);
   gram(rr, KF, gsm);
   quad_form(gsm, ft, KF, var2);
+  TICK(8);
   float *r2 = salloc(P), *rr12 = salloc(P);
   for (int i = 0; i < P; i += 4) {
     v128_t v = ADD(MUL(LD(var2 + i), SPL(1.0f / D)), SPL(eps[E_N41]));
@@ -693,6 +742,7 @@ int kernel_decode(const float *coords, const float *labels, int N, int rows, int
   gemm_nn(K8, NF, D, m0, D, 1, slot[S_WFG], NF, rf, NF, 0);
   gemm_nn(K8, NF, D, m1, D, 1, slot[S_WF2], NF, rf + (size_t)K8 * NF, NF, 0);
   for (int j = 0; j < 3 * NF; j++) rf[(size_t)2 * K8 * NF + j] = slot[S_CONSTROWS][j];
+  TICK(9);
   /* final token-to-image attention */
   for (int i = 0; i < T * D; i++) tmp[i] = q7[i] + qpe[i];
   heads_of(tmp, T, slot[S_FIN_QW], slot[S_FIN_QB], 4.0f, qh);
@@ -706,6 +756,7 @@ int kernel_decode(const float *coords, const float *labels, int N, int rows, int
   lowrank_values(sc, T, gf, KG, rf + CD, NF, oh);
   merge_heads(oh, T, cat);
   linear(cat, T, CD, slot[S_FIN_OW], slot[S_FIN_OB], D, tmp);
+  TICK(10);
   float *q8 = salloc(T * D);
   for (int i = 0; i < T * D; i++) q8[i] = q7[i] + tmp[i];
   layer_norm(q8, T, slot[S_NFG], slot[S_NFB], eps[E_NF]);
@@ -717,6 +768,7 @@ int kernel_decode(const float *coords, const float *labels, int N, int rows, int
     mlp3(q8 + (1 + t) * D, slot[S_HYP_W0] + t * D * D, slot[S_HYP_B0] + t * D, slot[S_HYP_W1] + t * D * D, slot[S_HYP_B1] + t * D,
          slot[S_HYP_W2] + t * D * C2OUT, slot[S_HYP_B2] + t * C2OUT, C2OUT, hyper + t * C2OUT);
 
+  TICK(11);
   /* ---- mask head, one grid row of cells at a time ---- */
   if (rows == 0 || cols == 0) return 0;
   float *up = salloc((size_t)GRID * 4 * C1OUT);    /* [cols, 256] */
@@ -730,28 +782,34 @@ int kernel_decode(const float *coords, const float *labels, int N, int rows, int
       const float s = rr12[p0 + x];
       for (int j = 0; j < 4 * C1OUT; j += 4) ST(up + x * 4 * C1OUT + j, MUL(LD(sfc + (size_t)(p0 + x) * 4 * C1OUT + j), SPL(s)));
     }
+    TICK(12);
     gemm_nn(cols, 4 * C1OUT, KG, gf + p0, 1, P, rfc, NF, up, 4 * C1OUT, 1);
+    TICK(13);
     /* LayerNorm2d over each sub-position's 64 channels, GELU */
     for (int r = 0; r < cols * 4; r++) {
       float *v = up + r * C1OUT;
-      float sm = 0;
-      for (int j = 0; j < C1OUT; j++) sm += v[j];
-      float mean = sm / C1OUT, var = 0;
-      for (int j = 0; j < C1OUT; j++) { float d = v[j] - mean; var += d * d; }
-      float inv = 1.0f / __builtin_sqrtf(var / C1OUT + eps2);
-      for (int j = 0; j < C1OUT; j++) v[j] = (v[j] - mean) * inv * lg[j] + lb[j];
-      for (int j = 0; j < C1OUT; j += 4) ST(v + j, vgelu(LD(v + j)));
+      v128_t sm = SPL(0);
+      for (int j = 0; j < C1OUT; j += 4) sm = ADD(sm, LD(v + j));
+      v128_t mean = SPL(vsum(sm) / C1OUT), sq = SPL(0);
+      for (int j = 0; j < C1OUT; j += 4) { v128_t d = wasm_f32x4_sub(LD(v + j), mean); sq = ADD(sq, MUL(d, d)); }
+      v128_t inv = SPL(1.0f / __builtin_sqrtf(vsum(sq) / C1OUT + eps2));
+      for (int j = 0; j < C1OUT; j += 4)
+        ST(v + j, vgelu(ADD(MUL(MUL(wasm_f32x4_sub(LD(v + j), mean), inv), LD(lg + j)), LD(lb + j))));
     }
+    TICK(14);
     gemm_nn(cols * 4, 4 * C2OUT, C1OUT, up, C1OUT, 1, slot[S_CT2W], 4 * C2OUT, h2, 4 * C2OUT, 0);
+    TICK(15);
     const float *b2 = slot[S_CT2B];
     for (int r = 0; r < cols * 4; r++)
       for (int j = 0; j < 4 * C2OUT; j += 4) ST(h2 + r * 4 * C2OUT + j, vgelu(ADD(LD(h2 + r * 4 * C2OUT + j), LD(b2 + j))));
+    TICK(16);
     /* logits: each 32-channel row (cell, dy1dx1, dy2dx2) against the 4 hypernetwork vectors */
     float *out = masks + (size_t)y * cols * 16 * NMASK;
     for (int r = 0; r < cols * 16; r++) {
       const float *v = h2 + r * C2OUT;
       for (int t = 0; t < NMASK; t++) out[r * NMASK + t] = dot(v, hyper + t * C2OUT, C2OUT);
     }
+    TICK(17);
   }
   return 0;
 }
