@@ -4,6 +4,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { KernelUnsupportedError } from '../core/errors.js';
+import { DecoderKernel } from './decoder-kernel.js';
+import { kernelWeights, type KernelWeights } from './kernel-weights.js';
 
 /** The kernel module's location in the package. */
 export const KERNEL_WASM_URL = new URL('../../../native/decoder-kernel/decoder-kernel.wasm', import.meta.url);
@@ -17,4 +19,16 @@ export function kernelModule(): Promise<WebAssembly.Module> {
     (err: unknown) => { throw new KernelUnsupportedError(`the decoder kernel module is missing (${(err as Error).message})`); },
   );
   return compiled;
+}
+
+/** A kernel for a decoder export file, with the weights it was given (decoder lanes reuse them). */
+export interface LoadedKernel {
+  kernel: DecoderKernel;
+  weights: KernelWeights;
+}
+
+/** Read the decoder export's weights and start a kernel on them (KernelUnsupportedError: not covered). */
+export async function loadKernel(decoderPath: string): Promise<LoadedKernel> {
+  const weights = kernelWeights(new Uint8Array(await readFile(decoderPath)), decoderPath);
+  return { kernel: await DecoderKernel.create(await kernelModule(), weights), weights };
 }
