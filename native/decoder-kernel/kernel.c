@@ -287,12 +287,24 @@ static void gemm_nn(int M, int N, int K, const float *A, int ars, int acs, const
   }
 }
 
-/* Wide products over the 4096 positions are cut into column panels that stay in cache. */
+/*
+ * Wide products over the 4096 positions are cut into column panels, each copied into a contiguous
+ * buffer first: B's rows are 16 KB apart, which maps them all onto the same few cache sets.
+ */
 #define PANEL 64
+#define PACK_ROWS (16 * (NTOK + MAXPOINTS) + 3)
+static float pack_b[PACK_ROWS * PANEL] __attribute__((aligned(16)));
+static float pack_a[PACK_ROWS * PANEL] __attribute__((aligned(16)));
+
 static void gemm_nn_panels(int M, int N, int K, const float *A, int ars, int acs, const float *B, int ldb, float *C, int ldc, int accumulate) {
   for (int n = 0; n < N; n += PANEL) {
     int w = N - n < PANEL ? N - n : PANEL;
-    gemm_nn(M, w, K, A, ars, acs, B + n, ldb, C + n, ldc, accumulate);
+    for (int k = 0; k < K; k++) {
+      const float *src = B + (size_t)k * ldb + n;
+      float *dst = pack_b + k * w;
+      for (int j = 0; j < w; j += 4) ST(dst + j, LD(src + j));
+    }
+    gemm_nn(M, w, K, A, ars, acs, pack_b, w, C + n, ldc, accumulate);
   }
 }
 
@@ -328,12 +340,14 @@ static void gemm_nt_block(int M, int N, int L, const float *A, int lda, const fl
   }
 }
 
-/* C = A . B^T over long rows, in panels of the rows so that B's panel stays in cache */
+/* C = A . B^T over long rows, in panels of the rows, packed (see gemm_nn_panels) */
 static void gemm_nt(int M, int N, int L, const float *A, int lda, const float *B, int ldb, float *C, int ldc) {
-  enum { LP = 128 };
+  enum { LP = 64 };
   for (int l = 0; l < L; l += LP) {
     int w = L - l < LP ? L - l : LP;
-    gemm_nt_block(M, N, w, A + l, lda, B + l, ldb, C, ldc, l > 0);
+    for (int m = 0; m < M; m++) for (int j = 0; j < w; j += 4) ST(pack_a + m * w + j, LD(A + (size_t)m * lda + l + j));
+    for (int n = 0; n < N; n++) for (int j = 0; j < w; j += 4) ST(pack_b + n * w + j, LD(B + (size_t)n * ldb + l + j));
+    gemm_nt_block(M, N, w, pack_a, w, pack_b, w, C, ldc, l > 0);
   }
 }
 
@@ -505,14 +519,17 @@ static void quad_form(const float *G, const float *f, int K, float *acc) {
   for (int n = 0; n < P; n += QP) {
     v128_t tot[QP / 4];
     for (int q = 0; q < QP / 4; q++) tot[q] = SPL(0);
+    /* this panel of the factors, contiguous (their rows are 16 KB apart) */
+    for (int k = 0; k < K; k++) for (int q = 0; q < QP / 4; q++) ST(pack_b + k * QP + 4 * q, LD(f + (size_t)k * P + n + 4 * q));
+    const float *fp = pack_b;
     for (int k = 0; k < K; k++) {
-      const float *fk = f + (size_t)k * P + n;
+      const float *fk = fp + k * QP;
       v128_t s[QP / 4];
       v128_t gkk = SPL(G[k * K + k]);
       for (int q = 0; q < QP / 4; q++) s[q] = MUL(gkk, LD(fk + 4 * q));
       for (int j = k + 1; j < K; j++) {
         v128_t g = SPL(2.0f * G[k * K + j]);
-        const float *fj = f + (size_t)j * P + n;
+        const float *fj = fp + j * QP;
         for (int q = 0; q < QP / 4; q++) s[q] = ADD(s[q], MUL(g, LD(fj + 4 * q)));
       }
       for (int q = 0; q < QP / 4; q++) tot[q] = ADD(tot[q], MUL(LD(fk + 4 * q), s[q]));
