@@ -217,73 +217,52 @@ static float dot(const float *a, const float *b, int n) {
   return vsum(ADD(s0, s1));
 }
 
-/*
- * C[m, n] (+)= sum_k A[m*ars + k*acs] * B[k*ldb + n]   (n a multiple of 4)
- * 4 x 8 register blocks.
- */
-static void gemm_nn(int M, int N, int K, const float *A, int ars, int acs, const float *B, int ldb, float *C, int ldc, int accumulate) {
-  int m = 0;
-  for (; m + 4 <= M; m += 4) {
-    const float *a0 = A + (m + 0) * ars, *a1 = A + (m + 1) * ars, *a2 = A + (m + 2) * ars, *a3 = A + (m + 3) * ars;
-    float *c0 = C + (m + 0) * ldc, *c1 = C + (m + 1) * ldc, *c2 = C + (m + 2) * ldc, *c3 = C + (m + 3) * ldc;
-    int n = 0;
-    for (; n + 8 <= N; n += 8) {
-      v128_t x00 = SPL(0), x01 = SPL(0), x10 = SPL(0), x11 = SPL(0), x20 = SPL(0), x21 = SPL(0), x30 = SPL(0), x31 = SPL(0);
-      const float *b = B + n;
-      for (int k = 0; k < K; k++, b += ldb) {
-        v128_t b0 = LD(b), b1 = LD(b + 4);
-        v128_t s;
-        s = SPL(a0[k * acs]); x00 = ADD(x00, MUL(s, b0)); x01 = ADD(x01, MUL(s, b1));
-        s = SPL(a1[k * acs]); x10 = ADD(x10, MUL(s, b0)); x11 = ADD(x11, MUL(s, b1));
-        s = SPL(a2[k * acs]); x20 = ADD(x20, MUL(s, b0)); x21 = ADD(x21, MUL(s, b1));
-        s = SPL(a3[k * acs]); x30 = ADD(x30, MUL(s, b0)); x31 = ADD(x31, MUL(s, b1));
+/* R rows (R <= 4, a constant at each call) of C (+)= A . B, in blocks of 8 columns then 4 */
+static inline __attribute__((always_inline)) void nn_rows(const int R, int N, int K, const float *A, int ars, int acs, const float *B, int ldb, float *C, int ldc, int accumulate) {
+  int n = 0;
+  for (; n + 8 <= N; n += 8) {
+    v128_t x[4][2];
+    for (int r = 0; r < R; r++) { x[r][0] = SPL(0); x[r][1] = SPL(0); }
+    const float *b = B + n;
+    for (int k = 0; k < K; k++, b += ldb) {
+      v128_t b0 = LD(b), b1 = LD(b + 4);
+      for (int r = 0; r < R; r++) {
+        v128_t sc = SPL(A[r * ars + k * acs]);
+        x[r][0] = ADD(x[r][0], MUL(sc, b0));
+        x[r][1] = ADD(x[r][1], MUL(sc, b1));
       }
-      if (accumulate) {
-        x00 = ADD(x00, LD(c0 + n)); x01 = ADD(x01, LD(c0 + n + 4));
-        x10 = ADD(x10, LD(c1 + n)); x11 = ADD(x11, LD(c1 + n + 4));
-        x20 = ADD(x20, LD(c2 + n)); x21 = ADD(x21, LD(c2 + n + 4));
-        x30 = ADD(x30, LD(c3 + n)); x31 = ADD(x31, LD(c3 + n + 4));
-      }
-      ST(c0 + n, x00); ST(c0 + n + 4, x01);
-      ST(c1 + n, x10); ST(c1 + n + 4, x11);
-      ST(c2 + n, x20); ST(c2 + n + 4, x21);
-      ST(c3 + n, x30); ST(c3 + n + 4, x31);
     }
-    for (; n < N; n += 4) {
-      v128_t x0 = SPL(0), x1 = SPL(0), x2 = SPL(0), x3 = SPL(0);
-      const float *b = B + n;
-      for (int k = 0; k < K; k++, b += ldb) {
-        v128_t b0 = LD(b);
-        x0 = ADD(x0, MUL(SPL(a0[k * acs]), b0));
-        x1 = ADD(x1, MUL(SPL(a1[k * acs]), b0));
-        x2 = ADD(x2, MUL(SPL(a2[k * acs]), b0));
-        x3 = ADD(x3, MUL(SPL(a3[k * acs]), b0));
-      }
-      if (accumulate) { x0 = ADD(x0, LD(c0 + n)); x1 = ADD(x1, LD(c1 + n)); x2 = ADD(x2, LD(c2 + n)); x3 = ADD(x3, LD(c3 + n)); }
-      ST(c0 + n, x0); ST(c1 + n, x1); ST(c2 + n, x2); ST(c3 + n, x3);
+    for (int r = 0; r < R; r++) {
+      float *c = C + r * ldc + n;
+      if (accumulate) { x[r][0] = ADD(x[r][0], LD(c)); x[r][1] = ADD(x[r][1], LD(c + 4)); }
+      ST(c, x[r][0]); ST(c + 4, x[r][1]);
     }
   }
-  for (; m < M; m++) {
-    const float *a0 = A + m * ars;
-    float *c0 = C + m * ldc;
-    int n = 0;
-    for (; n + 8 <= N; n += 8) {
-      v128_t x00 = SPL(0), x01 = SPL(0);
-      const float *b = B + n;
-      for (int k = 0; k < K; k++, b += ldb) {
-        v128_t s = SPL(a0[k * acs]);
-        x00 = ADD(x00, MUL(s, LD(b))); x01 = ADD(x01, MUL(s, LD(b + 4)));
-      }
-      if (accumulate) { x00 = ADD(x00, LD(c0 + n)); x01 = ADD(x01, LD(c0 + n + 4)); }
-      ST(c0 + n, x00); ST(c0 + n + 4, x01);
+  for (; n < N; n += 4) {
+    v128_t x[4];
+    for (int r = 0; r < R; r++) x[r] = SPL(0);
+    const float *b = B + n;
+    for (int k = 0; k < K; k++, b += ldb) {
+      v128_t b0 = LD(b);
+      for (int r = 0; r < R; r++) x[r] = ADD(x[r], MUL(SPL(A[r * ars + k * acs]), b0));
     }
-    for (; n < N; n += 4) {
-      v128_t x0 = SPL(0);
-      const float *b = B + n;
-      for (int k = 0; k < K; k++, b += ldb) x0 = ADD(x0, MUL(SPL(a0[k * acs]), LD(b)));
-      if (accumulate) x0 = ADD(x0, LD(c0 + n));
-      ST(c0 + n, x0);
+    for (int r = 0; r < R; r++) {
+      float *c = C + r * ldc + n;
+      if (accumulate) x[r] = ADD(x[r], LD(c));
+      ST(c, x[r]);
     }
+  }
+}
+
+/* C[m, n] (+)= sum_k A[m*ars + k*acs] * B[k*ldb + n]   (n a multiple of 4), 4 rows at a time */
+static void gemm_nn(int M, int N, int K, const float *A, int ars, int acs, const float *B, int ldb, float *C, int ldc, int accumulate) {
+  int m = 0;
+  for (; m + 4 <= M; m += 4) nn_rows(4, N, K, A + m * ars, ars, acs, B, ldb, C + m * ldc, ldc, accumulate);
+  switch (M - m) {
+    case 3: nn_rows(3, N, K, A + m * ars, ars, acs, B, ldb, C + m * ldc, ldc, accumulate); break;
+    case 2: nn_rows(2, N, K, A + m * ars, ars, acs, B, ldb, C + m * ldc, ldc, accumulate); break;
+    case 1: nn_rows(1, N, K, A + m * ars, ars, acs, B, ldb, C + m * ldc, ldc, accumulate); break;
+    default: break;
   }
 }
 
