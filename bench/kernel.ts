@@ -105,8 +105,17 @@ export async function benchKernelPrompts(rounds = 5): Promise<Record<string, unk
   return out;
 }
 
+/** The CPU's clock (os.cpus() reports 0 on some VMs: then /proc/cpuinfo). */
 function cpuGhz(): number {
-  return round((os.cpus()[0]?.speed ?? 2600) / 1000, 2);
+  let mhz = os.cpus()[0]?.speed ?? 0;
+  if (!mhz) {
+    try {
+      mhz = Number(/cpu MHz\s*:\s*([\d.]+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 0);
+    } catch {
+      mhz = 0;
+    }
+  }
+  return round((mhz || 2600) / 1000, 2);
 }
 
 function round(v: number, d: number): number {
