@@ -156,3 +156,31 @@ test('kernel input checks: points per prompt, extent, an image first', async () 
   assert.throws(() => k.decode(prompts, { rows: 64, cols: 64 }), (e: unknown) => e instanceof InvalidArgumentError && /no image set/.test((e as Error).message));
   assert.throws(() => k.setImage({}, { k0t: { data: new Float32Array(3) } }), KernelUnsupportedError);
 });
+
+test('decoder lanes decode with the kernel: same outputs as the kernel on the calling thread', async () => {
+  const lanes = await SamModel.load(undefined, { decoder: 'kernel', decoderLanes: 2 });
+  try {
+    if (!graph.isImageSet) await setBoth(`${PROJECT_ROOT}/samples/chelsea.png`);
+    const emb = graph.getImageEmbedding();
+    const r = rng(11);
+    const batches = [0, 1, 2].map(() => encodePrompts(Array.from({ length: 3 }, () => ({ pointCoords: [[r() * emb.originalSize.width, r() * emb.originalSize.height]] as [number, number][], pointLabels: [1] })), emb.originalSize, lanes.preprocess.inputSize, lanes.maskInputSize));
+    const low = lanes.maskInputSize;
+    const a = new Float32Array(low * low), b = new Float32Array(low * low);
+    let i = 0;
+    for await (const out of lanes.decodeBatches(emb.data, batches)) {
+      const here = await kernel.model.decode(emb.data, batches[i]);
+      assert.deepEqual(out.iou, here.iou, `batch ${i} scores`);
+      for (let p = 0; p < out.batch; p++) {
+        for (let t = 0; t < out.tokens; t++) {
+          out.plane!(p, t, a);
+          here.plane!(p, t, b);
+          assert.deepEqual(a, b, `batch ${i} prompt ${p} token ${t}`);
+        }
+      }
+      i++;
+    }
+    assert.equal(i, 3);
+  } finally {
+    await lanes.close();
+  }
+});
