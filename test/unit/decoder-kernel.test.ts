@@ -5,7 +5,10 @@
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import onnxproto from 'onnx-proto';
 import { InvalidArgumentError, KernelUnsupportedError } from '../../src/core/errors.js';
@@ -184,3 +187,25 @@ test('decoder lanes decode with the kernel: same outputs as the kernel on the ca
     await lanes.close();
   }
 });
+
+test('the committed decoder-kernel.wasm is the build of the current kernel.c', { skip: sameClang() }, () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'samkit-kernel-'));
+  try {
+    const out = path.join(dir, 'k.wasm');
+    execFileSync(process.execPath, [path.join(PROJECT_ROOT, 'scripts/build-kernel.mjs'), '--out', out], { stdio: 'ignore' });
+    assert.ok(readFileSync(out).equals(readFileSync(path.join(PROJECT_ROOT, 'native/decoder-kernel/decoder-kernel.wasm'))), 'run `npm run build:kernel` and commit the .wasm');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** false when this machine has the clang that built the committed module, else why the test is skipped. */
+function sameClang(): false | string {
+  const built = readFileSync(path.join(PROJECT_ROOT, 'native/decoder-kernel/built-with.txt'), 'utf8').trim();
+  try {
+    const here = execFileSync(process.env.CLANG ?? 'clang', ['--version'], { encoding: 'utf8' }).split('\n')[0].trim();
+    return here === built ? false : `this clang (${here}) is not the one that built the committed module (${built})`;
+  } catch {
+    return 'clang is not installed (the committed .wasm is used as it is)';
+  }
+}
