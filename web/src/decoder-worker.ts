@@ -170,8 +170,12 @@ async function decodeInPage(s: ImageState, p: PromptInput, imageOnly: boolean): 
   // Only the image's part of the masks when they will never be a mask input (see WorkerRequest).
   const cells: CellExtent = imageOnly ? footprintCells(s) : { rows: m / 4, cols: m / 4 };
   if (kernel !== null && carried !== null && !enc.hasMaskInput && enc.numPoints <= KERNEL_MAX_POINTS) {
-    const k = kernel.decode(enc, cells);
-    return { scores: k.iou, logits: interleaveLowResMasks(k.masks, 1, k.iou.length, m / 4, undefined, cells), graph: 'kernel' };
+    try {
+      const k = kernel.decode(enc, cells);
+      return { scores: k.iou, logits: interleaveLowResMasks(k.masks, 1, k.iou.length, m / 4, undefined, cells), graph: 'kernel' };
+    } catch {
+      kernel = null; // e.g. out of memory: onnxruntime-web decodes from now on
+    }
   }
   const extent: Record<string, ort.Tensor> = split?.prompt.inputNames.includes(LOWRANK_EXTENT_INPUT)
     ? { [LOWRANK_EXTENT_INPUT]: new ort.Tensor('int64', extentValues(cells), [2]) } : {};
