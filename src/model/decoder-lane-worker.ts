@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
 import { promptCells, runsOutput, runPromptGraph } from './prompt-runs.js';
 import { createSession } from './session-cache.js';
-import { DecoderKernel } from '../kernel/decoder-kernel.js';
+import { DecoderKernel, KERNEL_MAX_POINTS } from '../kernel/decoder-kernel.js';
 import { kernelModule } from '../kernel/node-kernel.js';
 import { loadStage, type LaneInit, type LaneRequest, type LaneResponse, type StageFn } from './decoder-lanes.js';
 
@@ -31,7 +31,7 @@ async function handle(req: LaneRequest): Promise<void> {
   }
   const runs: Float32Array[] = [];
   const iou: Float32Array[] = [];
-  if (kernel) {
+  if (kernel && req.numPoints <= KERNEL_MAX_POINTS) {
     // the graph's run layout (step prompts per run), so outputs are assembled the same way
     const cells = promptCells(req);
     for (let b = 0; b < req.batch; b += req.step) {

@@ -19,6 +19,7 @@ import { createSession } from './session-cache.js';
 import { contentKey } from './content-key.js';
 import { NODE_DEFAULT_DECODER, parsePromptDecoder, type PromptDecoder } from '../kernel/decoder-choice.js';
 import { loadKernel, type LoadedKernel } from '../kernel/node-kernel.js';
+import { KERNEL_MAX_POINTS } from '../kernel/decoder-kernel.js';
 import { recordDerived } from './derived-cache.js';
 import { defaultCacheDir } from './download.js';
 import { DEFAULT_EMBEDDING_SHAPE, DEFAULT_MASK_INPUT_SIZE, parseManifest, type ModelFileRef, type ModelManifest, type PreprocessConfig } from './manifest.js';
@@ -515,7 +516,7 @@ export class SamModel {
    */
   private async decodeSplit(embedding: Float32Array, prompts: EncodedPrompts): Promise<DecoderOutput> {
     const [session, carried, kernel] = await Promise.all([this.session('prompt'), this.imageSideTensors(embedding), this.promptKernel()]);
-    if (kernel) {
+    if (kernel && prompts.numPoints <= KERNEL_MAX_POINTS) {
       kernel.kernel.setImage(carried, carried);
       const out = kernel.kernel.decode(prompts, promptCells(prompts));
       return runsOutput({ runs: [out.masks], iou: [out.iou] }, prompts, prompts.batch);

@@ -103,6 +103,14 @@ test('kernel matches the low-rank prompt graph on random points, multi-point pro
   console.log(`kernel vs graph: ${prompts.length} prompts, max |dscore| ${worst.maxScore.toExponential(2)}, max relative logit difference ${worst.maxLogit.toExponential(2)}, ${worst.flipped} pixels within ${ROUNDING_BAND} of the threshold differ`);
 });
 
+test('prompts with more points than the kernel takes decode with the graph', async () => {
+  const emb = graph.getImageEmbedding();
+  const pts = Array.from({ length: 70 }, (_, i) => [5 + i * 3, 7 + i * 2] as [number, number]);
+  const enc = encodePrompts([{ pointCoords: pts, pointLabels: pts.map(() => 1) }], emb.originalSize, 1024, 256);
+  const [a, b] = [await graph.model.decode(emb.data, enc), await kernel.model.decode(emb.data, enc)];
+  assert.deepEqual(b.iou, a.iou);
+});
+
 test('kernel decodes only the requested extent, and the same values there', async () => {
   const emb = graph.getImageEmbedding();
   const model = kernel.model;
