@@ -15,16 +15,23 @@ import { mountFindPanel } from './find-panel.js';
 import { exportImage } from './image-export.js';
 import { Keymap, modKey, plainKey } from './keymap.js';
 import { Notices } from './notices.js';
+import { rememberLogits } from './object-edits.js';
+import { ObjectEditor } from './object-editor.js';
 import { Objects } from './objects.js';
 import { MODE_HINTS, type Loaded, type Mode } from './page-types.js';
 import { ProjectPanel } from './project-panel.js';
 import { PromptSession } from './prompt-session.js';
 import { Saver } from './saver.js';
+import { select } from './selection.js';
 import { Viewer } from './viewer.js';
+import { classList } from './class-list.js';
+import { LabelFlow } from './label-flow.js';
+import { mountViewControls } from './view-controls.js';
+import { openTiming } from './open-timing.js';
+import { takePrefetched } from './image-prefetch.js';
 import type { HoverVia, PromptInput } from './worker-protocol.js';
 
 class App {
-  private readonly labelInput = $<HTMLInputElement>('label-input');
   private readonly decoder = new DecoderClient('/decoder-worker.js');
   private decoderReady: Promise<boolean> = Promise.resolve(false);
   private model: ModelInfo | null = null;
@@ -35,11 +42,18 @@ class App {
   private loadSeq = 0;
 
   readonly viewer = new Viewer();
+  /** The next object's label: chosen per object, stated plainly, cleared after each accept. */
+  readonly labels = new LabelFlow(this.viewer.layers.live);
   readonly notices = new Notices();
   readonly keymap = new Keymap();
   private readonly saver = new Saver((state, message) => this.notices.setSaveStatus(state, message));
   readonly objects = new Objects({
     viewer: this.viewer, decoder: this.decoder, saver: this.saver, notices: this.notices, loaded: () => this.loaded,
+    changed: () => this.editor.listChanged(), decorate: (li, o) => this.editor.decorate(li, o),
+  });
+  readonly editor: ObjectEditor = new ObjectEditor({
+    viewer: this.viewer, decoder: this.decoder, objects: this.objects, notices: this.notices, loaded: () => this.loaded,
+    active: () => this.mode === 'edit', enter: () => this.setMode('edit'),
   });
   readonly prompt = new PromptSession({
     viewer: this.viewer, decoder: this.decoder, loaded: () => this.loaded, mode: () => this.mode,
@@ -71,6 +85,12 @@ class App {
   async start(): Promise<void> {
     this.wireEvents();
     this.bindKeys();
+    // Zoom, pan and the mask style: the marks on the live layer keep their screen size at any zoom.
+    mountViewControls(this.viewer, this.keymap, () => { this.objects.draw(); this.auto.draw(); });
+    this.viewer.onViewChange(() => { if (this.loaded) this.drawLive(); });
+    this.viewer.onDetailChange(() => void this.relayout());
+    classList.onChange(() => { this.objects.draw(); this.objects.render(); });
+    classList.onRenamed((renamed) => this.objects.relabel(renamed));
     // The Find box (text prompts) is its own module; it only needs the open image and a way to add objects.
     mountFindPanel({ imageId: () => this.loaded?.info.id ?? null, addObjects: (objs) => this.objects.add(...objs) });
     this.setMode('hover');
@@ -126,11 +146,12 @@ class App {
     live.addEventListener('pointerleave', () => this.onPointerLeave());
     live.addEventListener('contextmenu', (e) => e.preventDefault());
 
-    $('accept-button').addEventListener('click', () => void this.accept());
+    $('accept-button').addEventListener('click', () => { void this.accept(); this.labels.focusImage(); });
     $('clear-button').addEventListener('click', () => this.clearPrompt());
-    this.labelInput.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter') { e.preventDefault(); void this.accept(); }
-      if (e.key === 'Escape') { this.labelInput.blur(); this.clearPrompt(); }
+    // Enter accepts and the keys go back to the image (the next mode key must not type into the field).
+    this.labels.input.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') { e.preventDefault(); void this.accept(); this.labels.focusImage(); }
+      if (e.key === 'Escape') { this.labels.focusImage(); this.clearPrompt(); }
     });
     $('undo-button').addEventListener('click', () => this.undo());
     $('redo-button').addEventListener('click', () => this.redo());
@@ -176,6 +197,7 @@ class App {
   /** The page's own keys; the sheet (`?`) is rendered from the same table. */
   private bindKeys(): void {
     const k = this.keymap;
+    this.editor.bindKeys(k); // first: its keys act on the selected object before the prompt's
     const prevent = (run: () => void) => (e: KeyboardEvent): void => { e.preventDefault(); run(); };
     k.add('Edit',
       { keys: [['Ctrl', 'Z'], ['Ctrl', 'Shift', 'Z']], text: 'Undo / redo', match: (e) => modKey('z', false)(e) || modKey('z', true)(e), run: (e) => { e.preventDefault(); if (e.shiftKey) this.redo(); else this.undo(); } },
@@ -193,7 +215,7 @@ class App {
       { keys: [['Enter']], text: 'Accept the current mask with the label', match: plainKey('Enter'), run: prevent(() => void this.accept()) },
       { keys: [['Esc']], text: 'Clear the prompt (or close this sheet)', match: plainKey('Escape'), run: () => { if (!$('help').hidden) this.toggleHelp(false); else this.clearPrompt(); } },
       { keys: [['Backspace'], ['Delete']], text: 'Remove the last point', match: plainKey('Backspace', 'Delete'), run: prevent(() => this.removeLastPoint()) },
-      { keys: [['L']], text: 'Type the label', match: plainKey('l'), run: prevent(() => { this.labelInput.focus(); this.labelInput.select(); }) },
+      { keys: [['L']], text: 'Type the label', match: plainKey('l'), run: prevent(() => { this.labels.input.focus(); this.labels.input.select(); }) },
     );
     k.add('Page',
       { keys: [['O'], ['Ctrl', 'V'], ['(drop a file)']], text: 'Open an image', match: plainKey('o'), run: () => $<HTMLInputElement>('file-input').click() },
@@ -244,6 +266,7 @@ class App {
       return;
     }
     const seq = ++this.loadSeq;
+    openTiming.start('upload');
     notices.setState('loading');
     notices.hideBanner();
     notices.setOverlay(`Uploading ${file.name}…`, '', { to: 0.05, ms: 200 });
@@ -265,11 +288,17 @@ class App {
   private async openById(id: string): Promise<void> {
     const seq = ++this.loadSeq;
     this.notices.setState('loading');
+    openTiming.start(id);
     try {
-      const info = await api.image(id);
-      const blob = await api.imageBlob(id);
-      if (seq !== this.loadSeq) return;
-      await this.showImage(seq, info, blob, false);
+      // Loaded ahead (the next project image), else the embedding is asked for at once (the longest
+      // wait) and the info and file come together.
+      const ahead = takePrefetched(id);
+      const embedding = ahead?.embedding ?? api.embedding(id);
+      embedding.catch(() => undefined);
+      const [info, blob] = await Promise.all([ahead?.info ?? api.image(id), ahead?.blob ?? api.imageBlob(id)]);
+      openTiming.mark(ahead ? 'info+file (ahead)' : 'info+file');
+      if (seq !== this.loadSeq) { void ahead?.bitmap.then((b) => b.close(), () => undefined); return; }
+      await this.showImage(seq, info, blob, false, embedding, ahead?.bitmap);
     } catch (err) {
       if (seq !== this.loadSeq) return;
       this.notices.setOverlay(null);
@@ -279,9 +308,10 @@ class App {
     }
   }
 
-  private async showImage(seq: number, info: ImageInfo, blob: Blob, embedded: boolean): Promise<void> {
+  private async showImage(seq: number, info: ImageInfo, blob: Blob, embedded: boolean, early?: Promise<{ data: Float32Array; dims: number[]; source: string }>, bitmap?: Promise<ImageBitmap>): Promise<void> {
     const { notices, viewer } = this;
     await this.saver.flush();
+    openTiming.mark('saved');
     // A newer open started while the last image's edits were saved: it wins (and owns the URL hash).
     if (seq !== this.loadSeq) return;
     this.resetImageState();
@@ -301,23 +331,27 @@ class App {
     notices.setOverlay(embedded ? 'Loading the image embedding…' : 'Computing the image embedding…',
       embedded ? 'precomputed by samkit embed' : `on the server, usually about ${Math.max(1, Math.round(est / 1000))} s`, { to: 0.92, ms: embedded ? 400 : est });
     const t0 = performance.now();
-    const embeddingPromise = api.embedding(info.id);
+    const embeddingPromise = early ?? api.embedding(info.id);
     embeddingPromise.catch(() => undefined);
+    const annotationsPromise = api.annotations(info.id).catch(() => null);
 
     viewer.layout(info);
-    loaded.bitmap = await viewer.bitmap(blob);
+    loaded.bitmap = await (bitmap?.catch(() => viewer.bitmap(blob, info)) ?? viewer.bitmap(blob, info));
+    openTiming.mark('bitmap');
     if (seq !== this.loadSeq) return;
     await this.decoder.setImage({ width: info.width, height: info.height }, viewer.display, this.model?.inputSize ?? 1024, this.model?.maskInputSize ?? 256,
       new URL(`/api/images/${info.id}/decode`, location.href).href);
     viewer.drawImage(loaded.bitmap);
     viewer.wrap.hidden = false;
 
-    const annotations = await api.annotations(info.id).catch(() => null);
+    openTiming.mark('worker image');
+    const annotations = await annotationsPromise;
     if (seq !== this.loadSeq) return;
     if (annotations) {
       this.objects.reset(annotations.objects);
       await this.objects.refresh(false);
     }
+    openTiming.mark('objects');
 
     let emb: { data: Float32Array; dims: number[]; source: string };
     try {
@@ -332,7 +366,12 @@ class App {
     }
     if (seq !== this.loadSeq) return;
     const ms = performance.now() - t0;
+    openTiming.mark('embedding');
     await this.decoder.setEmbedding(emb.data, emb.dims);
+    // An image opened from the URL hash can get here before the model info came (a cold server):
+    // decoderReady is only the decoder's start once that info has arrived.
+    await this.modelReady;
+    openTiming.mark('embedding in worker');
     const decoderOk = await this.decoderReady;
     if (seq !== this.loadSeq) return;
     // onnxruntime's first run on a new input allocates and plans: do it before the first hover, and on
@@ -340,12 +379,14 @@ class App {
     // the image is ready: hovers meanwhile would skew the timings; later images only warm up the
     // chosen side).
     if (decoderOk) await this.chooseHoverDecoder([info.width / 2, info.height / 2], seq);
+    openTiming.mark('decoder warm');
     if (seq !== this.loadSeq) return;
     notices.setOverlay(null);
     notices.setChip('chip-embedding', emb.source === 'computed' ? `Embedding · computed in ${(ms / 1000).toFixed(1)} s` : 'Embedding · cached', 'ok');
     if (!decoderOk) { notices.setState('error'); return; }
     loaded.ready = true;
     notices.setState('ready');
+    openTiming.mark('ready');
     this.updatePanels();
     notices.status(MODE_HINTS[this.mode]);
     if (this.mode === 'everything') this.auto.draw();
@@ -355,6 +396,7 @@ class App {
     this.auto.reset();
     this.prompt.reset();
     this.objects.reset();
+    select(null);
     this.decoder.cancelHover();
     this.loaded?.bitmap?.close();
     this.objects.render();
@@ -365,10 +407,7 @@ class App {
   private async relayout(): Promise<void> {
     const loaded = this.loaded;
     if (!loaded || !this.viewer.layout(loaded.info)) return;
-    loaded.bitmap?.close();
-    loaded.bitmap = await this.viewer.bitmap(loaded.blob);
     await this.decoder.setDisplay(this.viewer.display);
-    this.viewer.drawImage(loaded.bitmap);
     this.objects.crops.clear();
     await this.objects.refresh(false);
     await this.auto.repaint();
@@ -384,6 +423,7 @@ class App {
     document.body.dataset.mode = mode;
     document.querySelectorAll<HTMLButtonElement>('.tool').forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.mode === mode)));
     $('panel-auto').hidden = mode !== 'everything';
+    $('panel-current').hidden = mode === 'edit';
     this.prompt.preview = null;
     this.decoder.cancelHover();
     // The candidates view decodes with a different token rule: redo the last step.
@@ -394,18 +434,21 @@ class App {
       this.auto.draw();
       this.drawLive();
     }
+    this.editor.modeChanged();
     this.updatePanels();
   }
 
   /** The live layer: the highlighted automatic masks in Everything mode, else the prompt and its mask. */
   private drawLive(): void {
     if (this.mode === 'everything') this.auto.drawLive();
+    else if (this.mode === 'edit') this.editor.draw();
     else this.prompt.draw();
   }
 
   private onPointerMove(e: PointerEvent): void {
     const loaded = this.loaded;
     if (!loaded?.ready) return;
+    if (this.mode === 'edit') { this.editor.pointerMove(e); return; }
     const p = this.viewer.imagePoint(e.clientX, e.clientY, loaded.info);
     const drag = this.prompt.drag;
     if (drag) {
@@ -427,6 +470,7 @@ class App {
   }
 
   private onPointerLeave(): void {
+    if (this.mode === 'edit') { this.editor.pointerLeave(); return; }
     if (this.prompt.drag) return;
     this.decoder.cancelHover();
     if (this.auto.state && this.auto.state.hover >= 0) this.auto.hover(-1);
@@ -434,6 +478,7 @@ class App {
   }
 
   private onPointerDown(e: PointerEvent): void {
+    if (this.mode === 'edit') { this.editor.pointerDown(e); return; }
     if (!this.loaded?.ready || (e.button !== 0 && e.button !== 2)) return;
     const p = this.viewer.imagePoint(e.clientX, e.clientY, this.loaded.info);
     e.preventDefault();
@@ -442,6 +487,7 @@ class App {
   }
 
   private onPointerUp(e: PointerEvent): void {
+    if (this.mode === 'edit') { this.editor.pointerUp(e); return; }
     const drag = this.prompt.drag;
     this.prompt.drag = null;
     const loaded = this.loaded;
@@ -490,12 +536,14 @@ class App {
   private async accept(): Promise<void> {
     const loaded = this.loaded;
     if (!loaded?.ready) return;
-    const label = this.labelInput.value.trim();
+    const label = this.labels.value;
     const { width: W, height: H } = loaded.info;
     if (this.mode === 'everything') {
       const obj = this.auto.takeSelected(label);
       if (!obj) { this.notices.status('Click a mask to select it first.'); return; }
       this.objects.add(obj);
+      this.labels.clear();
+      this.notices.status(`Accepted ${LabelFlow.describe(label)}.`);
       return;
     }
     await this.prompt.settled();
@@ -513,16 +561,21 @@ class App {
       pointCoords, pointLabels: [...shown.labels], box: shown.box, cropBox: [0, 0, W, H],
       source, visible: true, createdAt: new Date().toISOString(),
     };
+    // Edit mode refines from these, as the next click would (hover previews skip the padding: not kept).
+    if (shown !== this.prompt.preview) rememberLogits(obj, plane(shown.result.logits, shown.token).slice());
     this.clearPrompt();
     this.objects.add(obj);
-    this.notices.status(`Accepted “${label || 'object'}” (${fmtInt(f.area)} px).`);
+    this.labels.clear();
+    this.notices.status(`Accepted ${LabelFlow.describe(label)} (${fmtInt(f.area)} px).`);
   }
 
   private acceptAllAuto(): void {
-    const add = this.auto.takeAll(this.labelInput.value.trim());
-    if (!add.length) return;
+    const label = this.labels.value;
+    const add = this.auto.takeAll(label, this.objects.all.map((o) => o.segmentation));
+    if (!add.length) { this.notices.status('Nothing to add: every automatic mask is accepted or duplicates an object.'); return; }
     this.objects.add(...add);
-    this.notices.status(`Accepted ${add.length} automatic masks.`);
+    this.labels.clear();
+    this.notices.status(`Accepted ${add.length} automatic mask${add.length === 1 ? '' : 's'}${label ? ` as “${label}”` : ' with no label'}.`);
   }
 
   private undo(): void {
@@ -551,8 +604,9 @@ class App {
   }
 }
 
-void new App().start().catch((err: unknown) => {
+const app = new App();
+void app.start().catch((err: unknown) => {
   console.error(err);
 });
 // A project folder (`samkit app <dir>`): the image list drives the page through the URL hash.
-void new ProjectPanel(document.querySelector<HTMLElement>('.sidebar')!).start();
+void new ProjectPanel(document.querySelector<HTMLElement>('.sidebar')!, app.keymap, app.labels).start();

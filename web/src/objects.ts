@@ -7,6 +7,8 @@ import type { DecoderClient } from './decoder-client.js';
 import { $, fmtInt } from './dom.js';
 import { History } from './history.js';
 import type { Notices } from './notices.js';
+import { classList } from './class-list.js';
+import { maskStyle } from './mask-style.js';
 import { COLORS } from './paint.js';
 import type { Loaded } from './page-types.js';
 import type { Saver } from './saver.js';
@@ -19,6 +21,10 @@ export interface ObjectsDeps {
   saver: Saver;
   notices: Notices;
   loaded: () => Loaded | null;
+  /** Called after every change of the list (edits, undo, redo, a new image). */
+  changed?: () => void;
+  /** Adds behaviour to each row of the list (selecting, reordering). */
+  decorate?: (li: HTMLLIElement, o: AnnotationObject) => void;
 }
 
 export class Objects {
@@ -26,6 +32,10 @@ export class Objects {
   private readonly history = new History<AnnotationObject[]>([]);
   /** Display-size rasters, by object id; cleared when the display size changes. */
   readonly crops = new Map<string, DisplayCrop>();
+  /** The mask each crop was made from: an edit keeps the id, so a changed mask is rasterised again. */
+  private readonly cropMasks = new Map<string, string>();
+  /** An object drawn elsewhere (the selected one, on the live layer), left out of this layer. */
+  highlighted: string | null = null;
   private readonly colors = new Map<string, Rgb>();
   private colorCounter = 0;
   private hot: string | null = null;
@@ -39,6 +49,7 @@ export class Objects {
     this.list = objects;
     this.history.reset(objects);
     this.crops.clear();
+    this.cropMasks.clear();
     this.colors.clear();
     this.colorCounter = 0;
   }
@@ -52,6 +63,11 @@ export class Objects {
     return c;
   }
 
+  /** An object's colour: its class's when its label is a project class, else one of its own. */
+  colorFor(o: AnnotationObject): Rgb {
+    return classList.colorOf(o.label) ?? this.colorOf(o.id);
+  }
+
   add(...objs: AnnotationObject[]): void {
     this.commit([...this.list, ...objs]);
   }
@@ -60,6 +76,12 @@ export class Objects {
     this.history.push(next);
     this.list = next;
     void this.refresh(true);
+  }
+
+  /** Labels renamed (a class renamed): one undoable change, saved like any other. */
+  relabel(renamed: ReadonlyMap<string, string>): void {
+    if (!this.list.some((o) => renamed.has(o.label))) return;
+    this.commit(this.list.map((o) => (renamed.has(o.label) ? { ...o, label: renamed.get(o.label)! } : o)));
   }
 
   update(id: string, change: Partial<AnnotationObject>): void {
@@ -86,21 +108,22 @@ export class Objects {
   async refresh(save: boolean): Promise<void> {
     const loaded = this.deps.loaded();
     if (!loaded) return;
-    const missing = this.list.filter((o) => !this.crops.has(o.id));
+    const missing = this.list.filter((o) => !this.crops.has(o.id) || this.cropMasks.get(o.id) !== o.segmentation.counts);
     if (save) this.deps.saver.schedule(loaded.info.id, this.list);
     this.render();
     if (missing.length) {
       const r = await this.deps.decoder.rasterize(missing.map((o) => o.segmentation));
       if (loaded !== this.deps.loaded()) return;
-      missing.forEach((o, i) => this.crops.set(o.id, r.crops[i]));
+      missing.forEach((o, i) => { this.crops.set(o.id, r.crops[i]); this.cropMasks.set(o.id, o.segmentation.counts); });
     }
     this.draw();
+    this.deps.changed?.();
   }
 
   draw(): void {
     this.deps.viewer.paint('objects', this.list
-      .filter((o) => o.visible && this.crops.has(o.id))
-      .map((o) => ({ crop: this.crops.get(o.id)!, color: this.colorOf(o.id), alpha: o.id === this.hot ? 0.7 : 0.4, outline: true })));
+      .filter((o) => o.visible && o.id !== this.highlighted && this.crops.has(o.id))
+      .map((o) => ({ crop: this.crops.get(o.id)!, color: this.colorFor(o), alpha: o.id === this.hot ? Math.max(0.5, maskStyle.fill(0.7)) : maskStyle.fill(0.4), outline: true })));
   }
 
   /** The side panel's object list (labels editable in place), counts and undo/redo buttons. */
@@ -113,12 +136,12 @@ export class Objects {
       li.dataset.id = o.id;
       const swatch = document.createElement('span');
       swatch.className = 'swatch';
-      const [r, g, b] = this.colorOf(o.id);
+      const [r, g, b] = this.colorFor(o);
       swatch.style.background = `rgb(${r},${g},${b})`;
       const label = document.createElement('input');
       label.className = 'object-label';
       label.value = o.label;
-      label.placeholder = 'unlabeled';
+      label.placeholder = 'no label';
       label.setAttribute('list', 'label-suggestions');
       label.title = 'Click to rename';
       const commitLabel = (): void => { if (label.value.trim() !== o.label) this.update(o.id, { label: label.value.trim() }); };
@@ -140,6 +163,7 @@ export class Objects {
       li.addEventListener('mouseenter', () => { this.hot = o.id; this.draw(); });
       li.addEventListener('mouseleave', () => { this.hot = null; this.draw(); });
       li.append(swatch, label, area, eye, del);
+      this.deps.decorate?.(li, o);
       list.append(li);
     }
     $('object-count').textContent = String(this.list.length);
