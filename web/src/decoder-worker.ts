@@ -88,7 +88,21 @@ async function init(req: Extract<WorkerRequest, { kind: 'init' }>): Promise<{ th
       split = null; // hovering then uses the full decoder
     }
   }
-  kernel = split?.blockedMasks && new URLSearchParams(self.location.search).get('decoder') !== 'graph' ? await startKernel(decoderBytes) : null;
+  // The kernel starts in the background: the page is ready as soon as onnxruntime is, and prompts
+  // decode with the graph until the kernel has the image's tensors.
+  kernel = null;
+  if (split?.blockedMasks && new URLSearchParams(self.location.search).get('decoder') !== 'graph') {
+    void startKernel(decoderBytes).then((k) => {
+      if (k && carried) {
+        try {
+          k.setImage(carried, carried);
+        } catch {
+          return;
+        }
+      }
+      kernel = k;
+    });
+  }
   return { threads: ort.env.wasm.numThreads ?? 1, isolated, split: split !== null };
 }
 
