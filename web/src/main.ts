@@ -12,6 +12,8 @@ import { renderCurrentPanel } from './current-panel.js';
 import { DecoderClient } from './decoder-client.js';
 import { $, fmtInt, newId, plane } from './dom.js';
 import { mountFindPanel } from './find-panel.js';
+import { mountInpaintPanel } from './inpaint-panel.js';
+import { mountVoiceButton } from './voice-button.js';
 import { exportImage } from './image-export.js';
 import { Keymap, modKey, plainKey } from './keymap.js';
 import { Notices } from './notices.js';
@@ -22,7 +24,7 @@ import { MODE_HINTS, type Loaded, type Mode } from './page-types.js';
 import { ProjectPanel } from './project-panel.js';
 import { PromptSession } from './prompt-session.js';
 import { Saver } from './saver.js';
-import { select } from './selection.js';
+import { onSelectionChange, select, selected } from './selection.js';
 import { Viewer } from './viewer.js';
 import { classList } from './class-list.js';
 import { LabelFlow } from './label-flow.js';
@@ -92,7 +94,10 @@ class App {
     classList.onChange(() => { this.objects.draw(); this.objects.render(); });
     classList.onRenamed((renamed) => this.objects.relabel(renamed));
     // The Find box (text prompts) is its own module; it only needs the open image and a way to add objects.
-    mountFindPanel({ imageId: () => this.loaded?.info.id ?? null, addObjects: (objs) => this.objects.add(...objs) });
+    const find = mountFindPanel({ imageId: () => this.loaded?.info.id ?? null, addObjects: (objs) => this.objects.add(...objs) });
+    // Push-to-talk for the Find box, and the Remove / Replace panel: their own modules.
+    mountVoiceButton({ input: find.querySelector<HTMLInputElement>('#find-text')!, find: () => find.querySelector<HTMLButtonElement>('#find-go')!.click(), keymap: this.keymap });
+    mountInpaintPanel({ image: () => (this.loaded ? { id: this.loaded.info.id, name: this.loaded.info.name } : null), objects: () => this.objects.all, selectedId: selected, onSelectionChange });
     this.setMode('hover');
     this.objects.render();
     const modelInfo = api.model();
