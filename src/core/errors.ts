@@ -56,6 +56,9 @@ export class ModelError extends SamkitError {
   constructor(message: string, options?: { cause?: unknown }) { super('MODEL', message, options); }
 }
 
+/** A decoder the prompt-decoder kernel does not cover (another architecture): callers use the onnxruntime graphs. */
+export class KernelUnsupportedError extends ModelError {}
+
 /** A download that failed or whose checksum did not match. */
 export class DownloadError extends SamkitError {
   constructor(code: 'DOWNLOAD' | 'CHECKSUM', message: string, options?: { cause?: unknown }) { super(code, message, options); }
