@@ -23,6 +23,7 @@ const OPTIONAL: Record<string, [string, string]> = {
   project: ['./web-project.js', 'benchWebProject'],
   text: ['./text.js', 'benchText'],
   queue: ['./queue.js', 'benchQueue'],
+  kernel: ['./kernel.js', 'benchKernel'],
 };
 
 async function loadOptional(name: string): Promise<Section | null> {

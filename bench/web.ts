@@ -159,6 +159,50 @@ export async function benchWeb(images?: string[]): Promise<Record<string, unknow
   }
 }
 
+/**
+ * Hover in the page with its own decoder (`?hover=page`): the prompt-decoder kernel against
+ * onnxruntime-web's prompt graph (`&decoder=graph`), alternating rounds on one image.
+ */
+export async function benchHoverDecoders(images?: string[], rounds = 2): Promise<Record<string, unknown>> {
+  const why = browserTestsUnavailable();
+  if (why) return { skipped: why };
+  const image = images?.find((f) => f.includes('picture4')) ?? path.join(REFERENCE_IMAGES, 'picture4.jpg');
+  const server = await startServer();
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await instrumentDraws(page);
+    await page.goto(server.url);
+    await page.waitForFunction(() => /WASM/.test(document.getElementById('chip-decoder')?.textContent ?? ''), null, { timeout: 120000 });
+    await page.locator('input[type=file]').first().setInputFiles(image);
+    await waitReady(page);
+    const id = new URL(page.url()).hash;
+    const box = (await page.locator('#layer-live').boundingBox())!;
+    const at = (fx: number, fy: number): { x: number; y: number } => ({ x: box.x + box.width * fx, y: box.y + box.height * fy });
+    const runs: Record<string, { hover: number[]; decode: number[] }> = { kernel: { hover: [], decode: [] }, graph: { hover: [], decode: [] } };
+    for (let r = 0; r < rounds; r++) {
+      for (const [k, q] of [['kernel', '?hover=page'], ['graph', '?hover=page&decoder=graph']] as const) {
+        await page.goto(new URL(`/${q}${id}`, server.url).href);
+        await waitReady(page);
+        const m = await measureHover(page, at);
+        runs[k].hover.push(...m.hover);
+        runs[k].decode.push(...m.decode);
+      }
+    }
+    const kernel = { ...stats(runs.kernel.hover), decoderMedianMs: stats(runs.kernel.decode).medianMs };
+    const graph = { ...stats(runs.graph.hover), decoderMedianMs: stats(runs.graph.decode).medianMs };
+    return {
+      image: path.basename(image), kernel, graph,
+      hoverMedianRatioKernelToGraph: Math.round((kernel.medianMs / graph.medianMs) * 1000) / 1000,
+      targets: 'kernel hover median <= 15 ms, p95 <= 30 ms',
+      loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
+    };
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   benchWeb().then((r) => console.log(JSON.stringify(r, null, 2)), (err: unknown) => { console.error(err); process.exitCode = 1; });
 }

@@ -1,5 +1,13 @@
 #!/usr/bin/env node
-import { main } from '../dist/src/cli/main.js';
+// Imported dynamically so that a load failure (onnxruntime-node's native runtime missing) is one line.
+let main;
+try {
+  ({ main } = await import('../dist/src/cli/main.js'));
+} catch (err) {
+  if (err?.code !== 'DEPENDENCY') throw err;
+  console.error(`samkit: ${err.message}`);
+  process.exit(1);
+}
 
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },

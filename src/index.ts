@@ -1,4 +1,6 @@
 /** samkit's public API (Node entry point). */
+// First: a missing onnxruntime-node binary becomes one line naming the fix, before anything uses it.
+import './runtime/ort-check.js';
 export * from './core/errors.js';
 export { Mask } from './core/mask.js';
 export * from './core/rle.js';

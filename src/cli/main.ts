@@ -2,6 +2,8 @@
  * The `samkit` command line. Each subcommand lives in its own module and is imported only when it
  * runs, so `samkit predict` does not pay for the server or batch code at start-up.
  */
+// First: a missing onnxruntime-node binary becomes one line naming the fix (see runtime/ort-check).
+import '../runtime/ort-check.js';
 import { Command, CommanderError } from 'commander';
 import { SamkitError } from '../core/errors.js';
 import { CliUsageError } from './args.js';
@@ -17,6 +19,7 @@ const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import('./commands/models.js'),
   () => import('./commands/ground.js'),
   () => import('./commands/app.js'),
+  () => import('./commands/import.js'),
   () => import('./commands/inpaint.js'),
   () => import('./commands/transcribe.js'),
   () => import('./commands/worker.js'),

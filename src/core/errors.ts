@@ -16,7 +16,9 @@ export type SamkitErrorCode =
   | 'FORMAT'
   | 'AUDIO'
   | 'SPEECH'
-  | 'INPAINT';
+  | 'INPAINT'
+  | 'IMPORT'
+  | 'DEPENDENCY';
 
 export class SamkitError extends Error {
   readonly code: SamkitErrorCode;
@@ -54,6 +56,9 @@ export class ModelError extends SamkitError {
   constructor(message: string, options?: { cause?: unknown }) { super('MODEL', message, options); }
 }
 
+/** A decoder the prompt-decoder kernel does not cover (another architecture): callers use the onnxruntime graphs. */
+export class KernelUnsupportedError extends ModelError {}
+
 /** A download that failed or whose checksum did not match. */
 export class DownloadError extends SamkitError {
   constructor(code: 'DOWNLOAD' | 'CHECKSUM', message: string, options?: { cause?: unknown }) { super(code, message, options); }
@@ -77,4 +82,14 @@ export class SpeechError extends SamkitError {
 /** An inpainting backend (ONNX model, Stable Diffusion server) that failed or answered something unusable. */
 export class InpaintError extends SamkitError {
   constructor(message: string, options?: { cause?: unknown }) { super('INPAINT', message, options); }
+}
+
+/** An annotation file to import that is unreadable, of an unknown format, or does not fit the project's images. */
+export class ImportError extends SamkitError {
+  constructor(message: string, options?: { cause?: unknown }) { super('IMPORT', message, options); }
+}
+
+/** A package samkit needs for this feature that is not installed, or that fails to load (a missing native binary). */
+export class DependencyError extends SamkitError {
+  constructor(message: string, options?: { cause?: unknown }) { super('DEPENDENCY', message, options); }
 }

@@ -12,6 +12,7 @@ import type ort from 'onnxruntime-node';
 import { ModelError } from '../core/errors.js';
 import type { EncodedPrompts } from '../core/prompt.js';
 import type { DecoderOutput } from './sam-model.js';
+import type { KernelWeights } from '../kernel/kernel-weights.js';
 
 /** What a lane worker is started with. */
 export interface LaneInit {
@@ -21,6 +22,8 @@ export interface LaneInit {
   what: string;
   masksOutput: string;
   iouOutput: string;
+  /** Decode with the prompt-decoder kernel on these weights (src/kernel/) instead of the graph. */
+  kernel?: KernelWeights;
 }
 
 /**

@@ -35,14 +35,14 @@ export interface LowRankDecoder {
 
 // ---- weight algebra at build time (float64 accumulation) ----
 
-function rowScale(w: Weight, g: Float32Array | Float64Array): Weight {
+export function rowScale(w: Weight, g: Float32Array | Float64Array): Weight {
   const [r, c] = w.dims;
   const out = new Float32Array(r * c);
   for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[i * c + j] = w.data[i * c + j] * g[i];
   return { data: out, dims: [r, c] };
 }
 
-function concatCols(ws: Weight[]): Weight {
+export function concatCols(ws: Weight[]): Weight {
   const r = ws[0].dims[0];
   const c = ws.reduce((s, w) => s + w.dims[1], 0);
   const out = new Float32Array(r * c);
@@ -55,7 +55,7 @@ function concatCols(ws: Weight[]): Weight {
   return { data: out, dims: [r, c] };
 }
 
-function vecMat(v: ArrayLike<number>, w: Weight): Float64Array {
+export function vecMat(v: ArrayLike<number>, w: Weight): Float64Array {
   const [r, c] = w.dims;
   const out = new Float64Array(c);
   for (let i = 0; i < r; i++) {
@@ -65,24 +65,24 @@ function vecMat(v: ArrayLike<number>, w: Weight): Float64Array {
   return out;
 }
 
-function f32(a: ArrayLike<number>): Float32Array {
+export function f32(a: ArrayLike<number>): Float32Array {
   return Float32Array.from(a);
 }
 
-function add(...vs: ArrayLike<number>[]): Float64Array {
+export function add(...vs: ArrayLike<number>[]): Float64Array {
   const out = new Float64Array(vs[0].length);
   for (const v of vs) for (let i = 0; i < out.length; i++) out[i] += v[i];
   return out;
 }
 
-function mulv(a: ArrayLike<number>, b: ArrayLike<number>): Float64Array {
+export function mulv(a: ArrayLike<number>, b: ArrayLike<number>): Float64Array {
   const out = new Float64Array(a.length);
   for (let i = 0; i < out.length; i++) out[i] = a[i] * b[i];
   return out;
 }
 
 /** ConvTranspose(k=2, s=2) weight [in, out, 2, 2] as a per-position matrix [in, 4*out], columns (dy, dx, out). */
-function convT2x2(w: Weight, bias: Weight): { w: Weight; b: Float32Array } {
+export function convT2x2(w: Weight, bias: Weight): { w: Weight; b: Float32Array } {
   const [ci, co] = w.dims;
   const out = new Float32Array(ci * 4 * co);
   const b = new Float32Array(4 * co);
@@ -151,9 +151,9 @@ class Net {
   relu(x: string): string { return this.g.o('Relu', [x]); }
 }
 
-interface AttnWeights { q: { w: Weight; b: Weight }; k: { w: Weight; b: Weight }; v: { w: Weight; b: Weight }; o: { w: Weight; b: Weight }; dim: number }
+export interface AttnWeights { q: { w: Weight; b: Weight }; k: { w: Weight; b: Weight }; v: { w: Weight; b: Weight }; o: { w: Weight; b: Weight }; dim: number }
 
-function attnWeights(W: DecoderWeights, prefix: string): AttnWeights {
+export function attnWeights(W: DecoderWeights, prefix: string): AttnWeights {
   const q = W.linear(`${prefix}/q_proj`);
   return { q, k: W.linear(`${prefix}/k_proj`), v: W.linear(`${prefix}/v_proj`), o: W.linear(`${prefix}/out_proj`), dim: q.w.dims[1] };
 }

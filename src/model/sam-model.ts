@@ -14,9 +14,12 @@ import { ALL_IOU_OUTPUT, ALL_MASKS_OUTPUT, DECODER_REWRITE_VERSION, rewriteDecod
 import { buildLowRankDecoder, LOWRANK_VERSION } from './lowrank-decoder.js';
 import { LOWRANK_MASKS_OUTPUT } from './lowrank-io.js';
 import { DecoderLanes, loadStage, type LaneResult, type LaneStage } from './decoder-lanes.js';
-import { runsOutput, runPromptGraph } from './prompt-runs.js';
+import { promptCells, runsOutput, runPromptGraph } from './prompt-runs.js';
 import { createSession } from './session-cache.js';
 import { contentKey } from './content-key.js';
+import { NODE_DEFAULT_DECODER, parsePromptDecoder, type PromptDecoder } from '../kernel/decoder-choice.js';
+import { loadKernel, type LoadedKernel } from '../kernel/node-kernel.js';
+import { KERNEL_MAX_POINTS } from '../kernel/decoder-kernel.js';
 import { recordDerived } from './derived-cache.js';
 import { defaultCacheDir } from './download.js';
 import { DEFAULT_EMBEDDING_SHAPE, DEFAULT_MASK_INPUT_SIZE, parseManifest, type ModelFileRef, type ModelManifest, type PreprocessConfig } from './manifest.js';
@@ -58,6 +61,12 @@ export interface LoadModelOptions extends ResolveOptions {
   decoderLanes?: number;
   /** Where rewritten decoders are cached (default: the samkit cache dir). */
   cacheDir?: string;
+  /**
+   * What decodes prompts without a mask input: 'kernel' (samkit's WebAssembly decoder kernel) or
+   * 'graph' (onnxruntime's low-rank prompt graph). Default: SAMKIT_DECODER, else the graph (faster
+   * natively, see src/kernel/decoder-choice.ts). Models the kernel does not cover use the graph.
+   */
+  decoder?: PromptDecoder;
 }
 
 /**
@@ -180,6 +189,7 @@ export class SamModel {
   private constructor(
     manifest: ModelManifest, encoder: ort.InferenceSession, files: DecoderFiles, threads: number, decoderPath: string,
     private readonly cacheDir: string, private readonly laneCount: number, encoderFamily: EncoderFamily,
+    private readonly decoderChoice: PromptDecoder = NODE_DEFAULT_DECODER,
   ) {
     this.manifest = manifest;
     this.encoderFamily = encoderFamily;
@@ -220,7 +230,8 @@ export class SamModel {
     ]);
     const encoderIO = sessionIO(encoder);
     const family = detectEncoder(encoderIO, `encoder ${encoderPath}`);
-    const model = new SamModel(manifest, encoder, files, threads, decoderPath, cacheDir, Math.min(MAX_LANES, lanes), family);
+    const decoder = options.decoder ?? parsePromptDecoder(process.env.SAMKIT_DECODER, 'SAMKIT_DECODER') ?? NODE_DEFAULT_DECODER;
+    const model = new SamModel(manifest, encoder, files, threads, decoderPath, cacheDir, Math.min(MAX_LANES, lanes), family, decoder);
     model.checkEncoder(encoderPath);
     // The decoder's declared inputs must fit the encoder's output.
     model.sessions.set('full', fullReady);
@@ -239,6 +250,27 @@ export class SamModel {
       this.sessions.set(kind, s);
     }
     return s;
+  }
+
+  private kernel: Promise<LoadedKernel | null> | null = null;
+
+  /**
+   * The decoder kernel when it is chosen and covers this model (the low-rank decoder's form); null
+   * otherwise, or when it fails to start: the prompt graph then decodes, as before.
+   */
+  private promptKernel(): Promise<LoadedKernel | null> {
+    this.kernel ??= (async () => {
+      if (this.decoderChoice !== 'kernel') return null;
+      const prompt = await this.session('prompt').catch(() => null);
+      if (!prompt?.outputNames.includes(LOWRANK_MASKS_OUTPUT)) return null;
+      return loadKernel(this.decoderPath).catch(() => null);
+    })();
+    return this.kernel;
+  }
+
+  /** What decodes prompts without a mask input on this model ('kernel' or 'graph'). */
+  async promptDecoder(): Promise<PromptDecoder> {
+    return (await this.promptKernel()) ? 'kernel' : 'graph';
   }
 
   /** The per-image and per-prompt decoder graphs used for prompts without a mask input. */
@@ -427,9 +459,11 @@ export class SamModel {
       if (count < 2) return null;
       const prompt = await this.session('prompt').catch(() => null);
       if (!prompt?.outputNames.includes(LOWRANK_MASKS_OUTPUT)) return null;
+      const kernel = await this.promptKernel();
       try {
         return new DecoderLanes({
           prompt: this.files.prompt, cacheDir: this.cacheDir, what: `decoder ${this.decoderPath}`, masksOutput: LOWRANK_MASKS_OUTPUT, iouOutput: ALL_IOU_OUTPUT,
+          kernel: kernel?.weights,
         }, count, PROMPTS_PER_RUN);
       } catch {
         return null; // no worker threads here: decode on the calling thread
@@ -481,7 +515,12 @@ export class SamModel {
    * prompts per run (batching more only grows the working set past the caches; see bench/predictor.ts).
    */
   private async decodeSplit(embedding: Float32Array, prompts: EncodedPrompts): Promise<DecoderOutput> {
-    const [session, carried] = await Promise.all([this.session('prompt'), this.imageSideTensors(embedding)]);
+    const [session, carried, kernel] = await Promise.all([this.session('prompt'), this.imageSideTensors(embedding), this.promptKernel()]);
+    if (kernel && prompts.numPoints <= KERNEL_MAX_POINTS) {
+      kernel.kernel.setImage(carried, carried);
+      const out = kernel.kernel.decode(prompts, promptCells(prompts));
+      return runsOutput({ runs: [out.masks], iou: [out.iou] }, prompts, prompts.batch);
+    }
     if (session.outputNames.includes(LOWRANK_MASKS_OUTPUT)) {
       const runs: Float32Array[] = [];
       const iou: Float32Array[] = [];

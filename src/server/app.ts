@@ -9,7 +9,6 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import fastifyMultipart from '@fastify/multipart';
-import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { SamkitError } from '../core/errors.js';
 import { MAX_IMAGE_PIXELS } from '../image/load-image.js';
@@ -29,9 +28,12 @@ import { registerTranscribe } from './transcribe.js';
 import { formatBytes, HttpError } from './http-error.js';
 import { checkImageId, ImageLibrary } from './image-library.js';
 import { webDistDir } from './paths.js';
+import { registerStaticDir } from './static-files.js';
 import type { ProjectClass } from '../project/classes.js';
 import { ProjectStore } from '../project/project-store.js';
 import { registerProjectRoutes } from './project-routes.js';
+import { registerImportRoutes } from './import-routes.js';
+import { ProposalStore } from '../project/proposal-store.js';
 import { EXPORT_FORMATS, type AnnotationDoc, type AutoEvent, type ExportFormat, type ImageListEntry, type ModelInfo } from './protocol.js';
 
 export interface AppOptions {
@@ -128,7 +130,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
 
   // Model, decoder bytes and the hover split, so the first page load does not wait for them.
   const warm = (): Promise<unknown> => model().then(() => hoverSplit());
-  app.decorate('samkit', { model, warm, library, annotations, embeddings, heavy });
+  app.decorate('samkit', { model, warm, library, annotations, embeddings, heavy, project: null as ProjectStore | null });
   // Decoder lanes finish their current run before exiting (a process exit inside one aborts).
   app.addHook('onClose', async () => {
     const loaded = await modelPromise?.catch(() => null);
@@ -188,16 +190,15 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
 
   const webRoot = options.webRoot ?? webDistDir();
   if (existsSync(path.join(webRoot, 'index.html'))) {
-    await app.register(fastifyStatic, { root: webRoot, prefix: '/', cacheControl: false, setHeaders: (reply) => { reply.header('Cache-Control', 'no-cache'); } });
+    registerStaticDir(app, { root: webRoot, prefix: '/', cacheControl: 'no-cache' });
   } else {
     app.get('/', async (_req, reply) => reply.status(500).type('text/plain').send('The frontend is not built: run `npm run build` in the samkit folder.\n'));
   }
-  await app.register(fastifyStatic, {
+  registerStaticDir(app, {
     root: ortDistDir(),
     prefix: '/ort/',
-    decorateReply: false,
-    maxAge: '1d',
-    allowedPath: (p) => /^\/?ort-wasm-simd-threaded(\.jsep|\.jspi|\.asyncify)?\.(wasm|mjs)$/.test(p),
+    cacheControl: 'public, max-age=86400',
+    allow: /^ort-wasm-simd-threaded(\.jsep|\.jspi|\.asyncify)?\.(wasm|mjs)$/,
   });
 
   registerFind(app, { detector: options.detector, model, library });
@@ -275,7 +276,9 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
 
   const project = options.projectDir ? new ProjectStore(options.projectDir, library, annotations, [options.dataDir, options.embeddingsDir]) : null;
   if (project && options.projectClasses) await project.setClasses(options.projectClasses);
+  app.samkit.project = project;
   registerProjectRoutes(app, project, embeddings, heavy);
+  registerImportRoutes(app, project, new ProposalStore(options.dataDir));
   registerTranscribe(app, { asr: options.asr, classes: async () => project ? (await project.readFile()).classes.map((c) => c.name) : [] });
   registerInpaint(app, { library, annotations, heavy, lama: options.lama, sdUrl: options.sdUrl, sdTimeoutMs: options.sdTimeoutMs });
 
@@ -368,6 +371,8 @@ declare module 'fastify' {
       heavy: HeavyPool;
       annotations: AnnotationStore;
       embeddings: EmbeddingService;
+      /** The open project folder, or null. */
+      project: ProjectStore | null;
     };
   }
 }

@@ -10,6 +10,7 @@ import { SpeechError } from '../core/errors.js';
 import { defaultCacheDir } from '../model/download.js';
 import { matchPhrase } from './phrases.js';
 import type { Transcriber, Transcript } from './transcriber.js';
+import { importOptional } from '../runtime/optional-import.js';
 
 type AsrPipeline = (audio: Float32Array, options?: Record<string, unknown>) => Promise<{ text: string } | Array<{ text: string }>>;
 
@@ -35,7 +36,7 @@ export class WhisperTranscriber implements Transcriber {
 
   static async load(ref: string, env: NodeJS.ProcessEnv = process.env): Promise<WhisperTranscriber> {
     const loc = await locateWhisper(ref, env);
-    const hf = await import('@huggingface/transformers');
+    const hf = await importOptional('@huggingface/transformers', 'Whisper speech recognition', () => import('@huggingface/transformers'));
     const id = loc.kind === 'folder' ? path.basename(loc.dir) : loc.id;
     if (loc.kind === 'folder') {
       hf.env.allowLocalModels = true;

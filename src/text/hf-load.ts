@@ -1,6 +1,7 @@
 /** Loading a zero-shot detector's model and processor with transformers.js (its loader, its cache). */
 import type { DetectorFamily } from './detector.js';
 import { familyOf, hubError, type DetectorLocation } from './hf-source.js';
+import { importOptional } from '../runtime/optional-import.js';
 
 type Transformers = typeof import('@huggingface/transformers');
 export type HfModel = Awaited<ReturnType<Transformers['AutoModelForZeroShotObjectDetection']['from_pretrained']>>;
@@ -18,7 +19,7 @@ export interface FileProgress { file: string; loaded: number; total: number }
 
 export async function loadHfDetector(loc: DetectorLocation, onProgress?: (p: FileProgress) => void): Promise<HfDetectorParts> {
   // Loaded only when a detector is used: it is large and `samkit predict` never needs it.
-  const transformers = await import('@huggingface/transformers');
+  const transformers = await importOptional('@huggingface/transformers', 'the zero-shot detector (text prompts)', () => import('@huggingface/transformers'));
   const { env, AutoConfig, AutoModelForZeroShotObjectDetection, AutoProcessor } = transformers;
   let id: string;
   if (loc.kind === 'folder') {

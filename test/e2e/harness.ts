@@ -12,18 +12,29 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const CHROMIUM = process.env.SAMKIT_CHROMIUM ?? '/usr/bin/chromium';
-export const REFERENCE_IMAGES = process.env.SAMKIT_REFERENCE
-  ? path.join(process.env.SAMKIT_REFERENCE, 'images')
-  : path.resolve(PROJECT_ROOT, '../shared/reference/images');
+const REFERENCE_ENV = process.env.SAMKIT_REFERENCE_DIR ?? process.env.SAMKIT_REFERENCE;
+export const REFERENCE_IMAGES = REFERENCE_ENV ? path.join(REFERENCE_ENV, 'images') : path.resolve(PROJECT_ROOT, '../shared/reference/images');
 export const ARTIFACTS = path.join(PROJECT_ROOT, 'test-artifacts');
 
-/** Why the browser tests cannot run here, or null when they can. */
-export function browserTestsUnavailable(): string | null {
+/** Why browser tests that need no reference photos cannot run here (Chromium, the built page), or null. */
+export function browserUnavailable(): string | null {
   if (!existsSync(CHROMIUM)) return `Chromium not found at ${CHROMIUM} (apt-get install -y chromium, or set SAMKIT_CHROMIUM)`;
   if (!existsSync(path.join(PROJECT_ROOT, 'web', 'dist', 'app.js'))) return 'the frontend is not built (npm run build)';
-  if (!existsSync(REFERENCE_IMAGES)) return `reference images absent: ${REFERENCE_IMAGES} (the shared ../shared/reference folder)`;
   return null;
 }
+
+/** Why the browser tests that prompt the shared reference photos cannot run here, or null when they can. */
+export function browserTestsUnavailable(): string | null {
+  return browserUnavailable() ?? referenceImagesUnavailable();
+}
+
+/** Why tests that need the shared reference photos cannot run here, or null when they can. */
+export function referenceImagesUnavailable(): string | null {
+  return existsSync(REFERENCE_IMAGES) ? null : `reference images absent: ${REFERENCE_IMAGES} (the shared ../shared/reference folder)`;
+}
+
+/** The sample photo shipped in the repo (samples/chelsea.png, CC0, 451 x 300). */
+export const SAMPLE_IMAGE = path.join(PROJECT_ROOT, 'samples', 'chelsea.png');
 
 export interface RunningServer {
   url: string;

@@ -1,22 +1,29 @@
 /**
- * `samkit app <dir>` end to end: a folder of reference images opened as a project; the page lists
+ * `samkit app <dir>` end to end: a folder of photos made from the sample image opened as a project; the page lists
  * them, opens the first, moves with [ ] and U, marks done with D, and the next image's embedding is
  * computed ahead (the move is timed). Screenshots go to test-artifacts/e2e-project/.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { Mask } from '../../src/core/mask.js';
 import { maskToCocoRle } from '../../src/core/rle.js';
 import { readZip } from '../unit/zip-read.js';
-import { ARTIFACTS, browserTestsUnavailable, launchChromium, REFERENCE_IMAGES, startServer, waitReady, type RunningServer } from './harness.js';
+import sharp, { type Sharp } from 'sharp';
+import { ARTIFACTS, browserUnavailable, launchChromium, SAMPLE_IMAGE, startServer, waitReady, type RunningServer } from './harness.js';
 
-const skip = browserTestsUnavailable();
+const skip = browserUnavailable();
 const SHOTS = path.join(ARTIFACTS, 'e2e-project');
-const FILES = ['dog.jpg', 'sub/truck.jpg', 'picture1.jpg'];
+/** Three different photos from the sample: as it is, mirrored in a subfolder, and grey at 0.8 scale. */
+const FILES = ['cat.jpg', 'sub/cat-mirrored.jpg', 'cat-grey.jpg'];
+const MAKE: Record<string, (s: Sharp) => Sharp> = {
+  'cat.jpg': (s) => s,
+  'sub/cat-mirrored.jpg': (s) => s.flop(),
+  'cat-grey.jpg': (s) => s.greyscale().resize(360, 240),
+};
 /** annotate's order: code-unit sort of the relative paths. */
 const ORDER = [...FILES].sort();
 
@@ -34,7 +41,7 @@ before(async () => {
   await mkdir(SHOTS, { recursive: true });
   dir = path.join(await mkdtemp(path.join(os.tmpdir(), 'samkit-e2e-project-')), 'photos');
   await mkdir(path.join(dir, 'sub'), { recursive: true });
-  for (const f of FILES) await copyFile(path.join(REFERENCE_IMAGES, path.basename(f)), path.join(dir, f));
+  for (const f of FILES) await MAKE[f](sharp(SAMPLE_IMAGE)).jpeg({ quality: 90 }).toFile(path.join(dir, f));
   server = await startServer([dir, '--classes', 'dog,truck']);
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });

@@ -10,7 +10,7 @@ import { SamAutomaticMaskGenerator, type AmgRecord } from '../../src/amg/generat
 import type { AmgOptions } from '../../src/amg/options.js';
 import type { UncompressedRle } from '../../src/core/rle.js';
 import { SamModel } from '../../src/model/sam-model.js';
-import { HAS_REFERENCE, readFixture, referenceImage } from '../helpers/reference.js';
+import { HAS_REFERENCE, NO_REFERENCE_MESSAGE, readFixture, referenceImage } from '../helpers/reference.js';
 
 const RECALL_MIN = 0.97, EXTRA_MAX = 0.05, SCORE_MAX = 0.01;
 const IMAGES = (process.env.AMG_PARITY_IMAGES ?? 'dog').split(',');
@@ -79,7 +79,7 @@ let model: SamModel;
 before(async () => { if (HAS_REFERENCE) model = await SamModel.load(); });
 
 async function parity(t: TestContext, image: string, config: string): Promise<void> {
-  if (!HAS_REFERENCE) { t.skip('reference data absent: ../shared/reference'); return; }
+  if (!HAS_REFERENCE) { t.skip(NO_REFERENCE_MESSAGE); return; }
   const fx = readFixture<Fixture>(`amg_${image}_${config}.json`);
   const gen = new SamAutomaticMaskGenerator(model, { ...optionsOf(fx.params), outputMode: 'uncompressed_rle' });
   const t0 = performance.now();

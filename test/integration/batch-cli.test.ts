@@ -1,6 +1,6 @@
 /**
  * The batch commands end to end, as a user runs them: `samkit annotate`, `samkit boxes2masks` and
- * `samkit embed` on the shared reference images, checked against the library's own output.
+ * `samkit embed` on photos made from the sample image (the official box masks on the shared reference images), checked against the library's own output.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,11 +15,16 @@ import { rleArea, rleToMask, type CompressedRle, type UncompressedRle } from '..
 import { SamModel } from '../../src/model/sam-model.js';
 import { SamPredictor } from '../../src/predictor.js';
 import { EmbeddingStore, imageKey } from '../../src/store/embedding-store.js';
+import { NO_REFERENCE_MESSAGE, REFERENCE_DIR } from '../helpers/reference.js';
+import { standInImages } from '../helpers/stand-in-images.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const BIN = path.join(ROOT, 'bin', 'samkit.js');
-const REF = path.resolve(ROOT, '../shared/reference');
-const HAVE_REF = existsSync(path.join(REF, 'images', 'dog.jpg'));
+// Official outputs (boxes2masks' box fixtures) come from the shared reference; the photos the other
+// tests segment are stand-ins made from the sample image (same names and sizes), so they run anywhere.
+const REF = REFERENCE_DIR;
+const HAVE_REF = existsSync(path.join(REF, 'fixtures', 'predictor_dog.json'));
+const IMAGES = await standInImages();
 const PPS = '4';
 
 interface Run { code: number | null; signal: NodeJS.Signals | null; stderr: string; stdout: string }
@@ -48,14 +53,14 @@ function iou(a: Uint8Array, b: Uint8Array): number {
 /** The fixture RLE (column-major, uncompressed) as a row-major Mask. */
 const fixtureMask = (rle: UncompressedRle) => rleToMask(rle);
 
-const skipReason = HAVE_REF ? false : 'reference data absent: ../shared/reference';
+const skipReason = HAVE_REF ? false : NO_REFERENCE_MESSAGE;
 
 /** A folder with two good images (one in a subfolder), a corrupt JPEG and a text file. */
 function imageFolder(): string {
   const dir = path.join(tmpDir(), 'images');
   mkdirSync(path.join(dir, 'sub'), { recursive: true });
-  copyFileSync(path.join(REF, 'images', 'dog.jpg'), path.join(dir, 'dog.jpg'));
-  copyFileSync(path.join(REF, 'images', 'picture2.jpg'), path.join(dir, 'sub', 'picture2.jpg'));
+  copyFileSync(path.join(IMAGES, 'dog.jpg'), path.join(dir, 'dog.jpg'));
+  copyFileSync(path.join(IMAGES, 'picture2.jpg'), path.join(dir, 'sub', 'picture2.jpg'));
   writeFileSync(path.join(dir, 'broken.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]));
   writeFileSync(path.join(dir, 'notes.txt'), 'not an image');
   return dir;
@@ -73,20 +78,20 @@ function uninterruptedRun(): Promise<{ folder: string; out: string; run: Run }> 
   return reference;
 }
 
-test('bad flags: one line, exit 2, nothing written', { skip: skipReason }, async () => {
+test('bad flags: one line, exit 2, nothing written', async () => {
   const dir = tmpDir();
   const out = path.join(dir, 'out.json');
   const cases = [
-    ['annotate', path.join(REF, 'images'), '--out', out, '--points-per-side', '0'],
-    ['annotate', path.join(REF, 'images'), '--out', out, '--pred-iou-thresh', '1.5'],
-    ['annotate', path.join(REF, 'images'), '--out', out, '--format', 'tiff'],
-    ['annotate', path.join(REF, 'images'), '--out', out, '--format', 'png', '--polygons'],
-    ['annotate', path.join(REF, 'images'), '--out', out, '--crop-overlap-ratio', '1'],
-    ['annotate', path.join(REF, 'images'), '--out', out, '--jobs', '0'],
+    ['annotate', IMAGES, '--out', out, '--points-per-side', '0'],
+    ['annotate', IMAGES, '--out', out, '--pred-iou-thresh', '1.5'],
+    ['annotate', IMAGES, '--out', out, '--format', 'tiff'],
+    ['annotate', IMAGES, '--out', out, '--format', 'png', '--polygons'],
+    ['annotate', IMAGES, '--out', out, '--crop-overlap-ratio', '1'],
+    ['annotate', IMAGES, '--out', out, '--jobs', '0'],
     ['annotate', path.join(dir, 'missing'), '--out', out],
-    ['annotate', path.join(REF, 'images')],
-    ['annotate', path.join(REF, 'images'), '--out', dir],
-    ['annotate', path.join(REF, 'images'), '--out', out, '--bogus'],
+    ['annotate', IMAGES],
+    ['annotate', IMAGES, '--out', dir],
+    ['annotate', IMAGES, '--out', out, '--bogus'],
     ['boxes2masks', path.join(dir, 'x.json'), '--out', out],
     ['boxes2masks', path.join(dir, 'x.json'), '--images', path.join(dir, 'none'), '--out', out],
     ['embed', path.join(dir, 'missing'), '--out', out],
@@ -100,7 +105,7 @@ test('bad flags: one line, exit 2, nothing written', { skip: skipReason }, async
   assert.deepEqual(readdirSync(dir), [], 'nothing written');
 });
 
-test('annotate: COCO of the good images, the corrupt one named and skipped, masks equal to the library\'s', { skip: skipReason }, async () => {
+test('annotate: COCO of the good images, the corrupt one named and skipped, masks equal to the library\'s', async () => {
   const { folder, out, run: r } = await uninterruptedRun();
   assert.equal(r.code, 1, 'a failed image makes the exit code 1');
   const events = r.stderr.trim().split('\n').map((l) => JSON.parse(l));
@@ -144,7 +149,7 @@ test('annotate: COCO of the good images, the corrupt one named and skipped, mask
   assert.equal(ids.size, ds.annotations.length, 'annotation ids are unique');
 });
 
-test('annotate: a run killed half way resumes to exactly the uninterrupted output', { skip: skipReason }, async () => {
+test('annotate: a run killed half way resumes to exactly the uninterrupted output', async () => {
   const { folder, out: fullOut } = await uninterruptedRun();
   const out = path.join(tmpDir(), 'resumed.json');
   const args = ['annotate', folder, '--out', out, '--points-per-side', PPS, '--jobs', '1', '--json'];
@@ -168,10 +173,10 @@ test('annotate: a run killed half way resumes to exactly the uninterrupted outpu
   assert.equal(readFileSync(out, 'utf8'), readFileSync(fullOut, 'utf8'), 'byte-identical to the uninterrupted run');
 });
 
-test('annotate: Ctrl+C stops the workers cleanly with exit 130 and keeps finished images', { skip: skipReason }, async () => {
+test('annotate: Ctrl+C stops the workers cleanly with exit 130 and keeps finished images', async () => {
   const folder = path.join(tmpDir(), 'three');
   mkdirSync(folder);
-  for (const name of ['dog', 'picture2', 'truck']) copyFileSync(path.join(REF, 'images', `${name}.jpg`), path.join(folder, `${name}.jpg`));
+  for (const name of ['dog', 'picture2', 'truck']) copyFileSync(path.join(IMAGES, `${name}.jpg`), path.join(folder, `${name}.jpg`));
   const out = path.join(tmpDir(), 'interrupted.json');
   // Ctrl+C as soon as the first image is done, while the workers are inside the others.
   const r = await samkit(['annotate', folder, '--out', out, '--points-per-side', PPS, '--jobs', '2', '--json'], (p) => {
@@ -188,10 +193,10 @@ test('annotate: Ctrl+C stops the workers cleanly with exit 130 and keeps finishe
   assert.ok(existsSync(`${out}.partial`));
 });
 
-test('annotate: SA-1B, PNG (amg.py layout), YOLO and COCO polygon outputs', { skip: skipReason }, async () => {
+test('annotate: SA-1B, PNG (amg.py layout), YOLO and COCO polygon outputs', async () => {
   const dir = path.join(tmpDir(), 'one');
   mkdirSync(dir);
-  copyFileSync(path.join(REF, 'images', 'dog.jpg'), path.join(dir, 'dog.jpg'));
+  copyFileSync(path.join(IMAGES, 'dog.jpg'), path.join(dir, 'dog.jpg'));
   const base = path.dirname(dir);
   const common = ['--points-per-side', PPS, '--jobs', '1', '--quiet'];
   for (const [format, out] of [['coco', 'rle.json'], ['sa1b', 'sa1b'], ['png', 'png'], ['yolo', 'yolo']]) {
@@ -334,11 +339,11 @@ test('boxes2masks: official single-mask box masks, everything else kept; stored 
   assert.deepEqual(JSON.parse(readFileSync(out2, 'utf8')), ds);
 });
 
-test('boxes2masks: a missing image is named, its annotations stay unchanged, exit 1', { skip: skipReason }, async () => {
+test('boxes2masks: a missing image is named, its annotations stay unchanged, exit 1', async () => {
   const dir = tmpDir();
   const images = path.join(dir, 'images');
   mkdirSync(images);
-  copyFileSync(path.join(REF, 'images', 'dog.jpg'), path.join(images, 'dog.jpg'));
+  copyFileSync(path.join(IMAGES, 'dog.jpg'), path.join(images, 'dog.jpg'));
   const coco = {
     images: [{ id: 1, file_name: 'dog.jpg', width: 800, height: 534 }, { id: 2, file_name: 'gone.jpg', width: 10, height: 10 }],
     annotations: [{ id: 1, image_id: 1, bbox: [60, 250, 300, 250] }, { id: 2, image_id: 2, bbox: [1, 1, 2, 2] }],

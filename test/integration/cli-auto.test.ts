@@ -7,17 +7,16 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { rleToMask, type CompressedRle, type UncompressedRle } from '../../src/core/rle.js';
-import { HAS_REFERENCE, PROJECT_ROOT, referenceImage } from '../helpers/reference.js';
+import { PROJECT_ROOT, SAMPLE_IMAGE } from '../helpers/reference.js';
 
 const BIN = path.join(PROJECT_ROOT, 'bin', 'samkit.js');
 function samkit(args: string[]) {
   return spawnSync(process.execPath, [BIN, ...args], { cwd: PROJECT_ROOT, encoding: 'utf8', maxBuffer: 1 << 28 });
 }
-const skip = !HAS_REFERENCE && 'reference data absent: ../shared/reference';
 
-test('auto writes official records to --out and an overlay; stdout without --out; coco_rle strings', { skip }, async () => {
+test('auto writes official records to --out and an overlay; stdout without --out; coco_rle strings (sample image)', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'samkit-auto-'));
-  const img = referenceImage('dog');
+  const img = SAMPLE_IMAGE;
   const r = samkit(['auto', img, '--points-per-side', '4', '--out', path.join(dir, 'a.json'), '--overlay', path.join(dir, 'a.png')]);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, '');
@@ -27,16 +26,16 @@ test('auto writes official records to --out and an overlay; stdout without --out
   for (const rec of recs) {
     assert.deepEqual(Object.keys(rec), ['segmentation', 'area', 'bbox', 'predicted_iou', 'point_coords', 'stability_score', 'crop_box']);
     const seg = rec.segmentation as UncompressedRle;
-    assert.deepEqual(seg.size, [534, 800]);
+    assert.deepEqual(seg.size, [300, 451]);
     assert.ok(Array.isArray(seg.counts));
     const m = rleToMask(seg);
     assert.equal(m.area, rec.area);
     assert.deepEqual(m.bbox, rec.bbox);
-    assert.deepEqual(rec.crop_box, [0, 0, 800, 534]);
+    assert.deepEqual(rec.crop_box, [0, 0, 451, 300]);
     assert.ok(rec.predicted_iou > 0.88 && rec.stability_score >= 0.95);
   }
   const meta = await sharp(path.join(dir, 'a.png')).metadata();
-  assert.deepEqual([meta.format, meta.width, meta.height], ['png', 800, 534]);
+  assert.deepEqual([meta.format, meta.width, meta.height], ['png', 451, 300]);
 
   const coco = samkit(['auto', img, '--points-per-side', '4', '--output-mode', 'coco_rle']);
   assert.equal(coco.status, 0, coco.stderr);
@@ -48,9 +47,9 @@ test('auto writes official records to --out and an overlay; stdout without --out
   });
 });
 
-test('bad flags: one-line message, exit 2, nothing written', { skip }, () => {
+test('bad flags: one-line message, exit 2, nothing written', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'samkit-auto-bad-'));
-  const img = referenceImage('dog');
+  const img = SAMPLE_IMAGE;
   const out = ['--out', path.join(dir, 'x.json'), '--overlay', path.join(dir, 'x.png')];
   const cases: Array<[string[], RegExp]> = [
     [['--points-per-side', '0'], /--points-per-side expects an integer/],

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { rleToMask, type UncompressedRle } from '../../src/core/rle.js';
-import { bufferIou, HAS_REFERENCE, NO_REFERENCE_MESSAGE, PROJECT_ROOT, readFixture, referenceImage } from '../helpers/reference.js';
+import { bufferIou, HAS_REFERENCE, NO_REFERENCE_MESSAGE, PROJECT_ROOT, readFixture, referenceImage, SAMPLE_IMAGE } from '../helpers/reference.js';
 
 const BIN = path.join(PROJECT_ROOT, 'bin', 'samkit.js');
 function samkit(args: string[]) {
@@ -15,7 +15,33 @@ function samkit(args: string[]) {
 }
 const skip = !HAS_REFERENCE && NO_REFERENCE_MESSAGE;
 
-test('predict prints masks, writes --out, --overlay and feeds --save-logits back as --mask-input', { skip }, async () => {
+test('predict on the sample image: JSON masks, --out, --overlay, --save-logits fed back as --mask-input', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'samkit-cli-'));
+  const r = samkit(['predict', SAMPLE_IMAGE, '--point', '170,115,1', '--save-logits', path.join(dir, 'best.npy'), '--overlay', path.join(dir, 'o.png')]);
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.deepEqual(out.image, { width: 451, height: 300 });
+  assert.equal(out.masks.length, 3);
+  for (const m of out.masks as Array<{ segmentation: UncompressedRle; score: number; area: number; bbox: number[] }>) {
+    const mask = rleToMask(m.segmentation);
+    assert.deepEqual([mask.width, mask.height], [451, 300]);
+    assert.equal(mask.area, m.area);
+    assert.deepEqual(mask.bbox, m.bbox);
+    assert.ok(m.score > 0 && m.score <= 1.2, `score ${m.score}`);
+  }
+  const best = rleToMask(out.masks[out.masks.reduce((b: number, m: { score: number }, k: number, all: Array<{ score: number }>) => (m.score > all[b].score ? k : b), 0)].segmentation);
+  assert.equal(best.data[115 * 451 + 170], 1, 'the best mask covers the point');
+  const meta = await sharp(path.join(dir, 'o.png')).metadata();
+  assert.deepEqual([meta.format, meta.width, meta.height], ['png', 451, 300]);
+  const refine = samkit(['predict', SAMPLE_IMAGE, '--point', '170,115,1', '--point', '280,115,1', '--single-mask', '--mask-input', path.join(dir, 'best.npy'), '--out', path.join(dir, 'r.json')]);
+  assert.equal(refine.status, 0, refine.stderr);
+  assert.equal(refine.stdout, '');
+  const refined = JSON.parse(readFileSync(path.join(dir, 'r.json'), 'utf8'));
+  assert.equal(refined.masks.length, 1);
+  assert.ok(rleToMask(refined.masks[0].segmentation).area > 0);
+});
+
+test('predict matches the official outputs on truck (reference fixtures)', { skip }, async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'samkit-cli-'));
   const img = referenceImage('truck');
   const fx = readFixture<{ cases: Array<{ id: string; masks: UncompressedRle[]; scores: number[] }> }>('predictor_truck.json');
@@ -43,9 +69,9 @@ test('predict prints masks, writes --out, --overlay and feeds --save-logits back
   assert.ok(bufferIou(rleToMask(refined.masks[0].segmentation).data, rleToMask(refRefine.masks[0]).data) >= 0.98);
 });
 
-test('bad input: one-line message, non-zero exit, nothing written', { skip }, () => {
+test('bad input: one-line message, non-zero exit, nothing written', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'samkit-bad-'));
-  const img = referenceImage('dog');
+  const img = SAMPLE_IMAGE;
   writeFileSync(path.join(dir, 'text.png'), 'not an image');
   writeFileSync(path.join(dir, 'small.npy'), Buffer.alloc(12));
   const cases: Array<[string[], RegExp]> = [

@@ -7,8 +7,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { PROJECT_ROOT } from '../helpers/reference.js';
@@ -53,7 +53,23 @@ test('installed from npm pack into an empty folder: library, npx samkit predict,
     const app = path.join(tmp, 'consumer');
     mkdirSync(app);
     writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module' }));
-    run('npm', ['install', path.join(tmp, tgz), '--prefer-offline', '--no-audit', '--no-fund'], app);
+    const install = spawnSync('npm', ['install', path.join(tmp, tgz), '--prefer-offline', '--no-audit', '--no-fund'], { cwd: app, env, encoding: 'utf8', timeout: 300_000 });
+    assert.equal(install.status, 0, install.stderr);
+    const npmSaid = `${install.stdout}\n${install.stderr}`;
+    // samkit's engines (Node >= 20) hold for every package it pulls in, without the repo's overrides.
+    assert.doesNotMatch(npmSaid, /EBADENGINE/, 'no dependency wants a newer Node than samkit says');
+    assert.doesNotMatch(npmSaid, /onnxruntime-node-install|Unknown (env|project|user) config/i, 'no deprecated npm config key');
+
+    // One onnxruntime of each kind, and the install size (docs/benchmarks.md: 541 MB measured, 723 MB
+    // when @huggingface/transformers and bullmq were dependencies and @fastify/static pulled glob).
+    const runtimes = run('find', ['node_modules', '-type', 'd', '(', '-name', 'onnxruntime-node', '-o', '-name', 'onnxruntime-web', ')'], app).trim().split('\n').sort();
+    assert.deepEqual(runtimes, ['node_modules/onnxruntime-node', 'node_modules/onnxruntime-web'], 'one onnxruntime-node, one onnxruntime-web');
+    const megabytes = Number(run('du', ['-sm', 'node_modules'], app).split('\t')[0]);
+    assert.ok(megabytes < 600, `node_modules is ${megabytes} MB (bound 600 MB)`);
+    // Optional features name their package instead of failing on module resolution.
+    const worker = spawnSync('npx', ['samkit', 'worker', '--queue', 'redis://127.0.0.1:1'], { cwd: app, env, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(worker.status, 1, worker.stderr);
+    assert.equal(worker.stderr.trim(), 'samkit: samkit worker needs the optional package bullmq, which is not installed: npm install bullmq@5.81.5');
 
     const sample = path.join(app, 'node_modules', 'samkit', 'samples', 'chelsea.png');
     writeFileSync(path.join(app, 'use.mjs'), `import { SamPredictor } from 'samkit';
@@ -82,6 +98,16 @@ await p.model.close();`);
     } finally {
       server.stop();
     }
+
+    // onnxruntime-node's native runtime gone (what a failed or copied install leaves): one line naming the fix.
+    const binding = path.join(app, 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6', process.platform, process.arch, 'onnxruntime_binding.node');
+    renameSync(binding, `${binding}.gone`);
+    const broken = spawnSync('npx', ['samkit', 'predict', sample, '--point', '170,115'], { cwd: app, env, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(broken.status, 1);
+    assert.equal(broken.stderr.trim().split('\n').length, 1, broken.stderr);
+    assert.match(broken.stderr, /^samkit: onnxruntime-node cannot load its native runtime \(.*onnxruntime_binding\.node.*\): reinstall with ONNXRUNTIME_NODE_INSTALL=skip npm install/);
+    const lib = spawnSync(process.execPath, ['--input-type=module', '-e', "import('samkit').catch((e) => { console.log(e.name, e.code); })"], { cwd: app, env, encoding: 'utf8' });
+    assert.equal(lib.stdout.trim(), 'DependencyError DEPENDENCY', lib.stderr);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

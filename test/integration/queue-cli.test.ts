@@ -13,12 +13,11 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultModelManifest } from '../../src/model/resolve.js';
 import { HAVE_REDIS, TestRedis } from '../helpers/redis.js';
+import { standInImages } from '../helpers/stand-in-images.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const BIN = path.join(ROOT, 'bin', 'samkit.js');
-const REF = path.resolve(ROOT, '../shared/reference');
-const HAVE_REF = existsSync(path.join(REF, 'images', 'dog.jpg'));
-const skip = !HAVE_REF ? 'reference data absent: ../shared/reference' : !HAVE_REDIS ? 'redis-server is not installed (apt-get install redis-server)' : false;
+const skip = !HAVE_REDIS ? 'redis-server is not installed (apt-get install redis-server)' : false;
 const AMG = ['--points-per-side', '4'];
 
 interface Proc { p: ChildProcess; err: string; done: Promise<{ code: number | null; signal: NodeJS.Signals | null }> }
@@ -57,7 +56,9 @@ before(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'samkit-queue-it-'));
   imgs = path.join(tmp, 'images');
   mkdirSync(imgs);
-  for (const n of ['dog', 'picture2', 'truck']) copyFileSync(path.join(REF, 'images', `${n}.jpg`), path.join(imgs, `${n}.jpg`));
+  // Photos made from the sample image (names and sizes of the reference photos): no ../shared needed.
+  const photos = await standInImages();
+  for (const n of ['dog', 'picture2', 'truck']) copyFileSync(path.join(photos, `${n}.jpg`), path.join(imgs, `${n}.jpg`));
   writeFileSync(path.join(imgs, 'broken.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]));
   redis = await TestRedis.start(tmp);
   single = path.join(tmp, 'single.json');

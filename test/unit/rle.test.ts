@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Mask } from '../../src/core/mask.js';
 import { InvalidArgumentError } from '../../src/core/errors.js';
 import {
@@ -9,6 +9,7 @@ import {
   type CompressedRle, type UncompressedRle,
 } from '../../src/core/rle.js';
 import { maskFromRows, mulberry32 } from '../helpers/fixtures.js';
+import { NO_REFERENCE_MESSAGE, REFERENCE_DIR } from '../helpers/reference.js';
 
 /** Straightforward reference: flatten column-major, then count runs starting with a 0-run. */
 function naiveRle(m: Mask): number[] {
@@ -202,9 +203,9 @@ test('validation errors', () => {
 });
 
 test('reference fixture: amg_dog_default records decode and re-encode exactly', (t) => {
-  const ref = resolve(process.cwd(), '..', 'shared', 'reference');
+  const ref = REFERENCE_DIR;
   if (!existsSync(ref)) {
-    t.skip('reference data absent: ../shared/reference');
+    t.skip(NO_REFERENCE_MESSAGE);
     return;
   }
   type AmgRecord = { segmentation: UncompressedRle; area: number; bbox: [number, number, number, number] };

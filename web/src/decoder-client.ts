@@ -15,7 +15,9 @@ export class DecoderClient {
   private hoverNext: { prompt: PromptInput; done: (r: DecodeResult | null) => void } | null = null;
 
   constructor(url: string) {
-    this.worker = new Worker(url, { type: 'module', name: 'samkit-decoder' });
+    // ?decoder=graph on the page: the worker decodes with onnxruntime's prompt graph, not the kernel
+    const decoder = new URLSearchParams(self.location.search).get('decoder');
+    this.worker = new Worker(decoder ? `${url}?decoder=${encodeURIComponent(decoder)}` : url, { type: 'module', name: 'samkit-decoder' });
     this.worker.onmessage = (e: MessageEvent<WorkerResponse>) => {
       const p = this.pending.get(e.data.id);
       if (!p) return;

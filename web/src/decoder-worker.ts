@@ -13,6 +13,8 @@ import { decompressRle, maskToCocoRle } from '../../src/core/rle.js';
 import { preprocessShape, type Size } from '../../src/core/transforms.js';
 import { lowResFootprint, planUpsample, UpsampleScratch, upsampleThreshold } from '../../src/core/upsample.js';
 import { extentValues, LOWRANK_EXTENT_INPUT } from '../../src/model/lowrank-io.js';
+import { DecoderKernel, KERNEL_MAX_POINTS } from '../../src/kernel/decoder-kernel.js';
+import { kernelWeights } from '../../src/kernel/kernel-weights.js';
 import { paintMask } from './paint.js';
 import type {
   DecodeResult, DisplayCrop, FinalizeResult, HoverCalibration, HoverVia, PaintedMask, PromptInput, RasterizeResult, RleInput, Rgb, WorkerRequest, WorkerResponse,
@@ -39,6 +41,12 @@ let session: ort.InferenceSession | null = null;
  */
 let split: { image: ort.InferenceSession; prompt: ort.InferenceSession; carried: string[]; blockedMasks: boolean } | null = null;
 let carried: Record<string, ort.Tensor> | null = null;
+/**
+ * samkit's prompt-decoder kernel (WebAssembly SIMD, src/kernel/): decodes every prompt without a mask
+ * input on the carried tensors, in one call instead of the prompt graph's ~350 onnxruntime nodes.
+ * Null when it could not start or the page asked for the graph (`?decoder=graph`).
+ */
+let kernel: DecoderKernel | null = null;
 /** The decoder sessions being created: an embedding can arrive before they are. */
 let initialized: Promise<unknown> = Promise.resolve();
 let image: ImageState | null = null;
@@ -60,7 +68,8 @@ async function init(req: Extract<WorkerRequest, { kind: 'init' }>): Promise<{ th
   const isolated = self.crossOriginIsolated === true;
   ort.env.wasm.numThreads = isolated ? Math.max(1, req.threads) : 1;
   // Fixed batch lets onnxruntime fold the shape arithmetic once instead of on every run.
-  session = await ort.InferenceSession.create(await fetchModel(req.decoderUrl), {
+  const decoderBytes = await fetchModel(req.decoderUrl);
+  session = await ort.InferenceSession.create(decoderBytes, {
     executionProviders: ['wasm'], graphOptimizationLevel: 'all', freeDimensionOverrides: { batch: 1 },
   });
   if (req.hover) {
@@ -79,7 +88,33 @@ async function init(req: Extract<WorkerRequest, { kind: 'init' }>): Promise<{ th
       split = null; // hovering then uses the full decoder
     }
   }
+  // The kernel starts in the background: the page is ready as soon as onnxruntime is, and prompts
+  // decode with the graph until the kernel has the image's tensors.
+  kernel = null;
+  if (split?.blockedMasks && new URLSearchParams(self.location.search).get('decoder') !== 'graph') {
+    void startKernel(decoderBytes).then((k) => {
+      if (k && carried) {
+        try {
+          k.setImage(carried, carried);
+        } catch {
+          return;
+        }
+      }
+      kernel = k;
+    });
+  }
   return { threads: ort.env.wasm.numThreads ?? 1, isolated, split: split !== null };
+}
+
+/** The kernel on the decoder's weights, or null (then the prompt graph decodes, as before). */
+async function startKernel(decoderBytes: Uint8Array): Promise<DecoderKernel | null> {
+  try {
+    const res = await fetch(new URL('/decoder-kernel.wasm', self.location.origin));
+    if (!res.ok) return null;
+    return await DecoderKernel.create(await res.arrayBuffer(), kernelWeights(decoderBytes));
+  } catch {
+    return null;
+  }
 }
 
 /** Run the image part of the split on a new embedding: what every hover that follows needs. */
@@ -90,6 +125,11 @@ async function carryImage(s: ImageState): Promise<void> {
   const out = await split.image.run({ image_embeddings: s.embedding });
   if (image !== s) return;
   carried = Object.fromEntries(split.carried.map((n) => [n, out[n]]));
+  try {
+    kernel?.setImage(carried, carried);
+  } catch {
+    kernel = null;
+  }
 }
 
 function setImage(req: Extract<WorkerRequest, { kind: 'image' }>): void {
@@ -143,6 +183,14 @@ async function decodeInPage(s: ImageState, p: PromptInput, imageOnly: boolean): 
   const useHover = split !== null && carried !== null && isLonePoint(p.points.length / 2, p.box) && !enc.hasMaskInput && enc.numPoints === 2;
   // Only the image's part of the masks when they will never be a mask input (see WorkerRequest).
   const cells: CellExtent = imageOnly ? footprintCells(s) : { rows: m / 4, cols: m / 4 };
+  if (kernel !== null && carried !== null && !enc.hasMaskInput && enc.numPoints <= KERNEL_MAX_POINTS) {
+    try {
+      const k = kernel.decode(enc, cells);
+      return { scores: k.iou, logits: interleaveLowResMasks(k.masks, 1, k.iou.length, m / 4, undefined, cells), graph: 'kernel' };
+    } catch {
+      kernel = null; // e.g. out of memory: onnxruntime-web decodes from now on
+    }
+  }
   const extent: Record<string, ort.Tensor> = split?.prompt.inputNames.includes(LOWRANK_EXTENT_INPUT)
     ? { [LOWRANK_EXTENT_INPUT]: new ort.Tensor('int64', extentValues(cells), [2]) } : {};
   const out = useHover

@@ -84,7 +84,7 @@ export interface DecodeResult {
   decodeMs: number;
   totalMs: number;
   /** Which graph ran: the hover split, the full decoder, or the server's decoder. */
-  graph: 'hover' | 'full' | 'server';
+  graph: 'hover' | 'full' | 'server' | 'kernel';
 }
 
 export interface FinalizeResult {

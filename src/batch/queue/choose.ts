@@ -6,6 +6,7 @@ import type { ModelManifest } from '../../model/manifest.js';
 import { createRunner, type Runner } from '../pool.js';
 import type { BatchProgress } from '../progress.js';
 import type { RedisTarget } from './redis-url.js';
+import { importOptional } from '../../runtime/optional-import.js';
 
 /**
  * Images a coordinator keeps in the queue at once. The engine holds their bytes while it waits, so
@@ -23,7 +24,7 @@ export function chooseRunner(manifest: ModelManifest, jobs: number, queue: Redis
   return {
     jobs: QUEUE_WINDOW,
     runner: async (n) => {
-      const { QueueRunner } = await import('./runner.js');
+      const { QueueRunner } = await importOptional('bullmq', '--queue', () => import('./runner.js'));
       progress.note(`queueing on ${queue.url}; waiting for workers (samkit worker --queue ${queue.url})`);
       return QueueRunner.create({ target: queue, modelId: manifest.id, window: n, say: (m) => progress.warn(m) });
     },

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { defaultJobs, modelSource } from '../../batch/cli.js';
 import { parseRedisUrl } from '../../batch/queue/redis-url.js';
 import { CliUsageError, parseIntArg } from '../args.js';
+import { importOptional } from '../../runtime/optional-import.js';
 
 interface WorkerFlags {
   queue?: string;
@@ -41,6 +42,6 @@ async function run(flags: WorkerFlags): Promise<void> {
   if (!flags.queue) throw new CliUsageError('--queue is required (redis://host:port[/db])');
   const target = parseRedisUrl(flags.queue);
   const model = await modelSource(flags);
-  const { runWorker } = await import('../../batch/queue/worker.js');
+  const { runWorker } = await importOptional('bullmq', 'samkit worker', () => import('../../batch/queue/worker.js'));
   await runWorker({ target, model, concurrency: flags.concurrency ?? defaultJobs(), stalledAfterS: flags.stalledAfter, threads: flags.threads, quiet: flags.quiet ?? false });
 }

@@ -1,0 +1,811 @@
+/*
+ * samkit's prompt-decoder kernel: the per-prompt part of the SAM mask decoder (prompt encoding, the
+ * two-way transformer's token side on the low-rank image factors, the IoU head, the hypernetwork
+ * MLPs and the mask head over a grid extent) as one function, compiled to WebAssembly with SIMD.
+ *
+ * It computes exactly what the low-rank prompt graph computes (src/model/lowrank-decoder.ts, whose
+ * comments derive the algebra), in the same float32 formulas; only the order of float operations
+ * differs. Weights and the per-image tensors are written into this module's memory by the host
+ * (src/kernel/decoder-kernel.ts) into the slots below; the architecture's sizes are fixed here and
+ * checked by the host before anything runs.
+ *
+ * No libc: exp and erf are written below (float32, within a few ulps); sin and cos come from the host.
+ */
+#include <wasm_simd128.h>
+
+typedef unsigned int u32;
+typedef unsigned long size_t;
+
+#define D 256      /* transformer width */
+#define CD 128     /* cross-attention inner width */
+#define H 8        /* heads */
+#define HC 16      /* cross-attention head width */
+#define SH 32      /* self-attention head width */
+#define MLP 2048   /* transformer MLP width */
+#define NTOK 5     /* output tokens: IoU token + 4 mask tokens */
+#define NMASK 4
+#define GRID 64
+#define P (GRID * GRID)
+#define C1OUT 64   /* first transposed convolution's channels */
+#define C2OUT 32   /* second transposed convolution's channels (hypernetwork output) */
+#define NF (2 * CD + 4 * C1OUT) /* final keys | values | first convolution: 512 */
+#define MAXPOINTS 64
+
+__attribute__((import_module("env"), import_name("sin"))) extern float host_sin(float);
+__attribute__((import_module("env"), import_name("cos"))) extern float host_cos(float);
+
+#ifdef PROFILE
+__attribute__((import_module("env"), import_name("now"))) extern double host_now(void);
+static double prof[32];
+static double prof_t;
+__attribute__((export_name("kernel_profile"))) double *kernel_profile(void) { return prof; }
+#define TICK(i) do { double _n = host_now(); prof[i] += _n - prof_t; prof_t = _n; } while (0)
+#define TSTART() (prof_t = host_now())
+#else
+#define TICK(i) do {} while (0)
+#define TSTART() do {} while (0)
+#endif
+
+/* ---------------- memory ---------------- */
+
+extern unsigned char __heap_base;
+static size_t heap_top = 0;
+
+static void *bump(size_t bytes) {
+  if (!heap_top) heap_top = ((size_t)&__heap_base + 63) & ~(size_t)63;
+  size_t at = heap_top;
+  size_t end = (at + bytes + 63) & ~(size_t)63;
+  size_t have = __builtin_wasm_memory_size(0) * 65536ul;
+  if (end > have) {
+    size_t pages = (end - have + 65535) / 65536;
+    if (__builtin_wasm_memory_grow(0, pages) == (size_t)-1) return 0;
+  }
+  heap_top = end;
+  return (void *)at;
+}
+
+/** Persistent allocation for the host (weights, image tensors). */
+__attribute__((export_name("kernel_alloc"))) void *kernel_alloc(u32 bytes) { return bump(bytes); }
+
+/* Per-prompt scratch: a region reset at each call. */
+static unsigned char *scratch = 0;
+static size_t scratch_size = 0, scratch_used = 0;
+
+static float *salloc(size_t floats) {
+  size_t bytes = (floats * 4 + 63) & ~(size_t)63;
+  if (scratch_used + bytes > scratch_size) return 0;
+  float *p = (float *)(scratch + scratch_used);
+  scratch_used += bytes;
+  return p;
+}
+
+/* ---------------- slots ---------------- */
+
+enum {
+  /* prompt encoder */
+  S_GAUSS, S_NAP, S_PEMB, S_OUTTOK, S_PECONST,
+  /* self attention of layers 0 and 1: q, k, v, o weights and biases */
+  S_SA0_QW, S_SA0_QB, S_SA0_KW, S_SA0_KB, S_SA0_VW, S_SA0_VB, S_SA0_OW, S_SA0_OB,
+  S_SA1_QW, S_SA1_QB, S_SA1_KW, S_SA1_KB, S_SA1_VW, S_SA1_VB, S_SA1_OW, S_SA1_OB,
+  /* cross attentions: token-to-image 0 and 1, image-to-token 0 and 1, final */
+  S_T2I0_QW, S_T2I0_QB, S_T2I0_OW, S_T2I0_OB,
+  S_I2T0_KW, S_I2T0_KB, S_I2T0_VW, S_I2T0_VB, S_I2T0_OW,
+  S_T2I1_QW, S_T2I1_QB, S_T2I1_OW, S_T2I1_OB,
+  S_I2T1_KW, S_I2T1_KB, S_I2T1_VW, S_I2T1_VB, S_I2T1_OW,
+  S_FIN_QW, S_FIN_QB, S_FIN_OW, S_FIN_OB,
+  /* layer norms (gamma, beta) and their epsilons */
+  S_N01G, S_N01B, S_N02G, S_N02B, S_N03G, S_N03B,
+  S_N11G, S_N11B, S_N12G, S_N12B, S_N13G, S_N13B,
+  S_NFG, S_NFB, S_EPS,
+  /* MLPs */
+  S_M0_W1, S_M0_B1, S_M0_W2, S_M0_B2, S_M1_W1, S_M1_B1, S_M1_W2, S_M1_B2,
+  /* IoU head, hypernetworks (4 x 3 layers) */
+  S_IOU_W0, S_IOU_B0, S_IOU_W1, S_IOU_B1, S_IOU_W2, S_IOU_B2,
+  S_HYP_W0, S_HYP_B0, S_HYP_W1, S_HYP_B1, S_HYP_W2, S_HYP_B2,
+  /* derived low-rank weights */
+  S_W1G, S_G1, S_CB, S_C1V, S_WFG, S_WF2, S_CONSTROWS, S_CT2W, S_CT2B, S_LN2G, S_LN2B,
+  /* per-image tensors (the low-rank image graph's outputs) */
+  I_K0T, I_V0H, I_Q0T, I_YCWO0T, I_YCN, I_YCGWO0T, I_YCWO1T, I_YCG1S, I_YCCB, I_YCG1N, I_YCG1M,
+  I_S1KT, I_S1VH, I_S1QT, I_C1KT, I_C1QT, I_SFKT, I_SFVH, I_SFC, I_CFKT,
+  N_SLOTS
+};
+
+/* eps slot: n01 n02 n03 n11 n12 n13 nfinal n40 n41 ln2d */
+enum { E_N01, E_N02, E_N03, E_N11, E_N12, E_N13, E_NF, E_N40, E_N41, E_LN2D };
+/* pe constants: (coords + c0) / c1 * c2 - c3, projection scale c4 */
+
+static const float *slot[N_SLOTS];
+
+__attribute__((export_name("kernel_slots"))) const float **kernel_slots(void) { return slot; }
+__attribute__((export_name("kernel_slot_count"))) u32 kernel_slot_count(void) { return N_SLOTS; }
+
+/** Reserve the per-prompt scratch for prompts of up to max_points points; 0 when memory runs out. */
+__attribute__((export_name("kernel_reserve"))) u32 kernel_reserve(u32 max_points) {
+  size_t t = NTOK + max_points;
+  size_t k = 16 * t + 3;
+  /* [8T, P] buffers and [K, P] buffers, plus small ones (generous) */
+  size_t floats = (size_t)14 * 8 * t * P + (size_t)4 * k * P + (size_t)8 * P + (size_t)64 * 1024 + (size_t)k * NF * 2 + (size_t)GRID * 16 * 128 * 3;
+  scratch = bump(floats * 4 + 64 * 64);
+  if (!scratch) return 0;
+  scratch_size = floats * 4 + 64 * 64;
+  return 1;
+}
+
+/* ---------------- math ---------------- */
+
+static inline v128_t vexp(v128_t x) {
+  /* exp(x) = 2^n * exp(r), |r| <= ln2/2, exp(r) by its Taylor polynomial to r^7 (error < 1e-8);
+     n rounded with the 1.5 * 2^23 trick, whose low mantissa bits are n itself */
+  x = wasm_f32x4_pmax(wasm_f32x4_pmin(x, wasm_f32x4_splat(88.3762626647949f)), wasm_f32x4_splat(-87.33654475f));
+  const v128_t magic = wasm_f32x4_splat(12582912.0f);
+  v128_t big = wasm_f32x4_add(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)), magic);
+  v128_t n = wasm_f32x4_sub(big, magic);
+  v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693359375f)));
+  r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(-2.12194440e-4f)));
+  v128_t p = wasm_f32x4_splat(1.0f / 5040.0f);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 720.0f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 120.0f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 24.0f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 6.0f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(0.5f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f));
+  v128_t e = wasm_i32x4_add(wasm_i32x4_shl(big, 23), wasm_i32x4_splat(127 << 23));
+  return wasm_f32x4_mul(p, e);
+}
+
+static inline float sexp(float x) { return wasm_f32x4_extract_lane(vexp(wasm_f32x4_splat(x)), 0); }
+
+/*
+ * erf(x) = sign(x) (1 - (1 + a1 z + ... + a6 z^6)^-16), z = |x|: Abramowitz & Stegun 7.1.28
+ * (absolute error < 3e-7), no exp, one division.
+ */
+static inline v128_t verf(v128_t x) {
+  v128_t z = wasm_f32x4_abs(x);
+  v128_t p = wasm_f32x4_splat(0.0000430638f);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(0.0002765672f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(0.0001520143f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(0.0092705272f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(0.0422820123f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(0.0705230784f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(1.0f));
+  p = wasm_f32x4_mul(p, p);
+  p = wasm_f32x4_mul(p, p);
+  p = wasm_f32x4_mul(p, p);
+  p = wasm_f32x4_mul(p, p);
+  v128_t r = wasm_f32x4_sub(wasm_f32x4_splat(1.0f), wasm_f32x4_div(wasm_f32x4_splat(1.0f), p));
+  return wasm_v128_or(r, wasm_v128_and(x, wasm_i32x4_splat((int)0x80000000u)));
+}
+
+/* GELU as the export computes it: x * (erf(x / sqrt2) + 1) * 0.5 */
+static inline v128_t vgelu(v128_t x) {
+  v128_t e = verf(wasm_f32x4_mul(x, wasm_f32x4_splat(0.707106781186547524f)));
+  return wasm_f32x4_mul(wasm_f32x4_mul(x, wasm_f32x4_add(e, wasm_f32x4_splat(1.0f))), wasm_f32x4_splat(0.5f));
+}
+
+static inline float vsum(v128_t v) {
+  return (wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1)) + (wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3));
+}
+
+#define LD(p) wasm_v128_load(p)
+#define ST(p, v) wasm_v128_store(p, v)
+#define MUL wasm_f32x4_mul
+#define ADD wasm_f32x4_add
+#define SPL wasm_f32x4_splat
+
+/* y[n] += a * x[n], n a multiple of 4 */
+static void axpy(float *restrict y, const float *restrict x, float a, int n) {
+  v128_t va = SPL(a);
+  int i = 0;
+  for (; i + 16 <= n; i += 16) {
+    ST(y + i, ADD(LD(y + i), MUL(va, LD(x + i))));
+    ST(y + i + 4, ADD(LD(y + i + 4), MUL(va, LD(x + i + 4))));
+    ST(y + i + 8, ADD(LD(y + i + 8), MUL(va, LD(x + i + 8))));
+    ST(y + i + 12, ADD(LD(y + i + 12), MUL(va, LD(x + i + 12))));
+  }
+  for (; i < n; i += 4) ST(y + i, ADD(LD(y + i), MUL(va, LD(x + i))));
+}
+
+static float dot(const float *a, const float *b, int n) {
+  v128_t s0 = SPL(0), s1 = SPL(0);
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    s0 = ADD(s0, MUL(LD(a + i), LD(b + i)));
+    s1 = ADD(s1, MUL(LD(a + i + 4), LD(b + i + 4)));
+  }
+  for (; i < n; i += 4) s0 = ADD(s0, MUL(LD(a + i), LD(b + i)));
+  return vsum(ADD(s0, s1));
+}
+
+/* R rows (R <= 4, a constant at each call) of C (+)= A . B, in blocks of 8 columns then 4 */
+static inline __attribute__((always_inline)) void nn_rows(const int R, int N, int K, const float *A, int ars, int acs, const float *B, int ldb, float *C, int ldc, int accumulate) {
+  int n = 0;
+  for (; n + 8 <= N; n += 8) {
+    v128_t x[4][2];
+    for (int r = 0; r < R; r++) { x[r][0] = SPL(0); x[r][1] = SPL(0); }
+    const float *b = B + n;
+    for (int k = 0; k < K; k++, b += ldb) {
+      v128_t b0 = LD(b), b1 = LD(b + 4);
+      for (int r = 0; r < R; r++) {
+        v128_t sc = SPL(A[r * ars + k * acs]);
+        x[r][0] = ADD(x[r][0], MUL(sc, b0));
+        x[r][1] = ADD(x[r][1], MUL(sc, b1));
+      }
+    }
+    for (int r = 0; r < R; r++) {
+      float *c = C + r * ldc + n;
+      if (accumulate) { x[r][0] = ADD(x[r][0], LD(c)); x[r][1] = ADD(x[r][1], LD(c + 4)); }
+      ST(c, x[r][0]); ST(c + 4, x[r][1]);
+    }
+  }
+  for (; n < N; n += 4) {
+    v128_t x[4];
+    for (int r = 0; r < R; r++) x[r] = SPL(0);
+    const float *b = B + n;
+    for (int k = 0; k < K; k++, b += ldb) {
+      v128_t b0 = LD(b);
+      for (int r = 0; r < R; r++) x[r] = ADD(x[r], MUL(SPL(A[r * ars + k * acs]), b0));
+    }
+    for (int r = 0; r < R; r++) {
+      float *c = C + r * ldc + n;
+      if (accumulate) x[r] = ADD(x[r], LD(c));
+      ST(c, x[r]);
+    }
+  }
+}
+
+/* C[m, n] (+)= sum_k A[m*ars + k*acs] * B[k*ldb + n]   (n a multiple of 4), 4 rows at a time */
+static void gemm_nn(int M, int N, int K, const float *A, int ars, int acs, const float *B, int ldb, float *C, int ldc, int accumulate) {
+  int m = 0;
+  for (; m + 4 <= M; m += 4) nn_rows(4, N, K, A + m * ars, ars, acs, B, ldb, C + m * ldc, ldc, accumulate);
+  switch (M - m) {
+    case 3: nn_rows(3, N, K, A + m * ars, ars, acs, B, ldb, C + m * ldc, ldc, accumulate); break;
+    case 2: nn_rows(2, N, K, A + m * ars, ars, acs, B, ldb, C + m * ldc, ldc, accumulate); break;
+    case 1: nn_rows(1, N, K, A + m * ars, ars, acs, B, ldb, C + m * ldc, ldc, accumulate); break;
+    default: break;
+  }
+}
+
+/*
+ * Wide products over the 4096 positions are cut into column panels, each copied into a contiguous
+ * buffer first: B's rows are 16 KB apart, which maps them all onto the same few cache sets.
+ */
+#define PANEL 64
+#define PACK_ROWS (16 * (NTOK + MAXPOINTS) + 3)
+static float pack_b[PACK_ROWS * PANEL] __attribute__((aligned(16)));
+static float pack_a[PACK_ROWS * PANEL] __attribute__((aligned(16)));
+
+static void gemm_nn_panels(int M, int N, int K, const float *A, int ars, int acs, const float *B, int ldb, float *C, int ldc, int accumulate) {
+  for (int n = 0; n < N; n += PANEL) {
+    int w = N - n < PANEL ? N - n : PANEL;
+    for (int k = 0; k < K; k++) {
+      const float *src = B + (size_t)k * ldb + n;
+      float *dst = pack_b + k * w;
+      for (int j = 0; j < w; j += 4) ST(dst + j, LD(src + j));
+    }
+    gemm_nn(M, w, K, A, ars, acs, pack_b, w, C + n, ldc, accumulate);
+  }
+}
+
+/* C[m, n] (+)= sum_{l < L} A[m*lda + l] * B[n*ldb + l]   (L a multiple of 4); 2 x 4 blocks */
+static void gemm_nt_block(int M, int N, int L, const float *A, int lda, const float *B, int ldb, float *C, int ldc, int accumulate) {
+  int m = 0;
+  for (; m + 2 <= M; m += 2) {
+    const float *a0 = A + m * lda, *a1 = a0 + lda;
+    int n = 0;
+    for (; n + 4 <= N; n += 4) {
+      const float *b0 = B + n * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
+      v128_t x00 = SPL(0), x01 = SPL(0), x02 = SPL(0), x03 = SPL(0), x10 = SPL(0), x11 = SPL(0), x12 = SPL(0), x13 = SPL(0);
+      for (int l = 0; l < L; l += 4) {
+        v128_t u = LD(a0 + l), v = LD(a1 + l), w;
+        w = LD(b0 + l); x00 = ADD(x00, MUL(u, w)); x10 = ADD(x10, MUL(v, w));
+        w = LD(b1 + l); x01 = ADD(x01, MUL(u, w)); x11 = ADD(x11, MUL(v, w));
+        w = LD(b2 + l); x02 = ADD(x02, MUL(u, w)); x12 = ADD(x12, MUL(v, w));
+        w = LD(b3 + l); x03 = ADD(x03, MUL(u, w)); x13 = ADD(x13, MUL(v, w));
+      }
+      float *c0 = C + m * ldc + n, *c1 = c0 + ldc;
+      if (!accumulate) { c0[0] = c0[1] = c0[2] = c0[3] = c1[0] = c1[1] = c1[2] = c1[3] = 0; }
+      c0[0] += vsum(x00); c0[1] += vsum(x01); c0[2] += vsum(x02); c0[3] += vsum(x03);
+      c1[0] += vsum(x10); c1[1] += vsum(x11); c1[2] += vsum(x12); c1[3] += vsum(x13);
+    }
+    for (; n < N; n++) {
+      float u = dot(a0, B + n * ldb, L), v = dot(a1, B + n * ldb, L);
+      if (accumulate) { C[m * ldc + n] += u; C[(m + 1) * ldc + n] += v; } else { C[m * ldc + n] = u; C[(m + 1) * ldc + n] = v; }
+    }
+  }
+  for (; m < M; m++) for (int n = 0; n < N; n++) {
+    float u = dot(A + m * lda, B + n * ldb, L);
+    if (accumulate) C[m * ldc + n] += u; else C[m * ldc + n] = u;
+  }
+}
+
+/* C = A . B^T over long rows, in panels of the rows, packed (see gemm_nn_panels) */
+static void gemm_nt(int M, int N, int L, const float *A, int lda, const float *B, int ldb, float *C, int ldc) {
+  enum { LP = 64 };
+  for (int l = 0; l < L; l += LP) {
+    int w = L - l < LP ? L - l : LP;
+    for (int m = 0; m < M; m++) for (int j = 0; j < w; j += 4) ST(pack_a + m * w + j, LD(A + (size_t)m * lda + l + j));
+    for (int n = 0; n < N; n++) for (int j = 0; j < w; j += 4) ST(pack_b + n * w + j, LD(B + (size_t)n * ldb + l + j));
+    gemm_nt_block(M, N, w, pack_a, w, pack_b, w, C, ldc, l > 0);
+  }
+}
+
+/* ---------------- token-side helpers ---------------- */
+
+/* y[T, out] = x[T, in] . W[in, out] + b */
+static void gemm_nn(int M, int N, int K, const float *A, int ars, int acs, const float *B, int ldb, float *C, int ldc, int accumulate);
+
+static void linear(const float *x, int T, int in, const float *W, const float *b, int out, float *y) {
+  gemm_nn(T, out, in, x, in, 1, W, out, y, out, 0);
+  for (int t = 0; t < T; t++) for (int j = 0; j < out; j++) y[t * out + j] += b[j];
+}
+
+static void relu(float *x, int n) { for (int i = 0; i < n; i++) x[i] = x[i] > 0 ? x[i] : 0; }
+
+/* LayerNormalization over rows of 256 */
+static void layer_norm(float *x, int T, const float *g, const float *b, float eps) {
+  for (int t = 0; t < T; t++) {
+    float *r = x + t * D;
+    float s = 0;
+    for (int i = 0; i < D; i++) s += r[i];
+    float mean = s / D;
+    float v = 0;
+    for (int i = 0; i < D; i++) { float d = r[i] - mean; v += d * d; }
+    float inv = 1.0f / __builtin_sqrtf(v / D + eps);
+    for (int i = 0; i < D; i++) r[i] = (r[i] - mean) * inv * g[i] + b[i];
+  }
+}
+
+static void softmax_row(float *x, int n) {
+  float m = x[0];
+  for (int i = 1; i < n; i++) m = x[i] > m ? x[i] : m;
+  float s = 0;
+  for (int i = 0; i < n; i++) { x[i] = sexp(x[i] - m); s += x[i]; }
+  for (int i = 0; i < n; i++) x[i] /= s;
+}
+
+/* softmax over 4096 positions (n a multiple of 4) */
+static void softmax_wide(float *x, int n) {
+  v128_t m = LD(x);
+  for (int i = 4; i < n; i += 4) m = wasm_f32x4_pmax(m, LD(x + i));
+  float mx = wasm_f32x4_extract_lane(m, 0);
+  for (int l = 1; l < 4; l++) { float v = l == 1 ? wasm_f32x4_extract_lane(m, 1) : l == 2 ? wasm_f32x4_extract_lane(m, 2) : wasm_f32x4_extract_lane(m, 3); mx = v > mx ? v : mx; }
+  v128_t vm = SPL(mx), s = SPL(0);
+  for (int i = 0; i < n; i += 4) { v128_t e = vexp(wasm_f32x4_sub(LD(x + i), vm)); ST(x + i, e); s = ADD(s, e); }
+  v128_t inv = SPL(1.0f / vsum(s));
+  for (int i = 0; i < n; i += 4) ST(x + i, MUL(LD(x + i), inv));
+}
+
+/* Plain multi-head attention among the T tokens (width 256, 8 heads of 32). */
+static void token_attention(const float *q, const float *k, const float *v, int T, int base, float *out) {
+  const float **w = slot + base; /* QW QB KW KB VW VB OW OB */
+  float *qp = salloc(T * D), *kp = salloc(T * D), *vp = salloc(T * D), *o = salloc(T * D), *sc = salloc(T);
+  linear(q, T, D, w[0], w[1], D, qp);
+  linear(k, T, D, w[2], w[3], D, kp);
+  linear(v, T, D, w[4], w[5], D, vp);
+  const float scale = 5.65685415f; /* fround(sqrt(32)) */
+  for (int h = 0; h < H; h++) {
+    for (int t = 0; t < T; t++) {
+      for (int u = 0; u < T; u++) {
+        float s = 0;
+        for (int c = 0; c < SH; c++) s += qp[t * D + h * SH + c] * kp[u * D + h * SH + c];
+        sc[u] = s / scale;
+      }
+      softmax_row(sc, T);
+      for (int c = 0; c < SH; c++) {
+        float s = 0;
+        for (int u = 0; u < T; u++) s += sc[u] * vp[u * D + h * SH + c];
+        o[t * D + h * SH + c] = s;
+      }
+    }
+  }
+  linear(o, T, D, w[6], w[7], D, out);
+}
+
+static void mlp_block(const float *x, int T, int base, float *out) {
+  float *h = salloc(T * MLP);
+  linear(x, T, D, slot[base], slot[base + 1], MLP, h);
+  relu(h, T * MLP);
+  linear(h, T, MLP, slot[base + 2], slot[base + 3], D, out);
+}
+
+/* [T, 128] projection of x as heads [8, T, 16], divided by `div` */
+static void heads_of(const float *x, int T, const float *W, const float *b, float div, float *out) {
+  float *y = salloc(T * CD);
+  linear(x, T, D, W, b, CD, y);
+  for (int h = 0; h < H; h++)
+    for (int t = 0; t < T; t++)
+      for (int c = 0; c < HC; c++) out[(h * T + t) * HC + c] = y[t * CD + h * HC + c] / div;
+}
+
+/* out[8, T, P] = q[h] (T x 16) . KT[h] (16 x P), per head */
+static void head_scores(const float *q, int T, const float *KT, float *out, int accumulate) {
+  for (int h = 0; h < H; h++)
+    gemm_nn_panels(T, P, HC, q + h * T * HC, HC, 1, KT + h * HC * P, P, out + h * T * P, P, accumulate);
+}
+
+/* out[8, T, 16] (+)= p[h] (T x P) . V[h] (P x 16), per head */
+static void head_values(const float *p, int T, const float *V, float *out, int accumulate) {
+  for (int h = 0; h < H; h++) gemm_nn(T, HC, P, p + h * T * P, P, 1, V + h * P * HC, HC, out + h * T * HC, HC, accumulate);
+}
+
+/* Scores through factors: out[8T, P] += (q_h . R[:, h]^T) . G, R [K, 128], G [K, P] */
+static void lowrank_scores(const float *q, int T, const float *R, int ldr, const float *G, int K, float *out) {
+  float *red = salloc(H * T * K);
+  for (int h = 0; h < H; h++)
+    for (int t = 0; t < T; t++)
+      for (int k = 0; k < K; k++) {
+        float s = 0;
+        for (int c = 0; c < HC; c++) s += q[(h * T + t) * HC + c] * R[k * ldr + h * HC + c];
+        red[(h * T + t) * K + k] = s;
+      }
+  gemm_nn_panels(H * T, P, K, red, K, 1, G, P, out, P, 1);
+}
+
+/* Values through factors: out[8, T, 16] += (p . G^T)_h . R[:, h], p [8T, P] */
+static void lowrank_values(const float *p, int T, const float *G, int K, const float *R, int ldr, float *out) {
+  float *red = salloc(H * T * K);
+  gemm_nt(H * T, K, P, p, P, G, P, red, K);
+  for (int h = 0; h < H; h++)
+    for (int t = 0; t < T; t++)
+      for (int c = 0; c < HC; c++) {
+        float s = 0;
+        for (int k = 0; k < K; k++) s += red[(h * T + t) * K + k] * R[k * ldr + h * HC + c];
+        out[(h * T + t) * HC + c] += s;
+      }
+}
+
+/* softmax over the token axis of scores [8, T, P] */
+static void softmax_tokens(float *s, int T) {
+  for (int h = 0; h < H; h++) {
+    float *b = s + h * T * P;
+    for (int i = 0; i < P; i += 4) {
+      v128_t m = LD(b + i);
+      for (int t = 1; t < T; t++) m = wasm_f32x4_pmax(m, LD(b + t * P + i));
+      v128_t sum = SPL(0);
+      for (int t = 0; t < T; t++) { v128_t e = vexp(wasm_f32x4_sub(LD(b + t * P + i), m)); ST(b + t * P + i, e); sum = ADD(sum, e); }
+      v128_t inv = wasm_f32x4_div(SPL(1.0f), sum);
+      for (int t = 0; t < T; t++) ST(b + t * P + i, MUL(LD(b + t * P + i), inv));
+    }
+  }
+}
+
+/* x[rows, P] *= r[P] columnwise, into y */
+static void scale_cols(const float *x, int rows, const float *r, float *y) {
+  for (int k = 0; k < rows; k++)
+    for (int i = 0; i < P; i += 4) ST(y + k * P + i, MUL(LD(x + k * P + i), LD(r + i)));
+}
+
+/* value . out_proj per head: m[8T, 256] from vt [8, T, 16] and Wo [128, 256] */
+static void value_out(const float *vt, int T, const float *Wo, float *m) {
+  for (int h = 0; h < H; h++)
+    gemm_nn(T, D, HC, vt + h * T * HC, HC, 1, Wo + h * HC * D, D, m + h * T * D, D, 0);
+}
+
+/* merge heads [8, T, 16] -> [T, 128] */
+static void merge_heads(const float *x, int T, float *y) {
+  for (int h = 0; h < H; h++)
+    for (int t = 0; t < T; t++)
+      for (int c = 0; c < HC; c++) y[t * CD + h * HC + c] = x[(h * T + t) * HC + c];
+}
+
+/*
+ * sum_k f[k, i] * (G . f)[k, i] for a symmetric Gram matrix G [K, K] of factors f [K, P], added
+ * into acc[P]: the upper triangle only, sum_k f_k (G_kk f_k + 2 sum_{j>k} G_kj f_j), per panel.
+ */
+static void quad_form(const float *G, const float *f, int K, float *acc) {
+  enum { QP = 16 };
+  for (int n = 0; n < P; n += QP) {
+    v128_t tot[QP / 4];
+    for (int q = 0; q < QP / 4; q++) tot[q] = SPL(0);
+    /* this panel of the factors, contiguous (their rows are 16 KB apart) */
+    for (int k = 0; k < K; k++) for (int q = 0; q < QP / 4; q++) ST(pack_b + k * QP + 4 * q, LD(f + (size_t)k * P + n + 4 * q));
+    const float *fp = pack_b;
+    for (int k = 0; k < K; k++) {
+      const float *fk = fp + k * QP;
+      v128_t s[QP / 4];
+      v128_t gkk = SPL(G[k * K + k]);
+      for (int q = 0; q < QP / 4; q++) s[q] = MUL(gkk, LD(fk + 4 * q));
+      for (int j = k + 1; j < K; j++) {
+        v128_t g = SPL(2.0f * G[k * K + j]);
+        const float *fj = fp + j * QP;
+        for (int q = 0; q < QP / 4; q++) s[q] = ADD(s[q], MUL(g, LD(fj + 4 * q)));
+      }
+      for (int q = 0; q < QP / 4; q++) tot[q] = ADD(tot[q], MUL(LD(fk + 4 * q), s[q]));
+    }
+    for (int q = 0; q < QP / 4; q++) ST(acc + n + 4 * q, ADD(LD(acc + n + 4 * q), tot[q]));
+  }
+}
+
+/* G[K, K] = R R^T for rows R [K, 256] */
+static void gram(const float *R, int K, float *G) {
+  for (int a = 0; a < K; a++)
+    for (int b = a; b < K; b++) { float s = dot(R + a * D, R + b * D, D); G[a * K + b] = s; G[b * K + a] = s; }
+}
+
+static void mlp3(const float *x, const float *w0, const float *b0, const float *w1, const float *b1, const float *w2, const float *b2, int out, float *y) {
+  float h0[D], h1[D];
+  linear(x, 1, D, w0, b0, D, h0);
+  relu(h0, D);
+  linear(h0, 1, D, w1, b1, D, h1);
+  relu(h1, D);
+  linear(h1, 1, D, w2, b2, out, y);
+}
+
+/* ---------------- the prompt ---------------- */
+
+/**
+ * Decode one prompt: coords [N, 2] (model input coordinates) and labels [N] as the export takes them;
+ * masks over grid cells [0, rows) x [0, cols) written to masks [rows*cols, 16, 4] in the low-rank
+ * graph's blocked order, IoU predictions to iou[4]. Returns 0, or an error code.
+ */
+__attribute__((export_name("kernel_decode")))
+int kernel_decode(const float *coords, const float *labels, int N, int rows, int cols, float *masks, float *iou) {
+  if (N < 1 || N > MAXPOINTS || rows < 0 || cols < 0 || rows > GRID || cols > GRID) return 1;
+  if (!scratch) return 2;
+  scratch_used = 0;
+  const int T = NTOK + N;
+  const float *eps = slot[S_EPS];
+  const float *pc = slot[S_PECONST];
+
+  TSTART();
+  /* ---- prompt encoding ---- */
+  float *tokens = salloc(T * D);
+  for (int i = 0; i < NTOK * D; i++) tokens[i] = slot[S_OUTTOK][i];
+  for (int n = 0; n < N; n++) {
+    float *s = tokens + (NTOK + n) * D;
+    float x = ((coords[2 * n] + pc[0]) / pc[1]) * pc[2] - pc[3];
+    float y = ((coords[2 * n + 1] + pc[0]) / pc[1]) * pc[2] - pc[3];
+    float lab = labels[n];
+    for (int j = 0; j < CD; j++) {
+      float pr = (x * slot[S_GAUSS][j] + y * slot[S_GAUSS][CD + j]) * pc[4];
+      s[j] = host_sin(pr);
+      s[CD + j] = host_cos(pr);
+    }
+    if (lab == -1.0f) {
+      for (int j = 0; j < D; j++) s[j] = slot[S_NAP][j];
+    } else {
+      for (int e = 0; e < 4; e++) if (lab == (float)e) for (int j = 0; j < D; j++) s[j] += slot[S_PEMB][e * D + j];
+    }
+  }
+  const float *qpe = tokens;
+  float *tmp = salloc(T * D), *cat = salloc(T * CD);
+
+  /* ---- layer 0 ---- */
+  float *q1 = salloc(T * D);
+  token_attention(tokens, tokens, tokens, T, S_SA0_QW, q1);
+  layer_norm(q1, T, slot[S_N01G], slot[S_N01B], eps[E_N01]);
+  /* token-to-image on the per-image keys and values */
+  float *qh = salloc(H * T * HC), *oh = salloc(H * T * HC);
+  float *sc = salloc((size_t)H * T * P);
+  for (int i = 0; i < T * D; i++) tmp[i] = q1[i] + qpe[i];
+  heads_of(tmp, T, slot[S_T2I0_QW], slot[S_T2I0_QB], 1.0f, qh);
+  head_scores(qh, T, slot[I_K0T], sc, 0);
+  for (int r = 0; r < H * T; r++) {
+    float *row = sc + (size_t)r * P;
+    for (int i = 0; i < P; i += 4) ST(row + i, wasm_f32x4_div(LD(row + i), SPL(4.0f)));
+    softmax_wide(row, P);
+  }
+  head_values(sc, T, slot[I_V0H], oh, 0);
+  merge_heads(oh, T, cat);
+  linear(cat, T, CD, slot[S_T2I0_OW], slot[S_T2I0_OB], D, tmp);
+  float *q2 = salloc(T * D);
+  for (int i = 0; i < T * D; i++) q2[i] = q1[i] + tmp[i];
+  layer_norm(q2, T, slot[S_N02G], slot[S_N02B], eps[E_N02]);
+  float *q3 = salloc(T * D);
+  mlp_block(q2, T, S_M0_W1, tmp);
+  for (int i = 0; i < T * D; i++) q3[i] = q2[i] + tmp[i];
+  layer_norm(q3, T, slot[S_N03G], slot[S_N03B], eps[E_N03]);
+
+  TICK(0);
+  /* image-to-token: attention weights A0 [8T, P] (softmax over tokens) */
+  for (int i = 0; i < T * D; i++) tmp[i] = q3[i] + qpe[i];
+  heads_of(tmp, T, slot[S_I2T0_KW], slot[S_I2T0_KB], 4.0f, qh);
+  float *a0 = salloc((size_t)H * T * P);
+  head_scores(qh, T, slot[I_Q0T], a0, 0);
+  softmax_tokens(a0, T);
+  float *vt0 = salloc(H * T * HC), *m0 = salloc(H * T * D), *mu0 = salloc(H * T);
+  heads_of(q3, T, slot[S_I2T0_VW], slot[S_I2T0_VB], 1.0f, vt0);
+  value_out(vt0, T, slot[S_I2T0_OW], m0);
+  for (int k = 0; k < H * T; k++) {
+    float s = 0;
+    for (int j = 0; j < D; j++) s += m0[k * D + j];
+    mu0[k] = s / D;
+    for (int j = 0; j < D; j++) m0[k * D + j] -= mu0[k]; /* m0 is now Mc0 */
+  }
+  TICK(1);
+  const int K8 = H * T;
+  /* var1 = (ycn + sum_k A0 (2 vt0.ycwo0t + Gram(Mc0) A0)) / 256 + eps */
+  float *gsm = salloc((size_t)(2 * K8 + 1) * (2 * K8 + 1));
+  gram(m0, K8, gsm);
+  float *g1t = salloc((size_t)K8 * P); /* first as 2 vt0.ycwo0t */
+  head_scores(vt0, T, slot[I_YCWO0T], g1t, 0);
+  float *var1 = salloc(P);
+  for (int i = 0; i < P; i++) var1[i] = 0;
+  for (int k = 0; k < K8; k++)
+    for (int i = 0; i < P; i += 4) ST(var1 + i, ADD(LD(var1 + i), MUL(LD(a0 + k * P + i), MUL(LD(g1t + k * P + i), SPL(2.0f)))));
+  quad_form(gsm, a0, K8, var1);
+  float *r1 = salloc(P);
+  for (int i = 0; i < P; i += 4) {
+    v128_t v = ADD(MUL(ADD(LD(slot[I_YCN] + i), LD(var1 + i)), SPL(1.0f / D)), SPL(eps[E_N40]));
+    ST(r1 + i, wasm_f32x4_div(SPL(1.0f), wasm_f32x4_sqrt(v)));
+  }
+  /* the factors F = [A0 r1 ; A1 ; 1] in one buffer: rows [0, 8T) now, [8T, 16T) after layer 1 */
+  const int KF = 2 * K8 + 1;
+  float *ft = salloc((size_t)KF * P);
+  scale_cols(a0, K8, r1, ft);
+  const float *G1 = ft; /* g1T */
+  TICK(2);
+  float *R1 = salloc((size_t)K8 * 3 * CD);
+  gemm_nn(K8, 3 * CD, D, m0, D, 1, slot[S_W1G], 3 * CD, R1, 3 * CD, 0);
+
+  /* ---- layer 1 ---- */
+  float *qq = salloc(T * D), *q5 = salloc(T * D);
+  for (int i = 0; i < T * D; i++) qq[i] = q3[i] + qpe[i];
+  token_attention(qq, qq, q3, T, S_SA1_QW, tmp);
+  for (int i = 0; i < T * D; i++) q5[i] = q3[i] + tmp[i];
+  layer_norm(q5, T, slot[S_N11G], slot[S_N11B], eps[E_N11]);
+  TICK(3);
+  /* token-to-image with keys r1 s1k + G1 R1k + c1k, values r1 s1v + G1 R1v + c1v */
+  for (int i = 0; i < T * D; i++) tmp[i] = q5[i] + qpe[i];
+  heads_of(tmp, T, slot[S_T2I1_QW], slot[S_T2I1_QB], 4.0f, qh);
+  head_scores(qh, T, slot[I_S1KT], sc, 0);
+  for (int r = 0; r < K8; r++) for (int i = 0; i < P; i += 4) ST(sc + r * P + i, MUL(LD(sc + r * P + i), LD(r1 + i)));
+  lowrank_scores(qh, T, R1, 3 * CD, G1, K8, sc);
+  head_scores(qh, T, slot[I_C1KT], sc, 1);
+  for (int r = 0; r < K8; r++) softmax_wide(sc + (size_t)r * P, P);
+  float *pr = salloc((size_t)K8 * P);
+  scale_cols(sc, K8, r1, pr);
+  head_values(pr, T, slot[I_S1VH], oh, 0);
+  lowrank_values(sc, T, G1, K8, R1 + CD, 3 * CD, oh);
+  for (int h = 0; h < H; h++) for (int t = 0; t < T; t++) for (int c = 0; c < HC; c++) oh[(h * T + t) * HC + c] += slot[S_C1V][h * HC + c];
+  merge_heads(oh, T, cat);
+  linear(cat, T, CD, slot[S_T2I1_OW], slot[S_T2I1_OB], D, tmp);
+  TICK(4);
+  float *q6 = salloc(T * D), *q7 = salloc(T * D);
+  for (int i = 0; i < T * D; i++) q6[i] = q5[i] + tmp[i];
+  layer_norm(q6, T, slot[S_N12G], slot[S_N12B], eps[E_N12]);
+  mlp_block(q6, T, S_M1_W1, tmp);
+  for (int i = 0; i < T * D; i++) q7[i] = q6[i] + tmp[i];
+  layer_norm(q7, T, slot[S_N13G], slot[S_N13B], eps[E_N13]);
+  TICK(5);
+  /* image-to-token with queries r1 s1q + G1 R1q + c1q */
+  for (int i = 0; i < T * D; i++) tmp[i] = q7[i] + qpe[i];
+  heads_of(tmp, T, slot[S_I2T1_KW], slot[S_I2T1_KB], 4.0f, qh);
+  float *a1 = ft + (size_t)K8 * P;
+  head_scores(qh, T, slot[I_S1QT], a1, 0);
+  for (int r = 0; r < K8; r++) for (int i = 0; i < P; i += 4) ST(a1 + r * P + i, MUL(LD(a1 + r * P + i), LD(r1 + i)));
+  lowrank_scores(qh, T, R1 + 2 * CD, 3 * CD, G1, K8, a1);
+  head_scores(qh, T, slot[I_C1QT], a1, 1);
+  softmax_tokens(a1, T);
+  float *ones = ft + (size_t)2 * K8 * P;
+  for (int i = 0; i < P; i++) ones[i] = 1.0f;
+  float *vt1 = salloc(H * T * HC), *m1 = salloc(H * T * D);
+  heads_of(q7, T, slot[S_I2T1_VW], slot[S_I2T1_VB], 1.0f, vt1);
+  value_out(vt1, T, slot[S_I2T1_OW], m1);
+
+  TICK(6);
+  /* keys2pre = r1 (yc g1) + F R + cb, R = [Mc0 g1 ; M1 ; cb]: its row mean m2 and variance */
+  const float *g1 = slot[S_G1], *cb = slot[S_CB];
+  float *rr = salloc((size_t)KF * D), *rmean = salloc(KF);
+  for (int k = 0; k < K8; k++) for (int j = 0; j < D; j++) rr[k * D + j] = m0[k * D + j] * g1[j];
+  for (int k = 0; k < K8; k++) for (int j = 0; j < D; j++) rr[(K8 + k) * D + j] = m1[k * D + j];
+  for (int j = 0; j < D; j++) rr[2 * K8 * D + j] = cb[j];
+  for (int k = 0; k < KF; k++) {
+    float s = 0;
+    for (int j = 0; j < D; j++) s += rr[k * D + j];
+    rmean[k] = s / D;
+    for (int j = 0; j < D; j++) rr[k * D + j] -= rmean[k];
+  }
+  float *m2 = salloc(P);
+  for (int i = 0; i < P; i++) m2[i] = r1[i] * slot[I_YCG1M][i];
+  for (int k = 0; k < KF; k++) axpy(m2, ft + (size_t)k * P, rmean[k], P);
+  /* cross2 [KF, P] = [vt0.ycgwo0t - mu0 ycg1s ; vt1.ycwo1t ; yccb] */
+  float *cross = salloc((size_t)KF * P);
+  head_scores(vt0, T, slot[I_YCGWO0T], cross, 0);
+  for (int k = 0; k < K8; k++) axpy(cross + (size_t)k * P, slot[I_YCG1S], -mu0[k], P);
+  head_scores(vt1, T, slot[I_YCWO1T], cross + (size_t)K8 * P, 0);
+  for (int i = 0; i < P; i++) cross[(size_t)2 * K8 * P + i] = slot[I_YCCB][i];
+  float *var2 = salloc(P);
+  for (int i = 0; i < P; i++) var2[i] = r1[i] * r1[i] * slot[I_YCG1N][i];
+  for (int k = 0; k < KF; k++)
+    for (int i = 0; i < P; i += 4)
+      ST(var2 + i, ADD(LD(var2 + i), MUL(LD(ft + k * P + i), MUL(LD(cross + k * P + i), MUL(LD(r1 + i), SPL(2.0f))))));
+  TICK(7);
+  gram(rr, KF, gsm);
+  quad_form(gsm, ft, KF, var2);
+  TICK(8);
+  float *r2 = salloc(P), *rr12 = salloc(P);
+  for (int i = 0; i < P; i += 4) {
+    v128_t v = ADD(MUL(LD(var2 + i), SPL(1.0f / D)), SPL(eps[E_N41]));
+    v128_t r = wasm_f32x4_div(SPL(1.0f), wasm_f32x4_sqrt(v));
+    ST(r2 + i, r);
+    ST(rr12 + i, MUL(LD(r1 + i), r));
+  }
+
+  /* final factors Gf = [A0 r1 r2 ; A1 r2 ; r2 ; -r2 m2 ; 1] and their weights Rf [KG, 512] */
+  const int KG = 2 * K8 + 3;
+  float *gf = cross; /* cross is no longer needed; KF + 2 rows fit in sc + cross? allocate anew */
+  gf = salloc((size_t)KG * P);
+  scale_cols(a0, K8, rr12, gf);
+  scale_cols(a1, K8, r2, gf + (size_t)K8 * P);
+  for (int i = 0; i < P; i++) {
+    gf[(size_t)2 * K8 * P + i] = r2[i];
+    gf[(size_t)(2 * K8 + 1) * P + i] = -(r2[i] * m2[i]);
+    gf[(size_t)(2 * K8 + 2) * P + i] = 1.0f;
+  }
+  float *rf = salloc((size_t)KG * NF);
+  gemm_nn(K8, NF, D, m0, D, 1, slot[S_WFG], NF, rf, NF, 0);
+  gemm_nn(K8, NF, D, m1, D, 1, slot[S_WF2], NF, rf + (size_t)K8 * NF, NF, 0);
+  for (int j = 0; j < 3 * NF; j++) rf[(size_t)2 * K8 * NF + j] = slot[S_CONSTROWS][j];
+  TICK(9);
+  /* final token-to-image attention */
+  for (int i = 0; i < T * D; i++) tmp[i] = q7[i] + qpe[i];
+  heads_of(tmp, T, slot[S_FIN_QW], slot[S_FIN_QB], 4.0f, qh);
+  head_scores(qh, T, slot[I_SFKT], sc, 0);
+  for (int r = 0; r < K8; r++) for (int i = 0; i < P; i += 4) ST(sc + r * P + i, MUL(LD(sc + r * P + i), LD(rr12 + i)));
+  lowrank_scores(qh, T, rf, NF, gf, KG, sc);
+  head_scores(qh, T, slot[I_CFKT], sc, 1);
+  for (int r = 0; r < K8; r++) softmax_wide(sc + (size_t)r * P, P);
+  scale_cols(sc, K8, rr12, pr);
+  head_values(pr, T, slot[I_SFVH], oh, 0);
+  lowrank_values(sc, T, gf, KG, rf + CD, NF, oh);
+  merge_heads(oh, T, cat);
+  linear(cat, T, CD, slot[S_FIN_OW], slot[S_FIN_OB], D, tmp);
+  TICK(10);
+  float *q8 = salloc(T * D);
+  for (int i = 0; i < T * D; i++) q8[i] = q7[i] + tmp[i];
+  layer_norm(q8, T, slot[S_NFG], slot[S_NFB], eps[E_NF]);
+
+  /* ---- heads ---- */
+  mlp3(q8, slot[S_IOU_W0], slot[S_IOU_B0], slot[S_IOU_W1], slot[S_IOU_B1], slot[S_IOU_W2], slot[S_IOU_B2], NMASK, iou);
+  float hyper[NMASK * C2OUT];
+  for (int t = 0; t < NMASK; t++)
+    mlp3(q8 + (1 + t) * D, slot[S_HYP_W0] + t * D * D, slot[S_HYP_B0] + t * D, slot[S_HYP_W1] + t * D * D, slot[S_HYP_B1] + t * D,
+         slot[S_HYP_W2] + t * D * C2OUT, slot[S_HYP_B2] + t * C2OUT, C2OUT, hyper + t * C2OUT);
+
+  TICK(11);
+  /* ---- mask head, one grid row of cells at a time ---- */
+  if (rows == 0 || cols == 0) return 0;
+  float *up = salloc((size_t)GRID * 4 * C1OUT);    /* [cols, 256] */
+  float *h2 = salloc((size_t)GRID * 4 * 4 * C2OUT); /* [cols * 4, 128] */
+  const float *sfc = slot[I_SFC], *rfc = rf + 2 * CD;
+  const float *lg = slot[S_LN2G], *lb = slot[S_LN2B];
+  const float eps2 = eps[E_LN2D];
+  for (int y = 0; y < rows; y++) {
+    const int p0 = y * GRID;
+    for (int x = 0; x < cols; x++) {
+      const float s = rr12[p0 + x];
+      for (int j = 0; j < 4 * C1OUT; j += 4) ST(up + x * 4 * C1OUT + j, MUL(LD(sfc + (size_t)(p0 + x) * 4 * C1OUT + j), SPL(s)));
+    }
+    TICK(12);
+    gemm_nn_panels(cols, 4 * C1OUT, KG, gf + p0, 1, P, rfc, NF, up, 4 * C1OUT, 1);
+    TICK(13);
+    /* LayerNorm2d over each sub-position's 64 channels, GELU */
+    for (int r = 0; r < cols * 4; r++) {
+      float *v = up + r * C1OUT;
+      v128_t sm = SPL(0);
+      for (int j = 0; j < C1OUT; j += 4) sm = ADD(sm, LD(v + j));
+      v128_t mean = SPL(vsum(sm) / C1OUT), sq = SPL(0);
+      for (int j = 0; j < C1OUT; j += 4) { v128_t d = wasm_f32x4_sub(LD(v + j), mean); sq = ADD(sq, MUL(d, d)); }
+      v128_t inv = SPL(1.0f / __builtin_sqrtf(vsum(sq) / C1OUT + eps2));
+      for (int j = 0; j < C1OUT; j += 4)
+        ST(v + j, vgelu(ADD(MUL(MUL(wasm_f32x4_sub(LD(v + j), mean), inv), LD(lg + j)), LD(lb + j))));
+    }
+    TICK(14);
+    gemm_nn(cols * 4, 4 * C2OUT, C1OUT, up, C1OUT, 1, slot[S_CT2W], 4 * C2OUT, h2, 4 * C2OUT, 0);
+    TICK(15);
+    const float *b2 = slot[S_CT2B];
+    for (int r = 0; r < cols * 4; r++)
+      for (int j = 0; j < 4 * C2OUT; j += 4) ST(h2 + r * 4 * C2OUT + j, vgelu(ADD(LD(h2 + r * 4 * C2OUT + j), LD(b2 + j))));
+    TICK(16);
+    /* logits: each 32-channel row (cell, dy1dx1, dy2dx2) against the 4 hypernetwork vectors */
+    float *out = masks + (size_t)y * cols * 16 * NMASK;
+    for (int r = 0; r < cols * 16; r++) {
+      const float *v = h2 + r * C2OUT;
+      for (int t = 0; t < NMASK; t++) out[r * NMASK + t] = dot(v, hyper + t * C2OUT, C2OUT);
+    }
+    TICK(17);
+  }
+  return 0;
+}
