@@ -22,9 +22,9 @@ import { defaultCacheDir } from './download.js';
 import { DEFAULT_EMBEDDING_SHAPE, DEFAULT_MASK_INPUT_SIZE, parseManifest, type ModelFileRef, type ModelManifest, type PreprocessConfig } from './manifest.js';
 import { defaultModelManifest, resolveModelFile, type ResolveOptions } from './resolve.js';
 import type { Size } from '../core/transforms.js';
-import type { EncoderFamily, EncoderInput } from '../models/family.js';
+import type { DecoderFamily, DecoderSupports, EncoderFamily, EncoderInput, FamilyDecoder, TensorLike } from '../models/family.js';
 import { fileIO, sessionIO } from '../models/graph-io.js';
-import { checkPair, detectDecoder, detectEncoder } from '../models/registry.js';
+import { checkPair, detectDecoder, detectEncoder, genericDecoderFamily } from '../models/registry.js';
 import { manifestFromPath } from '../models/source.js';
 
 export interface DecoderOutput {
@@ -43,6 +43,11 @@ export interface DecoderOutput {
    * another layout offer it so that callers needing a few masks do not reorder them all into `masks`.
    */
   plane?(b: number, t: number, dest: Float32Array): void;
+  /**
+   * The tokens are the multimask candidates only (decoders without the single-mask token, such as
+   * transformers.js exports): token t here is the official token t + 1.
+   */
+  multimaskOnly?: boolean;
 }
 
 export interface LoadModelOptions extends ResolveOptions {
@@ -210,6 +215,8 @@ export class SamModel {
     const maskSize = manifest.maskInputSize ?? DEFAULT_MASK_INPUT_SIZE;
     const cacheDir = options.cacheDir ?? defaultCacheDir();
     const downloads = path.resolve(options.cacheDir ?? defaultCacheDir());
+    const generic = await genericDecoderFamily(decoderPath);
+    if (generic) return SamModel.loadGeneric(manifest, encoderPath, decoderPath, generic, threads, cacheDir, downloads);
     const filesReady = dropBadDownload(decoderPath, manifest.decoder, downloads, () => decoderFiles(decoderPath, cacheDir, maskSize));
     // The decoder session the first prompt uses is created alongside the encoder's (its I/O is checked below).
     const fullReady = filesReady.then((f) => createSession(f.full, threads, `decoder ${decoderPath}`, cacheDir));
@@ -231,6 +238,52 @@ export class SamModel {
     return model;
   }
 
+  /** A pair whose decoder is not the official export: the family's own decoder (the generic path). */
+  private static async loadGeneric(
+    manifest: ModelManifest, encoderPath: string, decoderPath: string, family: DecoderFamily,
+    threads: number, cacheDir: string, downloads: string,
+  ): Promise<SamModel> {
+    const encoder = await dropBadDownload(encoderPath, manifest.encoder, downloads, () => createSession(encoderPath, threads, `encoder ${encoderPath}`, cacheDir));
+    const encoderIO = sessionIO(encoder);
+    const encFamily = detectEncoder(encoderIO, `encoder ${encoderPath}`);
+    const decoderIO = await fileIO(decoderPath);
+    const what = `decoder ${decoderPath}`;
+    const shape = manifest.embedding?.shape ?? DEFAULT_EMBEDDING_SHAPE;
+    checkPair({ family: encFamily, io: encoderIO, what: `encoder ${encoderPath}` }, { family, io: decoderIO, what }, shape);
+    const model = new SamModel(manifest, encoder, { full: decoderPath, image: decoderPath, prompt: decoderPath }, threads, decoderPath, cacheDir, 1, encFamily);
+    model.checkEncoder(encoderPath);
+    model.genericFamilyId = family.id;
+    model.generic = await dropBadDownload(decoderPath, manifest.decoder, downloads, () => family.open!(decoderPath, {
+      threads, cacheDir, embeddingShape: shape,
+      blankEncoding: () => model.blankEncoding(),
+    }));
+    return model;
+  }
+
+  /** The family's decoder when it is not the official export (run by the generic path), else null. */
+  private generic: FamilyDecoder | null = null;
+
+  /** The prompt kinds the decoder takes. */
+  get supports(): DecoderSupports {
+    return this.generic?.supports ?? { points: true, boxes: true, maskInput: true, singleMask: true };
+  }
+
+  private genericFamilyId: string | null = null;
+
+  /** The decoder's family: 'sam-onnx' (the official export) or the generic path's. */
+  get decoderFamily(): string {
+    return this.genericFamilyId ?? 'sam-onnx';
+  }
+
+  /** The encoder's outputs on a blank (zero) input, for decoders needing image-independent tensors. */
+  private async blankEncoding(): Promise<Record<string, TensorLike>> {
+    const n = this.preprocess.inputSize;
+    const resized = { width: n, height: n };
+    const dims = this.encoderFamily.inputDims(n, this.preprocess.layout, resized);
+    const input = new Float32Array(dims.reduce((a, b) => a * b, 1));
+    return this.encoder.run({ [this.encoderInputName()]: new ort.Tensor('float32', input, dims) });
+  }
+
   /** Sessions are created on first use: a run that never refines with a mask input never loads the full graph. */
   private session(kind: keyof DecoderFiles): Promise<ort.InferenceSession> {
     let s = this.sessions.get(kind);
@@ -243,6 +296,7 @@ export class SamModel {
 
   /** The per-image and per-prompt decoder graphs used for prompts without a mask input. */
   async promptGraphs(): Promise<PromptGraphs> {
+    if (this.generic) throw new ModelError(`the ${this.decoderFamily} decoder ${this.decoderPath} has no per-image / per-prompt split (see decoderBytes)`);
     const [image, prompt] = await Promise.all([this.session('image'), this.session('prompt')]);
     const bytes = async (f: string | Uint8Array) => (typeof f === 'string' ? new Uint8Array(await readFile(f)) : f);
     return {
@@ -255,6 +309,7 @@ export class SamModel {
 
   /** The rewritten decoder ONNX bytes (all mask tokens, no upsampling), e.g. to run it in a browser. */
   async decoderBytes(): Promise<Uint8Array> {
+    if (this.generic) return this.generic.graphBytes();
     const f = this.files.full;
     return typeof f === 'string' ? new Uint8Array(await readFile(f)) : f;
   }
@@ -282,7 +337,8 @@ export class SamModel {
     const dims = this.encoderFamily.inputDims(this.preprocess.inputSize, this.preprocess.layout, resized ?? { width: 0, height: 0 });
     const name = this.encoderInputName();
     const out = await this.encoder.run({ [name]: new ort.Tensor('float32', input, dims) });
-    const emb = out[this.encoder.outputNames[0]];
+    const emb = out[this.encoderFamily.embeddingOutput ?? this.encoder.outputNames[0]];
+    this.generic?.takeEncoderOutputs?.(out);
     const expected = this.embeddingShape.reduce((a, b) => a * b, 1);
     if (emb.data.length !== expected) {
       throw new ModelError(`encoder returned ${emb.dims.join('x')}, expected an embedding of ${this.embeddingShape.join('x')}`);
@@ -307,6 +363,7 @@ export class SamModel {
    * prompt takes the full graph and the second pays for the per-image part.
    */
   async prepareImage(embedding: Float32Array): Promise<void> {
+    if (this.generic) return;
     await this.imageSideTensors(embedding);
   }
 
@@ -321,6 +378,7 @@ export class SamModel {
 
   /** Run the decoder on a batch of encoded prompts. */
   async decode(embedding: Float32Array, prompts: EncodedPrompts): Promise<DecoderOutput> {
+    if (this.generic) return this.generic.decode(embedding, prompts);
     if (prompts.hasMaskInput) return this.decodeFull(embedding, prompts);
     // The per-image part costs a few prompts' worth: it pays off from the second prompt on an image,
     // so a lone first prompt (one `samkit predict`) runs the full graph.
@@ -343,7 +401,7 @@ export class SamModel {
   decodeBatches(embedding: Float32Array, batches: readonly EncodedPrompts[]): AsyncGenerator<DecoderOutput>;
   decodeBatches<R>(embedding: Float32Array, batches: readonly EncodedPrompts[], stage: LaneStage): AsyncGenerator<R>;
   async *decodeBatches(embedding: Float32Array, batches: readonly EncodedPrompts[], stage?: LaneStage): AsyncGenerator<unknown> {
-    const lanes = batches.length > 1 && batches.every((b) => !b.hasMaskInput) ? await this.decoderLanes() : null;
+    const lanes = !this.generic && batches.length > 1 && batches.every((b) => !b.hasMaskInput) ? await this.decoderLanes() : null;
     // The lanes hold one image at a time: a second caller meanwhile (two generators on one model)
     // decodes on its own thread instead.
     if (!lanes || lanes.owner) {
