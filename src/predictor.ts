@@ -105,7 +105,7 @@ export class SamPredictor {
       if (!Number.isFinite(data[i])) throw new InvalidArgumentError(`image embedding has a non-finite value (${data[i]}) at index ${i}; it is corrupt`);
     }
     const original = { width: size.width, height: size.height };
-    this.state = this.makeState(data, original, preprocessShape(original, this.model.preprocess.inputSize));
+    this.state = this.makeState(data, original, preprocessShape(original, this.model.preprocess));
   }
 
   resetImage(): void {
@@ -145,7 +145,7 @@ export class SamPredictor {
     for (const indices of groups.values()) {
       for (let start = 0; start < indices.length; start += DECODER_CHUNK) {
         const chunk = indices.slice(start, start + DECODER_CHUNK);
-        const encoded = encodePrompts(chunk.map((i) => prompts[i]), s.original, this.model.preprocess.inputSize, maskSize);
+        const encoded = encodePrompts(chunk.map((i) => prompts[i]), s.original, this.model.preprocess, maskSize);
         const out = await this.model.decode(s.embedding, encoded);
         chunk.forEach((promptIndex, b) => { results[promptIndex] = this.toResult(out, b, multimask, options.returnLogits ?? false); });
       }

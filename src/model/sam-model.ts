@@ -188,7 +188,7 @@ export class SamModel {
   ) {
     this.manifest = manifest;
     this.encoderFamily = encoderFamily;
-    this.preprocess = { ...manifest.preprocess, encoderInput: encoderFamily.input };
+    this.preprocess = { ...manifest.preprocess, encoderInput: encoderFamily.input, ...(encoderFamily.resize ? { resize: encoderFamily.resize } : {}) };
     this.embeddingShape = manifest.embedding?.shape ?? DEFAULT_EMBEDDING_SHAPE;
     this.maskInputSize = manifest.maskInputSize ?? DEFAULT_MASK_INPUT_SIZE;
     this.encoder = encoder;
@@ -254,7 +254,7 @@ export class SamModel {
     model.checkEncoder(encoderPath);
     model.genericFamilyId = family.id;
     model.generic = await dropBadDownload(decoderPath, manifest.decoder, downloads, () => family.open!(decoderPath, {
-      threads, cacheDir, embeddingShape: shape,
+      threads, cacheDir, embeddingShape: shape, maskInputSize: manifest.maskInputSize ?? DEFAULT_MASK_INPUT_SIZE,
       blankEncoding: () => model.blankEncoding(),
     }));
     return model;

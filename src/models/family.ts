@@ -4,7 +4,7 @@
  * never from input positions or file names.
  */
 import type { EncodedPrompts } from '../core/prompt.js';
-import type { Size } from '../core/transforms.js';
+import type { ResizeRule, Size } from '../core/transforms.js';
 import type { DecoderOutput } from '../model/sam-model.js';
 
 /** One graph input or output as the graph declares it (dims may be symbolic). */
@@ -36,6 +36,8 @@ export interface EncoderFamily {
   readonly runnable: boolean;
   matches(io: GraphIO): boolean;
   readonly input: EncoderInput;
+  /** How images are fitted to the input (default: the manifest's, SAM's longest side plus padding). */
+  readonly resize?: ResizeRule;
   /** The output holding the image embedding (default: the first). */
   readonly embeddingOutput?: string;
   /** The input tensor's dims for a preprocessed image. */
@@ -78,6 +80,8 @@ export interface DecoderContext {
   threads: number;
   /** The image embedding's shape (the encoder's embedding output). */
   embeddingShape: readonly number[];
+  /** The low-res mask size (mask_input's side). */
+  maskInputSize: number;
   cacheDir: string;
   /** The encoder's outputs on a blank image, for decoders that need image-independent tensors. */
   blankEncoding(): Promise<Record<string, TensorLike>>;

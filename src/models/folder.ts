@@ -79,7 +79,9 @@ async function folderPreprocess(dir: string): Promise<PreprocessConfig> {
   };
   if (cfg.image_mean !== undefined) base.pixelMean = triple(cfg.image_mean, 'image_mean');
   if (cfg.image_std !== undefined) base.pixelStd = triple(cfg.image_std, 'image_std');
-  const size = (cfg.size as { longest_edge?: unknown } | undefined)?.longest_edge;
+  const sizes = cfg.size as { longest_edge?: unknown; height?: unknown; width?: unknown } | undefined;
+  // SAM 2 processors give the stretched size as height x width (square for every released model).
+  const size = sizes?.longest_edge ?? (sizes?.height !== undefined && sizes.height === sizes.width ? sizes.height : undefined);
   if (size !== undefined) {
     if (!Number.isInteger(size) || (size as number) < 16) throw new ModelError(`${file}: size.longest_edge must be a positive integer, got ${JSON.stringify(size)}`);
     base.inputSize = size as number;
