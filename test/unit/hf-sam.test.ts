@@ -52,7 +52,7 @@ test('the repacked folder has the transformers.js layout: file names, I/O names,
   assert.deepEqual(pre.image_mean, [0.485, 0.456, 0.406]);
   assert.equal(JSON.parse(readFileSync(path.join(folder, 'config.json'), 'utf8')).model_type, 'sam');
   const d = await describeModel(folder);
-  assert.deepEqual([d.encoder.family, d.decoder.family, d.supports], ['hf-sam', 'hf-sam', { points: true, boxes: false, maskInput: false }]);
+  assert.deepEqual([d.encoder.family, d.decoder.family, d.supports], ['hf-sam', 'hf-sam', { points: true, boxes: false, maskInput: false, singleMask: false }]);
 });
 
 test('prompts become input_points / input_labels without samkit\'s padding point; boxes go to input_boxes', () => {

@@ -57,7 +57,7 @@ test('a samexporter-layout folder (input_image encoder, official decoder) gives 
   }
   await Promise.all([ours.model.close(), theirs.model.close()]);
   const d = await describeModel(folder);
-  assert.deepEqual([d.encoder.family, d.decoder.family, d.supports], ['samexporter', 'sam-onnx', { points: true, boxes: true, maskInput: true }]);
+  assert.deepEqual([d.encoder.family, d.decoder.family, d.supports], ['samexporter', 'sam-onnx', { points: true, boxes: true, maskInput: true, singleMask: true }]);
 });
 
 test('a folder picks the full-precision pair over quantized variants', async () => {
