@@ -264,6 +264,19 @@ test('undo and redo', { skip: skip ?? false }, async () => {
   await page.waitForFunction(() => document.querySelectorAll('#object-list li').length === 3);
 });
 
+test('? opens the shortcut sheet made from the key table, and Esc closes it', { skip: skip ?? false }, async () => {
+  await blur();
+  await page.keyboard.press('?');
+  await page.waitForSelector('#help:not([hidden])');
+  const rows = await page.$$eval('#help table.keys tr', (trs) => trs.map((tr) => tr.textContent ?? ''));
+  for (const want of ['Undo / redo', 'Redo', 'Hover mode', 'Box mode', 'Everything mode', 'Remove the last point', 'This sheet']) {
+    assert.ok(rows.some((r) => r.includes(want)), `the sheet lists "${want}": ${JSON.stringify(rows)}`);
+  }
+  assert.ok(rows.some((r) => /Ctrl\+Y/.test(r)), 'chords are shown key by key');
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('#help', { state: 'hidden' });
+});
+
 test('COCO export holds the masks that were painted', { skip: skip ?? false }, async () => {
   await blur();
   await page.keyboard.press('h');

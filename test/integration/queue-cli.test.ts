@@ -79,6 +79,16 @@ async function freshRedis(): Promise<void> {
   await redis.restart();
 }
 
+/** A fresh Redis, one worker and a queued `annotate` of the four images, once the first image is done. */
+async function runUnderWay(name: string): Promise<{ out: string; w: Proc; coord: Proc }> {
+  await freshRedis();
+  const out = path.join(tmp, name);
+  const w = worker(redis.url);
+  const coord = start(['annotate', imgs, '--out', out, ...AMG, '--queue', redis.url]);
+  await until('a first image', () => /\[\d\/4\] /.test(coord.err));
+  return { out, w, coord };
+}
+
 test('two worker processes: the same bytes as one machine; the corrupt image reported and skipped (exit 1); a rerun is instant', { skip, timeout: 240_000 }, async () => {
   await freshRedis();
   assert.equal(singleRun.code, 1, 'the corrupt image fails the single-machine run too');
@@ -147,11 +157,7 @@ test('a worker sent SIGTERM twice stops at once and its job goes back to the que
 });
 
 test('the coordinator killed and started again resumes from its journal without redoing images', { skip, timeout: 240_000 }, async () => {
-  await freshRedis();
-  const out = path.join(tmp, 'killed-coord.json');
-  const w = worker(redis.url);
-  const c1 = start(['annotate', imgs, '--out', out, ...AMG, '--queue', redis.url]);
-  await until('a first image', () => /\[\d\/4\] /.test(c1.err));
+  const { out, w, coord: c1 } = await runUnderWay('killed-coord.json');
   c1.p.kill('SIGKILL');
   await c1.done;
   await stop(w);
@@ -172,11 +178,7 @@ test('the coordinator killed and started again resumes from its journal without 
 });
 
 test('Redis stopped and started again (empty) in the middle: the run pauses with a message and completes', { skip, timeout: 240_000 }, async () => {
-  await freshRedis();
-  const out = path.join(tmp, 'redis-restart.json');
-  const w = worker(redis.url);
-  const coord = start(['annotate', imgs, '--out', out, ...AMG, '--queue', redis.url]);
-  await until('a first image', () => /\[\d\/4\] /.test(coord.err));
+  const { out, w, coord } = await runUnderWay('redis-restart.json');
   await redis.stop();
   await until('the pause message', () => /went away .*paused/.test(coord.err), 20_000);
   await sleep(1500);

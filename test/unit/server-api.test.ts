@@ -21,6 +21,7 @@ import { encodePrompts } from '../../src/core/prompt.js';
 import { lowResFootprint } from '../../src/core/upsample.js';
 import { EmbeddingStore } from '../../src/store/embedding-store.js';
 import { crc32, zip } from '../../src/server/zip.js';
+import { patternPng } from '../helpers/pattern-png.js';
 
 let dir = '';
 let app: FastifyInstance;
@@ -28,12 +29,6 @@ let png: Buffer;
 let pngId = '';
 const W = 40;
 const H = 30;
-
-async function makePng(w: number, h: number, seed = 0): Promise<Buffer> {
-  const px = Buffer.alloc(w * h * 3);
-  for (let i = 0; i < px.length; i++) px[i] = (i * 7 + seed) & 255;
-  return sharp(px, { raw: { width: w, height: h, channels: 3 } }).png().toBuffer();
-}
 
 function rectMask(x0: number, y0: number, x1: number, y1: number): Mask {
   const m = new Mask(W, H);
@@ -51,7 +46,7 @@ before(async () => {
   await mkdir(web);
   await writeFile(path.join(web, 'index.html'), '<!doctype html><title>t</title>');
   app = await createApp({ dataDir: path.join(dir, 'data'), embeddingsDir: path.join(dir, 'emb'), webRoot: web, host: '127.0.0.1', maxUploadBytes: 200_000, maxPixels: 1_000_000 });
-  png = await makePng(W, H);
+  png = await patternPng(W, H);
   pngId = createHash('sha256').update(png).digest('hex');
 });
 
@@ -83,7 +78,7 @@ test('upload stores an image under its content hash, once', async () => {
 });
 
 test('multipart uploads work too', async () => {
-  const other = await makePng(20, 10, 3);
+  const other = await patternPng(20, 10, 3);
   const boundary = '----samkit';
   const payload = Buffer.concat([
     Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="m.png"\r\nContent-Type: image/png\r\n\r\n`),

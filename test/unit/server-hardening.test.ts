@@ -19,6 +19,7 @@ import { maskToCocoRle } from '../../src/core/rle.js';
 import { createApp, type AppOptions } from '../../src/server/app.js';
 import { isLoopbackHost } from '../../src/server/guards/loopback.js';
 import { PixelBudget } from '../../src/server/work/pixel-budget.js';
+import { patternPng } from '../helpers/pattern-png.js';
 
 let dir = '';
 let web = '';
@@ -28,12 +29,6 @@ let pngId = '';
 const W = 40;
 const H = 30;
 const HOST = { host: '127.0.0.1' };
-
-async function makePng(w: number, h: number, seed = 0): Promise<Buffer> {
-  const px = Buffer.alloc(w * h * 3);
-  for (let i = 0; i < px.length; i++) px[i] = (i * 7 + seed) & 255;
-  return sharp(px, { raw: { width: w, height: h, channels: 3 } }).png().toBuffer();
-}
 
 /** A real 16x16 JPEG whose frame header claims `w` x `h`. */
 async function lyingJpeg(w: number, h: number): Promise<Buffer> {
@@ -54,7 +49,7 @@ before(async () => {
   await mkdir(web);
   await writeFile(path.join(web, 'index.html'), '<!doctype html><title>t</title>');
   app = await newApp();
-  png = await makePng(W, H);
+  png = await patternPng(W, H);
   pngId = createHash('sha256').update(png).digest('hex');
 });
 
@@ -192,7 +187,7 @@ test('annotation points, boxes and crop boxes are range-checked', async () => {
 
 test('a heavy label-map export runs off the event loop', async () => {
   const bigW = 1000, bigH = 800;
-  const big = await makePng(bigW, bigH, 3);
+  const big = await patternPng(bigW, bigH, 3);
   const bigId = createHash('sha256').update(big).digest('hex');
   assert.equal((await upload(big)).statusCode, 201);
   const seg = maskToCocoRle(fullMask(bigW, bigH));

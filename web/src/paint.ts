@@ -70,10 +70,9 @@ function rgbaWord(r: number, g: number, b: number, a: number): number {
  * Composite cropped masks over an RGBA buffer ("over" operator on straight alpha), each with a fill
  * and an outline; `emphasis` raises one item's fill.
  */
-export function compositeCrops(
-  out: Uint8ClampedArray, dw: number, dh: number,
-  items: ReadonlyArray<{ crop: DisplayCrop; color: Rgb; alpha: number; outline: boolean }>,
-): void {
+export interface CompositeItem { crop: DisplayCrop; color: Rgb; alpha: number; outline: boolean }
+
+export function compositeCrops(out: Uint8ClampedArray, dw: number, dh: number, items: readonly CompositeItem[]): void {
   for (const { crop, color, alpha, outline } of items) {
     const { x: cx, y: cy, w, h, data } = crop;
     const [r, g, b] = color;
