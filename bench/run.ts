@@ -22,6 +22,7 @@ const OPTIONAL: Record<string, [string, string]> = {
   web: ['./web.js', 'benchWeb'],
   text: ['./text.js', 'benchText'],
   queue: ['./queue.js', 'benchQueue'],
+  families: ['./families.js', 'benchFamilies'],
 };
 
 async function loadOptional(name: string): Promise<Section | null> {

@@ -166,7 +166,7 @@ function repackEncoder(encoderBytes: Uint8Array, pe: ReturnType<typeof repackDec
     ? node('Unsqueeze', [p(pe.transposeOut)], ['image_positional_embeddings'], { axes: [0] })
     : node('Unsqueeze', [p(pe.transposeOut), 'pe/axis0'], ['image_positional_embeddings']);
   g.node = [...(g.node ?? []), ...chain, unsqueeze];
-  g.initializer = [...(g.initializer ?? []), ...pe.initializers.map((t) => ({ ...t, name: p(t.name!) })), ints('pe/axis0', [0])];
+  g.initializer = [...(g.initializer ?? []), ...pe.initializers.map((t) => ({ ...t, name: p(t.name!) })), ...(opsetOf(model) < 13 ? [] : [ints('pe/axis0', [0])])];
   g.input = [floatInfo('pixel_values', [1, 3, 1024, 1024])];
   g.output = [floatInfo('image_embeddings', [1, 256, 64, 64]), floatInfo('image_positional_embeddings', [1, 256, 64, 64])];
   return onnx.ModelProto.encode(model).finish();
