@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark, one after the other, printed as JSON and a summary. Sections can
- * be chosen with `--only predictor,amg,batch,web`. Results go to bench-results/<date>.json.
+ * be chosen with `--only predictor,amg,batch,web,project`. Results go to bench-results/<date>.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -20,6 +20,7 @@ const OPTIONAL: Record<string, [string, string]> = {
   amg: ['./amg.js', 'benchAmg'],
   batch: ['./batch.js', 'benchBatch'],
   web: ['./web.js', 'benchWeb'],
+  project: ['./web-project.js', 'benchWebProject'],
   text: ['./text.js', 'benchText'],
   queue: ['./queue.js', 'benchQueue'],
   families: ['./families.js', 'benchFamilies'],

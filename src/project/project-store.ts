@@ -81,6 +81,27 @@ export class ProjectStore {
     await this.update((file) => ({ ...file, classes }));
   }
 
+  /**
+   * Move objects from old label names to new ones in every image of the project (a class renamed in
+   * the page). Returns how many objects changed.
+   */
+  async renameLabels(renames: ReadonlyMap<string, string>): Promise<number> {
+    if (renames.size === 0) return 0;
+    let changed = 0;
+    for (const im of await this.images()) {
+      const doc = await this.annotations.get(im.id);
+      if (!doc?.objects.some((o) => renames.has(o.label))) continue;
+      const objects = doc.objects.map((o) => {
+        const to = renames.get(o.label);
+        if (to === undefined) return o;
+        changed++;
+        return { ...o, label: to };
+      });
+      await this.annotations.put({ ...doc, objects, updatedAt: new Date().toISOString() });
+    }
+    return changed;
+  }
+
   private async update(change: (file: ProjectFile) => ProjectFile): Promise<void> {
     const next = this.writes.then(async () => {
       const file = change(await this.readFile());

@@ -9,6 +9,8 @@ import { HttpError } from './http-error.js';
 import { checkImageId } from './image-library.js';
 import { DATASET_FORMATS, type DatasetFormat } from '../dataset/formats.js';
 import type { HeavyPool } from './work/heavy-pool.js';
+import { validateClasses, validateRenames } from '../project/classes.js';
+import { InvalidArgumentError } from '../core/errors.js';
 
 /** Embeddings computed ahead, one at a time, newest request first; the server's own requests go first. */
 class Prefetcher {
@@ -54,6 +56,23 @@ export function registerProjectRoutes(app: FastifyInstance, project: ProjectStor
     if (typeof done !== 'boolean') throw new HttpError(400, 'send {"done": true|false}', 'BAD_DONE');
     await p.setDone(id, done);
     return { ok: true };
+  });
+
+  // The class list edited in the page: replaced whole; renamed classes carry their objects along.
+  app.put('/api/project/classes', async (req) => {
+    const p = need();
+    const body = req.body as { classes?: unknown; renamed?: unknown } | null;
+    let classes, renames;
+    try {
+      classes = validateClasses(body?.classes);
+      renames = validateRenames(body?.renamed, classes);
+    } catch (err) {
+      if (err instanceof InvalidArgumentError) throw new HttpError(400, err.message, 'BAD_CLASSES');
+      throw err;
+    }
+    await p.setClasses(classes);
+    const relabelled = await p.renameLabels(renames);
+    return { classes, relabelled };
   });
 
   // The whole project as one dataset ZIP, in the layout `samkit annotate --format X` writes.

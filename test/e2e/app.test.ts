@@ -109,7 +109,8 @@ test('opens an image through the file input and computes its embedding', { skip:
   await page.waitForSelector('#canvas-wrap:not([hidden])');
   await shot('02-loading');
   await waitReady(page);
-  const box = (await page.locator('#layer-image').boundingBox())!;
+  // The mask layers' box is the image on screen (the image layer is the stage's size, drawn through the view).
+  const box = (await page.locator('#layer-live').boundingBox())!;
   assert.ok(Math.abs(box.width / box.height - W / H) < 0.01, 'the canvas shows the whole image at its aspect ratio');
   assert.match((await page.locator('#chip-embedding').textContent())!, /computed/);
   assert.match((await page.locator('#image-title').textContent())!, /truck\.jpg · 1800 × 1200/);
@@ -181,11 +182,13 @@ test('clicks add points, refine with the previous logits, and can be removed', {
   await page.mouse.click(p.x, p.y, { button: 'right' });
   await page.waitForFunction(() => /3 points/.test(document.getElementById('current-stats')?.textContent ?? ''));
   await paintedAfter('layer-live', t);
+  // Prompt marks are drawn on the screen-resolution marks layer over the stage.
   const red = await page.evaluate(([x, y]) => {
-    const c = document.getElementById('layer-live') as HTMLCanvasElement;
-    const d = c.getContext('2d')!.getImageData(Math.round(x * c.width), Math.round(y * c.height), 1, 1).data;
+    const c = document.getElementById('layer-marks') as HTMLCanvasElement;
+    const r = c.getBoundingClientRect();
+    const d = c.getContext('2d')!.getImageData(Math.round(((x - r.left) / r.width) * c.width), Math.round(((y - r.top) / r.height) * c.height), 1, 1).data;
     return [d[0], d[1], d[2]];
-  }, [150 / W, 1100 / H]);
+  }, [p.x, p.y]);
   assert.ok(red[0] > 200 && red[1] < 120, `a red marker at the background point (${red.join(',')})`);
   const three = await liveMask();
   assert.ok(iou(three.data, two.data) > 0.8, 'a background point on the road keeps the truck');

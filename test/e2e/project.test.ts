@@ -89,7 +89,7 @@ test('project: list, first image opens, [ ] move, D marks done, U goes to the ne
   const after = await listed();
   assert.ok(after.find((r) => r.id === rows[1].id)!.current, 'the list marks the current image');
   // Classes from --classes: hotkey 2 labels the current mask 'truck'.
-  assert.deepEqual(await page.$$eval('#project-classes .class-chip', (bs) => bs.map((b) => b.textContent)), ['1 dog', '2 truck']);
+  assert.deepEqual(await page.$$eval('#class-list .class-row', (rows) => rows.map((r) => `${r.querySelector('.class-use')!.textContent} ${(r.querySelector('.class-name') as HTMLInputElement).value}`)), ['1 dog', '2 truck']);
   await page.keyboard.press('2');
   assert.equal(await page.inputValue('#label-input'), 'truck');
   await page.screenshot({ path: path.join(SHOTS, '2-next-unfinished.png') });

@@ -119,5 +119,10 @@ export const api = {
     }
   },
 
+  /** The project's class list, replaced whole (renamed: old name to new name, objects follow). */
+  saveClasses: (classes: Array<{ name: string; color: string; hotkey: number | null }>, renamed: Record<string, string>): Promise<{ classes: Array<{ name: string; color: string; hotkey: number | null }>; relabelled: number }> => json('/api/project/classes', {
+    method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ classes, renamed }),
+  }),
+
   exportUrl: (id: string, format: string): string => `/api/images/${id}/export?format=${encodeURIComponent(format)}`,
 };

@@ -2,11 +2,14 @@
  * "Everything" mode: the automatic mask generator run on the server, its masks drawn on their own
  * layer, hover highlighting and selection through a label map, and accepting them as objects.
  */
-import { AUTO_DEFAULTS, type AnnotationObject, type AutoOptions, type AutoRecord } from '../../src/server/protocol.js';
+import { AUTO_DEFAULTS, type AnnotationObject, type AutoOptions, type AutoRecord, type CocoRle } from '../../src/server/protocol.js';
+import { duplicatesAny } from '../../src/core/rle-iou.js';
 import { api, ApiError } from './api.js';
 import type { DecoderClient } from './decoder-client.js';
 import { $, newId } from './dom.js';
 import type { Notices } from './notices.js';
+import { AutoProgressTicker } from './auto-progress.js';
+import { maskStyle } from './mask-style.js';
 import { COLORS, LIVE_COLOR } from './paint.js';
 import type { Loaded } from './page-types.js';
 import type { Viewer } from './viewer.js';
@@ -86,16 +89,19 @@ export class AutoMasks {
     $('auto-result').hidden = true;
     $('auto-cancel').hidden = false;
     $('auto-bar').style.width = '0%';
-    $('auto-status').textContent = 'Encoding the image on the server…';
     notices.status('Computing automatic masks…'); // replaces a previous run's "cancelled"
     this.deps.panels();
+    // The line says what runs (encoding, then batches) and its clock ticks between the server's events.
+    const ticker = new AutoProgressTicker((v, ms) => {
+      $('auto-status').textContent = v ? v.text : `Starting on the server… · ${Math.floor(ms / 1000)} s`;
+      if (v) $('auto-bar').style.width = `${Math.min(100, Math.round(v.fraction * 100))}%`;
+    });
+    ticker.start();
     let records: AutoRecord[] | null = null;
     try {
       await api.auto(loaded.info.id, this.options(), (e) => {
         if (e.type === 'progress') {
-          const frac = (e.cropsDone + (e.batchesTotal ? e.batchesDone / e.batchesTotal : 0)) / Math.max(1, e.cropsTotal);
-          $('auto-bar').style.width = `${Math.min(100, Math.round(frac * 100))}%`;
-          $('auto-status').textContent = `Crop ${Math.min(e.cropsDone + 1, e.cropsTotal)} of ${e.cropsTotal} · batch ${e.batchesDone} of ${e.batchesTotal} · ${((performance.now() - t0) / 1000).toFixed(0)} s`;
+          ticker.update(e);
         } else if (e.type === 'result') {
           records = e.records;
         } else if (e.type === 'error') {
@@ -110,6 +116,8 @@ export class AutoMasks {
       this.state = { records: recs, crops: r.crops, labelMap: r.labelMap, hover: -1, selected: -1, accepted: new Set() };
       $('auto-summary').textContent = `${recs.length} mask${recs.length === 1 ? '' : 's'} in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
       $('auto-result').hidden = false;
+      // Replaces "Computing automatic masks…" (and any earlier run's message).
+      notices.status(`${recs.length} automatic mask${recs.length === 1 ? '' : 's'}: hover to highlight, click to select, Enter to accept.`);
       this.draw();
       this.drawLive();
     } catch (err) {
@@ -117,6 +125,7 @@ export class AutoMasks {
       if (cancelled) notices.status('Automatic masks cancelled.');
       else if (loaded === this.deps.loaded()) notices.showError(err);
     } finally {
+      ticker.stop();
       if (this.run === controller) this.run = null;
       $('auto-progress').hidden = true;
       $('auto-cancel').hidden = true;
@@ -139,7 +148,7 @@ export class AutoMasks {
     const a = this.state;
     if (!this.deps.active() || !a || !a.crops.length) { this.deps.viewer.clear('auto'); return; }
     const order = a.crops.map((_, i) => i).sort((x, y) => a.crops[y].w * a.crops[y].h - a.crops[x].w * a.crops[x].h);
-    this.deps.viewer.paint('auto', order.map((i) => ({ crop: a.crops[i], color: COLORS[i % COLORS.length], alpha: a.accepted.has(i) ? 0.15 : 0.38, outline: true })));
+    this.deps.viewer.paint('auto', order.map((i) => ({ crop: a.crops[i], color: COLORS[i % COLORS.length], alpha: maskStyle.fill(a.accepted.has(i) ? 0.15 : 0.38), outline: true })));
   }
 
   /** The live layer in this mode: the selected and the hovered mask. */
@@ -179,12 +188,20 @@ export class AutoMasks {
     return obj;
   }
 
-  /** Accept every mask not accepted yet. */
-  takeAll(label: string): AnnotationObject[] {
+  /**
+   * Accept every mask not accepted yet, except those that duplicate an object already there
+   * (IoU > 0.9 with one of `existing`, such as a hand-made object): they are not added twice.
+   */
+  takeAll(label: string, existing: readonly CocoRle[] = []): AnnotationObject[] {
     const a = this.state;
     if (!a) return [];
     const add: AnnotationObject[] = [];
-    a.records.forEach((r, i) => { if (!a.accepted.has(i)) { add.push(objectFromRecord(r, label)); a.accepted.add(i); } });
+    a.records.forEach((r, i) => {
+      if (a.accepted.has(i)) return;
+      a.accepted.add(i);
+      if (duplicatesAny(r.segmentation, existing)) return;
+      add.push(objectFromRecord(r, label));
+    });
     if (!add.length) return add;
     a.selected = -1;
     this.draw();

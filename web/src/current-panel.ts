@@ -53,7 +53,9 @@ export function renderCurrentPanel(deps: CurrentPanelDeps): void {
   // Describe the prompt the shown mask came from (a newer one may still be decoding).
   const pts = shown.labels.length;
   const what = shown === prompt.preview ? 'hover' : `${pts ? `${pts} point${pts === 1 ? '' : 's'}` : ''}${shown.box ? `${pts ? ' + ' : ''}box` : ''}`;
-  stats.innerHTML = `<span>score <b>${shown.result.scores[shown.token].toFixed(3)}</b></span><span>${what}</span><span class="muted" title="decoder ${shown.result.decodeMs.toFixed(0)} ms (${shown.result.graph} graph)">${shown.result.totalMs.toFixed(0)} ms</span>`;
+  // The score is the decoder's predicted IoU, which can exceed 1: shown clamped, the raw value on hover.
+  const score = shown.result.scores[shown.token];
+  stats.innerHTML = `<span title="predicted IoU (model output ${score.toFixed(3)}; an IoU is at most 1)">score <b>${Math.min(1, score).toFixed(3)}</b></span><span>${what}</span><span class="muted" title="decoder ${shown.result.decodeMs.toFixed(0)} ms (${shown.result.graph} graph)">${shown.result.totalMs.toFixed(0)} ms</span>`;
   if (mode === 'candidates' && prompt.current && loaded) renderCandidates(prompt.current, loaded, deps.model(), deps.choose);
   else cands.hidden = true;
 }

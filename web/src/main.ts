@@ -12,6 +12,8 @@ import { renderCurrentPanel } from './current-panel.js';
 import { DecoderClient } from './decoder-client.js';
 import { $, fmtInt, newId, plane } from './dom.js';
 import { mountFindPanel } from './find-panel.js';
+import { mountInpaintPanel } from './inpaint-panel.js';
+import { mountVoiceButton } from './voice-button.js';
 import { exportImage } from './image-export.js';
 import { Keymap, modKey, plainKey } from './keymap.js';
 import { Notices } from './notices.js';
@@ -22,12 +24,16 @@ import { MODE_HINTS, type Loaded, type Mode } from './page-types.js';
 import { ProjectPanel } from './project-panel.js';
 import { PromptSession } from './prompt-session.js';
 import { Saver } from './saver.js';
-import { select } from './selection.js';
+import { onSelectionChange, select, selected } from './selection.js';
 import { Viewer } from './viewer.js';
+import { classList } from './class-list.js';
+import { LabelFlow } from './label-flow.js';
+import { mountViewControls } from './view-controls.js';
+import { openTiming } from './open-timing.js';
+import { takePrefetched } from './image-prefetch.js';
 import type { HoverVia, PromptInput } from './worker-protocol.js';
 
 class App {
-  private readonly labelInput = $<HTMLInputElement>('label-input');
   private readonly decoder = new DecoderClient('/decoder-worker.js');
   private decoderReady: Promise<boolean> = Promise.resolve(false);
   private model: ModelInfo | null = null;
@@ -38,6 +44,8 @@ class App {
   private loadSeq = 0;
 
   readonly viewer = new Viewer();
+  /** The next object's label: chosen per object, stated plainly, cleared after each accept. */
+  readonly labels = new LabelFlow(this.viewer.layers.live);
   readonly notices = new Notices();
   readonly keymap = new Keymap();
   private readonly saver = new Saver((state, message) => this.notices.setSaveStatus(state, message));
@@ -79,8 +87,17 @@ class App {
   async start(): Promise<void> {
     this.wireEvents();
     this.bindKeys();
+    // Zoom, pan and the mask style: the marks on the live layer keep their screen size at any zoom.
+    mountViewControls(this.viewer, this.keymap, () => { this.objects.draw(); this.auto.draw(); });
+    this.viewer.onViewChange(() => { if (this.loaded) this.drawLive(); });
+    this.viewer.onDetailChange(() => void this.relayout());
+    classList.onChange(() => { this.objects.draw(); this.objects.render(); });
+    classList.onRenamed((renamed) => this.objects.relabel(renamed));
     // The Find box (text prompts) is its own module; it only needs the open image and a way to add objects.
-    mountFindPanel({ imageId: () => this.loaded?.info.id ?? null, addObjects: (objs) => this.objects.add(...objs) });
+    const find = mountFindPanel({ imageId: () => this.loaded?.info.id ?? null, addObjects: (objs) => this.objects.add(...objs) });
+    // Push-to-talk for the Find box, and the Remove / Replace panel: their own modules.
+    mountVoiceButton({ input: find.querySelector<HTMLInputElement>('#find-text')!, find: () => find.querySelector<HTMLButtonElement>('#find-go')!.click(), keymap: this.keymap });
+    mountInpaintPanel({ image: () => (this.loaded ? { id: this.loaded.info.id, name: this.loaded.info.name } : null), objects: () => this.objects.all, selectedId: selected, onSelectionChange });
     this.setMode('hover');
     this.objects.render();
     const modelInfo = api.model();
@@ -134,11 +151,12 @@ class App {
     live.addEventListener('pointerleave', () => this.onPointerLeave());
     live.addEventListener('contextmenu', (e) => e.preventDefault());
 
-    $('accept-button').addEventListener('click', () => void this.accept());
+    $('accept-button').addEventListener('click', () => { void this.accept(); this.labels.focusImage(); });
     $('clear-button').addEventListener('click', () => this.clearPrompt());
-    this.labelInput.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter') { e.preventDefault(); void this.accept(); }
-      if (e.key === 'Escape') { this.labelInput.blur(); this.clearPrompt(); }
+    // Enter accepts and the keys go back to the image (the next mode key must not type into the field).
+    this.labels.input.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') { e.preventDefault(); void this.accept(); this.labels.focusImage(); }
+      if (e.key === 'Escape') { this.labels.focusImage(); this.clearPrompt(); }
     });
     $('undo-button').addEventListener('click', () => this.undo());
     $('redo-button').addEventListener('click', () => this.redo());
@@ -202,7 +220,7 @@ class App {
       { keys: [['Enter']], text: 'Accept the current mask with the label', match: plainKey('Enter'), run: prevent(() => void this.accept()) },
       { keys: [['Esc']], text: 'Clear the prompt (or close this sheet)', match: plainKey('Escape'), run: () => { if (!$('help').hidden) this.toggleHelp(false); else this.clearPrompt(); } },
       { keys: [['Backspace'], ['Delete']], text: 'Remove the last point', match: plainKey('Backspace', 'Delete'), run: prevent(() => this.removeLastPoint()) },
-      { keys: [['L']], text: 'Type the label', match: plainKey('l'), run: prevent(() => { this.labelInput.focus(); this.labelInput.select(); }) },
+      { keys: [['L']], text: 'Type the label', match: plainKey('l'), run: prevent(() => { this.labels.input.focus(); this.labels.input.select(); }) },
     );
     k.add('Page',
       { keys: [['O'], ['Ctrl', 'V'], ['(drop a file)']], text: 'Open an image', match: plainKey('o'), run: () => $<HTMLInputElement>('file-input').click() },
@@ -253,6 +271,7 @@ class App {
       return;
     }
     const seq = ++this.loadSeq;
+    openTiming.start('upload');
     notices.setState('loading');
     notices.hideBanner();
     notices.setOverlay(`Uploading ${file.name}…`, '', { to: 0.05, ms: 200 });
@@ -274,11 +293,17 @@ class App {
   private async openById(id: string): Promise<void> {
     const seq = ++this.loadSeq;
     this.notices.setState('loading');
+    openTiming.start(id);
     try {
-      const info = await api.image(id);
-      const blob = await api.imageBlob(id);
-      if (seq !== this.loadSeq) return;
-      await this.showImage(seq, info, blob, false);
+      // Loaded ahead (the next project image), else the embedding is asked for at once (the longest
+      // wait) and the info and file come together.
+      const ahead = takePrefetched(id);
+      const embedding = ahead?.embedding ?? api.embedding(id);
+      embedding.catch(() => undefined);
+      const [info, blob] = await Promise.all([ahead?.info ?? api.image(id), ahead?.blob ?? api.imageBlob(id)]);
+      openTiming.mark(ahead ? 'info+file (ahead)' : 'info+file');
+      if (seq !== this.loadSeq) { void ahead?.bitmap.then((b) => b.close(), () => undefined); return; }
+      await this.showImage(seq, info, blob, false, embedding, ahead?.bitmap);
     } catch (err) {
       if (seq !== this.loadSeq) return;
       this.notices.setOverlay(null);
@@ -288,9 +313,10 @@ class App {
     }
   }
 
-  private async showImage(seq: number, info: ImageInfo, blob: Blob, embedded: boolean): Promise<void> {
+  private async showImage(seq: number, info: ImageInfo, blob: Blob, embedded: boolean, early?: Promise<{ data: Float32Array; dims: number[]; source: string }>, bitmap?: Promise<ImageBitmap>): Promise<void> {
     const { notices, viewer } = this;
     await this.saver.flush();
+    openTiming.mark('saved');
     // A newer open started while the last image's edits were saved: it wins (and owns the URL hash).
     if (seq !== this.loadSeq) return;
     this.resetImageState();
@@ -310,23 +336,27 @@ class App {
     notices.setOverlay(embedded ? 'Loading the image embedding…' : 'Computing the image embedding…',
       embedded ? 'precomputed by samkit embed' : `on the server, usually about ${Math.max(1, Math.round(est / 1000))} s`, { to: 0.92, ms: embedded ? 400 : est });
     const t0 = performance.now();
-    const embeddingPromise = api.embedding(info.id);
+    const embeddingPromise = early ?? api.embedding(info.id);
     embeddingPromise.catch(() => undefined);
+    const annotationsPromise = api.annotations(info.id).catch(() => null);
 
     viewer.layout(info);
-    loaded.bitmap = await viewer.bitmap(blob);
+    loaded.bitmap = await (bitmap?.catch(() => viewer.bitmap(blob, info)) ?? viewer.bitmap(blob, info));
+    openTiming.mark('bitmap');
     if (seq !== this.loadSeq) return;
     await this.decoder.setImage({ width: info.width, height: info.height }, viewer.display, this.model?.inputSize ?? 1024, this.model?.maskInputSize ?? 256,
       new URL(`/api/images/${info.id}/decode`, location.href).href);
     viewer.drawImage(loaded.bitmap);
     viewer.wrap.hidden = false;
 
-    const annotations = await api.annotations(info.id).catch(() => null);
+    openTiming.mark('worker image');
+    const annotations = await annotationsPromise;
     if (seq !== this.loadSeq) return;
     if (annotations) {
       this.objects.reset(annotations.objects);
       await this.objects.refresh(false);
     }
+    openTiming.mark('objects');
 
     let emb: { data: Float32Array; dims: number[]; source: string };
     try {
@@ -341,10 +371,12 @@ class App {
     }
     if (seq !== this.loadSeq) return;
     const ms = performance.now() - t0;
+    openTiming.mark('embedding');
     await this.decoder.setEmbedding(emb.data, emb.dims);
     // An image opened from the URL hash can get here before the model info came (a cold server):
     // decoderReady is only the decoder's start once that info has arrived.
     await this.modelReady;
+    openTiming.mark('embedding in worker');
     const decoderOk = await this.decoderReady;
     if (seq !== this.loadSeq) return;
     // onnxruntime's first run on a new input allocates and plans: do it before the first hover, and on
@@ -352,12 +384,14 @@ class App {
     // the image is ready: hovers meanwhile would skew the timings; later images only warm up the
     // chosen side).
     if (decoderOk) await this.chooseHoverDecoder([info.width / 2, info.height / 2], seq);
+    openTiming.mark('decoder warm');
     if (seq !== this.loadSeq) return;
     notices.setOverlay(null);
     notices.setChip('chip-embedding', emb.source === 'computed' ? `Embedding · computed in ${(ms / 1000).toFixed(1)} s` : 'Embedding · cached', 'ok');
     if (!decoderOk) { notices.setState('error'); return; }
     loaded.ready = true;
     notices.setState('ready');
+    openTiming.mark('ready');
     this.updatePanels();
     notices.status(MODE_HINTS[this.mode]);
     if (this.mode === 'everything') this.auto.draw();
@@ -378,10 +412,7 @@ class App {
   private async relayout(): Promise<void> {
     const loaded = this.loaded;
     if (!loaded || !this.viewer.layout(loaded.info)) return;
-    loaded.bitmap?.close();
-    loaded.bitmap = await this.viewer.bitmap(loaded.blob);
     await this.decoder.setDisplay(this.viewer.display);
-    this.viewer.drawImage(loaded.bitmap);
     this.objects.crops.clear();
     await this.objects.refresh(false);
     await this.auto.repaint();
@@ -510,12 +541,14 @@ class App {
   private async accept(): Promise<void> {
     const loaded = this.loaded;
     if (!loaded?.ready) return;
-    const label = this.labelInput.value.trim();
+    const label = this.labels.value;
     const { width: W, height: H } = loaded.info;
     if (this.mode === 'everything') {
       const obj = this.auto.takeSelected(label);
       if (!obj) { this.notices.status('Click a mask to select it first.'); return; }
       this.objects.add(obj);
+      this.labels.clear();
+      this.notices.status(`Accepted ${LabelFlow.describe(label)}.`);
       return;
     }
     await this.prompt.settled();
@@ -537,14 +570,17 @@ class App {
     if (shown !== this.prompt.preview) rememberLogits(obj, plane(shown.result.logits, shown.token).slice());
     this.clearPrompt();
     this.objects.add(obj);
-    this.notices.status(`Accepted “${label || 'object'}” (${fmtInt(f.area)} px).`);
+    this.labels.clear();
+    this.notices.status(`Accepted ${LabelFlow.describe(label)} (${fmtInt(f.area)} px).`);
   }
 
   private acceptAllAuto(): void {
-    const add = this.auto.takeAll(this.labelInput.value.trim());
-    if (!add.length) return;
+    const label = this.labels.value;
+    const add = this.auto.takeAll(label, this.objects.all.map((o) => o.segmentation));
+    if (!add.length) { this.notices.status('Nothing to add: every automatic mask is accepted or duplicates an object.'); return; }
     this.objects.add(...add);
-    this.notices.status(`Accepted ${add.length} automatic masks.`);
+    this.labels.clear();
+    this.notices.status(`Accepted ${add.length} automatic mask${add.length === 1 ? '' : 's'}${label ? ` as “${label}”` : ' with no label'}.`);
   }
 
   private undo(): void {
@@ -573,8 +609,9 @@ class App {
   }
 }
 
-void new App().start().catch((err: unknown) => {
+const app = new App();
+void app.start().catch((err: unknown) => {
   console.error(err);
 });
 // A project folder (`samkit app <dir>`): the image list drives the page through the URL hash.
-void new ProjectPanel(document.querySelector<HTMLElement>('.sidebar')!).start();
+void new ProjectPanel(document.querySelector<HTMLElement>('.sidebar')!, app.keymap, app.labels).start();

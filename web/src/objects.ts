@@ -7,6 +7,8 @@ import type { DecoderClient } from './decoder-client.js';
 import { $, fmtInt } from './dom.js';
 import { History } from './history.js';
 import type { Notices } from './notices.js';
+import { classList } from './class-list.js';
+import { maskStyle } from './mask-style.js';
 import { COLORS } from './paint.js';
 import type { Loaded } from './page-types.js';
 import type { Saver } from './saver.js';
@@ -61,6 +63,11 @@ export class Objects {
     return c;
   }
 
+  /** An object's colour: its class's when its label is a project class, else one of its own. */
+  colorFor(o: AnnotationObject): Rgb {
+    return classList.colorOf(o.label) ?? this.colorOf(o.id);
+  }
+
   add(...objs: AnnotationObject[]): void {
     this.commit([...this.list, ...objs]);
   }
@@ -69,6 +76,12 @@ export class Objects {
     this.history.push(next);
     this.list = next;
     void this.refresh(true);
+  }
+
+  /** Labels renamed (a class renamed): one undoable change, saved like any other. */
+  relabel(renamed: ReadonlyMap<string, string>): void {
+    if (!this.list.some((o) => renamed.has(o.label))) return;
+    this.commit(this.list.map((o) => (renamed.has(o.label) ? { ...o, label: renamed.get(o.label)! } : o)));
   }
 
   update(id: string, change: Partial<AnnotationObject>): void {
@@ -110,7 +123,7 @@ export class Objects {
   draw(): void {
     this.deps.viewer.paint('objects', this.list
       .filter((o) => o.visible && o.id !== this.highlighted && this.crops.has(o.id))
-      .map((o) => ({ crop: this.crops.get(o.id)!, color: this.colorOf(o.id), alpha: o.id === this.hot ? 0.7 : 0.4, outline: true })));
+      .map((o) => ({ crop: this.crops.get(o.id)!, color: this.colorFor(o), alpha: o.id === this.hot ? Math.max(0.5, maskStyle.fill(0.7)) : maskStyle.fill(0.4), outline: true })));
   }
 
   /** The side panel's object list (labels editable in place), counts and undo/redo buttons. */
@@ -123,12 +136,12 @@ export class Objects {
       li.dataset.id = o.id;
       const swatch = document.createElement('span');
       swatch.className = 'swatch';
-      const [r, g, b] = this.colorOf(o.id);
+      const [r, g, b] = this.colorFor(o);
       swatch.style.background = `rgb(${r},${g},${b})`;
       const label = document.createElement('input');
       label.className = 'object-label';
       label.value = o.label;
-      label.placeholder = 'unlabeled';
+      label.placeholder = 'no label';
       label.setAttribute('list', 'label-suggestions');
       label.title = 'Click to rename';
       const commitLabel = (): void => { if (label.value.trim() !== o.label) this.update(o.id, { label: label.value.trim() }); };

@@ -87,6 +87,7 @@ export function compositeCrops(out: Uint8ClampedArray, dw: number, dh: number, i
         if (ox < 0 || ox >= dw) continue;
         const edge = outline && (x === 0 || y === 0 || x === w - 1 || y === h - 1 || !data[i - 1] || !data[i + 1] || !data[i - w] || !data[i + w]);
         const a = edge ? 1 : alpha;
+        if (a <= 0) continue; // outlines only: the inside stays clear
         const p = (oy * dw + ox) << 2;
         const a0 = out[p + 3] / 255;
         const na = a + a0 * (1 - a);

@@ -5,6 +5,11 @@
  */
 import { nextUnfinished, prefetchIds, stepIndex } from './project-nav.js';
 import { createExportControl } from './project-export-control.js';
+import { mountClassEditor } from './class-editor.js';
+import { classList } from './class-list.js';
+import { plainKey, type Keymap } from './keymap.js';
+import type { LabelFlow } from './label-flow.js';
+import { prefetchImage } from './image-prefetch.js';
 
 interface ProjectImage { id: string; rel: string; name: string; width: number; height: number; objects: number; state: 'not-started' | 'in-progress' | 'done' }
 interface ProjectClass { name: string; color: string; hotkey: number | null }
@@ -16,8 +21,15 @@ function currentId(): string | null {
   return /^#([0-9a-f]{64})$/.exec(location.hash)?.[1] ?? null;
 }
 
-function isTyping(target: EventTarget | null): boolean {
-  return target instanceof HTMLInputElement || target instanceof HTMLSelectElement || target instanceof HTMLTextAreaElement;
+/** Run once the page says the open image is ready (or at once when it is). */
+function whenReady(run: () => void): void {
+  if (document.body.dataset.state === 'ready') { run(); return; }
+  const obs = new MutationObserver(() => {
+    if (document.body.dataset.state !== 'ready') return;
+    obs.disconnect();
+    run();
+  });
+  obs.observe(document.body, { attributes: true, attributeFilter: ['data-state'] });
 }
 
 export class ProjectPanel {
@@ -27,8 +39,9 @@ export class ProjectPanel {
   private readonly summary: HTMLElement;
   private readonly doneButton: HTMLButtonElement;
   private readonly classBar: HTMLElement;
+  private classEditor: { render: () => void } | null = null;
 
-  constructor(sidebar: HTMLElement) {
+  constructor(sidebar: HTMLElement, private readonly keymap: Keymap, private readonly labels: LabelFlow) {
     this.panel = document.createElement('section');
     this.panel.className = 'panel project-panel';
     this.panel.id = 'panel-project';
@@ -63,10 +76,10 @@ export class ProjectPanel {
   async start(): Promise<boolean> {
     const ok = await this.refresh();
     if (!ok || !this.project) return false;
-    document.addEventListener('keydown', (e) => this.onKey(e));
-    // Class hotkeys run before the page's own keys (1-3 pick candidates only in Candidates mode).
-    window.addEventListener('keydown', (e) => this.onClassKey(e), true);
-    window.addEventListener('hashchange', () => { this.render(); this.prefetch(); window.setTimeout(() => void this.refresh(), 1500); });
+    this.bindKeys();
+    // Loading ahead waits until the new image is ready: on a small machine the next image's encoder
+    // run would otherwise slow the move it is meant to speed up.
+    window.addEventListener('hashchange', () => { this.render(); whenReady(() => this.prefetch()); window.setTimeout(() => void this.refresh(), 1500); });
     // States change as the page saves; a light poll keeps the list honest without coupling to the saver.
     window.setInterval(() => { if (document.visibilityState === 'visible') void this.refresh(); }, 5000);
     if (!currentId() && this.project.images.length > 0) location.hash = this.project.images[0].id;
@@ -93,7 +106,9 @@ export class ProjectPanel {
     this.panel.hidden = false;
     document.body.dataset.project = 'open';
     this.panel.querySelector('#project-name')!.textContent = p.name;
-    if (this.classBar.childElementCount !== p.classes.length) this.renderClasses(p.classes);
+    // The editor owns the list once shown; the server's copy replaces it only when it differs.
+    if (JSON.stringify(p.classes) !== JSON.stringify(classList.list)) classList.load(p.classes);
+    this.classEditor ??= mountClassEditor(this.classBar, { choose: (c) => this.chooseClass(c), current: () => this.labels.value });
     const done = p.images.filter((im) => im.state === 'done').length;
     this.summary.textContent = `${p.images.length} image${p.images.length === 1 ? '' : 's'} · ${done} done`;
     const cur = currentId();
@@ -127,38 +142,10 @@ export class ProjectPanel {
     this.doneButton.textContent = curImage?.state === 'done' ? 'Not done' : 'Mark done';
   }
 
-  private renderClasses(classes: ProjectClass[]): void {
-    const chips = classes.map((c) => {
-      const b = document.createElement('button');
-      b.className = 'btn ghost small class-chip';
-      b.dataset.name = c.name;
-      b.style.borderColor = c.color;
-      b.title = c.hotkey ? `Label the current mask ${c.name} (${c.hotkey})` : `Label the current mask ${c.name}`;
-      b.textContent = c.hotkey ? `${c.hotkey} ${c.name}` : c.name;
-      b.addEventListener('click', () => this.chooseClass(c));
-      return b;
-    });
-    this.classBar.replaceChildren(...chips);
-    this.classBar.hidden = classes.length === 0;
-  }
-
-  /** Puts the class name in the label field, as typing it would (the page accepts with Enter). */
+  /** Puts the class name in the label field for the next object (the page accepts with Enter). */
   private chooseClass(c: ProjectClass): void {
-    const input = document.getElementById('label-input') as HTMLInputElement | null;
-    if (!input) return;
-    input.value = c.name;
-    input.dispatchEvent(new Event('input', { bubbles: true }));
-    for (const chip of this.classBar.querySelectorAll<HTMLElement>('.class-chip')) chip.classList.toggle('active', chip.dataset.name === c.name);
-  }
-
-  private onClassKey(e: KeyboardEvent): void {
-    if (isTyping(e.target) || e.ctrlKey || e.metaKey || e.altKey || !this.project) return;
-    if (!/^[1-9]$/.test(e.key) || document.body.dataset.mode === 'candidates') return;
-    const c = this.project.classes.find((x) => x.hotkey === Number(e.key));
-    if (!c) return;
-    e.preventDefault();
-    e.stopImmediatePropagation();
-    this.chooseClass(c);
+    this.labels.choose(c);
+    this.classEditor?.render();
   }
 
   private go(index: number): void {
@@ -170,6 +157,8 @@ export class ProjectPanel {
     if (!this.project) return;
     const ids = prefetchIds(this.project.images, currentId());
     if (ids.length === 0) return;
+    // The page loads the next image ahead too (file, bitmap, embedding): moving on skips the network.
+    prefetchImage(ids[0]);
     void fetch('/api/project/prefetch', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ids }) }).catch(() => undefined);
   }
 
@@ -181,12 +170,20 @@ export class ProjectPanel {
     if (res?.ok) await this.refresh();
   }
 
-  private onKey(e: KeyboardEvent): void {
-    if (isTyping(e.target) || e.ctrlKey || e.metaKey || e.altKey || !this.project) return;
-    const imgs = this.project.images;
-    if (e.key === ']' || e.key === 'PageDown') { e.preventDefault(); this.go(stepIndex(imgs, currentId(), 1)); }
-    else if (e.key === '[' || e.key === 'PageUp') { e.preventDefault(); this.go(stepIndex(imgs, currentId(), -1)); }
-    else if (e.key === 'u' || e.key === 'U') { e.preventDefault(); this.go(nextUnfinished(imgs, currentId())); }
-    else if (e.key === 'd' || e.key === 'D') { e.preventDefault(); void this.toggleDone(); }
+  /** The project's keys, in the page's keymap (so the sheet lists them). */
+  private bindKeys(): void {
+    const imgs = (): ProjectImage[] => this.project?.images ?? [];
+    const prevent = (run: () => void) => (e: KeyboardEvent): void => { e.preventDefault(); run(); };
+    this.keymap.add('Images',
+      { keys: [[']'], ['PageDown']], text: 'Next image', match: plainKey(']', 'PageDown'), run: prevent(() => this.go(stepIndex(imgs(), currentId(), 1))) },
+      { keys: [['['], ['PageUp']], text: 'Previous image', match: plainKey('[', 'PageUp'), run: prevent(() => this.go(stepIndex(imgs(), currentId(), -1))) },
+      { keys: [['U']], text: 'Next unfinished image', match: plainKey('u'), run: prevent(() => this.go(nextUnfinished(imgs(), currentId()))) },
+      { keys: [['D']], text: 'Mark the image done or not', match: plainKey('d'), run: prevent(() => void this.toggleDone()) },
+    );
+    // 1-3 pick candidates in Candidates mode (an earlier group); otherwise the digits are class keys.
+    const classFor = (e: KeyboardEvent): ProjectClass | undefined => (/^[1-9]$/.test(e.key) && document.body.dataset.mode !== 'candidates' ? classList.list.find((c) => c.hotkey === Number(e.key)) : undefined);
+    this.keymap.add('Classes',
+      { keys: [['1'], ['…'], ['9']], text: 'Label the next object with the class of that key', match: (e) => plainKey('1', '2', '3', '4', '5', '6', '7', '8', '9')(e) && classFor(e) !== undefined, run: (e) => { e.preventDefault(); this.chooseClass(classFor(e)!); } },
+    );
   }
 }

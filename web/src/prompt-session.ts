@@ -170,28 +170,32 @@ export class PromptSession {
       ctx.putImageData(new ImageData(painted.rgba, painted.w, painted.h), painted.x, painted.y);
     }
     if (!info) return;
-    const { sx, sy, unit } = viewer.displayScale(info);
+    // Marks go on the screen-resolution layer, placed through the view (crisp at any zoom).
+    const { ctx: mctx, at, unit } = viewer.marks();
     const drawBox = (x0: number, y0: number, x1: number, y1: number, dashed: boolean): void => {
-      ctx.save();
-      ctx.lineWidth = 2 * unit;
-      ctx.strokeStyle = '#ffffff';
-      ctx.shadowColor = 'rgba(0,0,0,.8)';
-      ctx.shadowBlur = 3 * unit;
-      if (dashed) ctx.setLineDash([6 * unit, 4 * unit]);
-      ctx.strokeRect(Math.min(x0, x1), Math.min(y0, y1), Math.abs(x1 - x0), Math.abs(y1 - y0));
-      ctx.restore();
+      const [ax, ay] = at(Math.min(x0, x1), Math.min(y0, y1));
+      const [bx, by] = at(Math.max(x0, x1), Math.max(y0, y1));
+      mctx.save();
+      mctx.lineWidth = 2 * unit;
+      mctx.strokeStyle = '#ffffff';
+      mctx.shadowColor = 'rgba(0,0,0,.8)';
+      mctx.shadowBlur = 3 * unit;
+      if (dashed) mctx.setLineDash([6 * unit, 4 * unit]);
+      mctx.strokeRect(ax, ay, bx - ax, by - ay);
+      mctx.restore();
     };
-    for (const s of this.steps) if (s.kind === 'box') drawBox(s.box[0] * sx, s.box[1] * sy, s.box[2] * sx, s.box[3] * sy, false);
-    if (this.drag?.moved && this.deps.mode() === 'box') drawBox(this.drag.x0 * sx, this.drag.y0 * sy, this.drag.x1 * sx, this.drag.y1 * sy, true);
+    for (const s of this.steps) if (s.kind === 'box') drawBox(s.box[0], s.box[1], s.box[2], s.box[3], false);
+    if (this.drag?.moved && this.deps.mode() === 'box') drawBox(this.drag.x0, this.drag.y0, this.drag.x1, this.drag.y1, true);
     for (const s of this.steps) {
       if (s.kind !== 'point') continue;
-      ctx.beginPath();
-      ctx.arc(s.x * sx, s.y * sy, 6 * unit, 0, Math.PI * 2);
-      ctx.fillStyle = s.label ? '#3ccf7a' : '#ff5a5a';
-      ctx.fill();
-      ctx.lineWidth = 2 * unit;
-      ctx.strokeStyle = '#ffffff';
-      ctx.stroke();
+      const [px, py] = at(s.x, s.y);
+      mctx.beginPath();
+      mctx.arc(px, py, 6 * unit, 0, Math.PI * 2);
+      mctx.fillStyle = s.label ? '#3ccf7a' : '#ff5a5a';
+      mctx.fill();
+      mctx.lineWidth = 2 * unit;
+      mctx.strokeStyle = '#ffffff';
+      mctx.stroke();
     }
   }
 }
