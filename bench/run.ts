@@ -24,6 +24,7 @@ const OPTIONAL: Record<string, [string, string]> = {
   text: ['./text.js', 'benchText'],
   queue: ['./queue.js', 'benchQueue'],
   kernel: ['./kernel.js', 'benchKernel'],
+  families: ['./families.js', 'benchFamilies'],
 };
 
 async function loadOptional(name: string): Promise<Section | null> {

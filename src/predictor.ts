@@ -2,7 +2,7 @@
  * SamPredictor: set an image once (the encoder runs once), then prompt it many times. Semantics and
  * defaults follow the official `segment_anything.SamPredictor`.
  */
-import { InvalidArgumentError, NoImageError } from './core/errors.js';
+import { InvalidArgumentError, InvalidPromptError, NoImageError } from './core/errors.js';
 import { Mask } from './core/mask.js';
 import { decoderPointCount, encodePrompts, validatePrompt, type Prompt } from './core/prompt.js';
 import { preprocessImage, preprocessShape, type Size } from './core/transforms.js';
@@ -105,7 +105,7 @@ export class SamPredictor {
       if (!Number.isFinite(data[i])) throw new InvalidArgumentError(`image embedding has a non-finite value (${data[i]}) at index ${i}; it is corrupt`);
     }
     const original = { width: size.width, height: size.height };
-    this.state = this.makeState(data, original, preprocessShape(original, this.model.preprocess.inputSize));
+    this.state = this.makeState(data, original, preprocessShape(original, this.model.preprocess));
   }
 
   resetImage(): void {
@@ -133,6 +133,7 @@ export class SamPredictor {
     const multimask = options.multimaskOutput ?? true;
     const maskSize = this.model.maskInputSize;
     prompts.forEach((p, i) => validatePrompt(p, s.original, maskSize, prompts.length > 1 ? `prompt ${i}` : 'prompt'));
+    checkSupported(this.model, prompts, multimask);
     const groups = new Map<string, number[]>();
     prompts.forEach((p, i) => {
       const key = `${decoderPointCount(p)}/${p.maskInput ? 1 : 0}`;
@@ -144,7 +145,7 @@ export class SamPredictor {
     for (const indices of groups.values()) {
       for (let start = 0; start < indices.length; start += DECODER_CHUNK) {
         const chunk = indices.slice(start, start + DECODER_CHUNK);
-        const encoded = encodePrompts(chunk.map((i) => prompts[i]), s.original, this.model.preprocess.inputSize, maskSize);
+        const encoded = encodePrompts(chunk.map((i) => prompts[i]), s.original, this.model.preprocess, maskSize);
         const out = await this.model.decode(s.embedding, encoded);
         chunk.forEach((promptIndex, b) => { results[promptIndex] = this.toResult(out, b, multimask, options.returnLogits ?? false); });
       }
@@ -155,7 +156,8 @@ export class SamPredictor {
   private toResult(out: DecoderOutput, b: number, multimask: boolean, returnLogits: boolean): PredictResult {
     const s = this.requireState();
     const { tokens, lowSize } = out;
-    const first = multimask ? 1 : 0;
+    // Decoders without the single-mask token return the multimask candidates from token 0.
+    const first = multimask && !out.multimaskOnly ? 1 : 0;
     const last = multimask ? tokens : 1;
     const plane = lowSize * lowSize;
     const masks: Mask[] = [];
@@ -173,6 +175,15 @@ export class SamPredictor {
     }
     return returnLogits ? { masks, scores, lowResLogits, logits } : { masks, scores, lowResLogits };
   }
+}
+
+/** A prompt the model's decoder cannot take (no mask input, no boxes, no single-mask token): a typed error saying so. */
+function checkSupported(model: SamModel, prompts: readonly Prompt[], multimask: boolean): void {
+  const s = model.supports;
+  const family = model.decoderFamily;
+  if (!multimask && !s.singleMask) throw new InvalidPromptError(`the ${family} decoder returns only the 3 multimask candidates (no single-mask token): use multimask output`);
+  if (!s.maskInput && prompts.some((p) => p.maskInput)) throw new InvalidPromptError(`the ${family} decoder has no mask_input: prompt it without a mask input`);
+  if (!s.boxes && prompts.some((p) => p.box)) throw new InvalidPromptError(`the ${family} decoder takes no boxes: prompt it with points`);
 }
 
 /**

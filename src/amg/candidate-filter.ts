@@ -37,6 +37,8 @@ export interface DecodedBatch {
   lowSize: number;
   masks: Float32Array;
   plane?(b: number, t: number, dest: Float32Array): void;
+  /** Only the multimask candidates (no single-mask token 0). */
+  multimaskOnly?: boolean;
 }
 
 /** A mask that passed, in the image frame. */
@@ -96,7 +98,7 @@ export class CandidateFilter {
     const counts = { candidates: 0, passedIou: 0, passedStability: 0, passedEdge: 0 };
     const candidates: Candidate[] = [];
     const plane = cfg.low * cfg.low;
-    const first = out.tokens > 1 ? 1 : 0;
+    const first = out.tokens > 1 && !out.multimaskOnly ? 1 : 0;
     for (let b = 0; b < out.batch; b++) {
       for (let tk = first; tk < out.tokens; tk++) {
         counts.candidates++;

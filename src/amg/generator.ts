@@ -217,7 +217,7 @@ export class SamAutomaticMaskGenerator<M extends AmgOutputMode = 'binary_mask'> 
           labels[2 * i + 1] = -1;
         }
         const prompts: EncodedPrompts = {
-          batch: n, numPoints: 2, pointCoords: applyCoords(raw, cropSize, model.preprocess.inputSize), pointLabels: labels,
+          batch: n, numPoints: 2, pointCoords: applyCoords(raw, cropSize, model.preprocess), pointLabels: labels,
           maskInput: noMaskInput, hasMaskInput: false, lowResRegion,
         };
         chunks.push({ raw, prompts, endsBatch: c0 + n === bEnd });

@@ -12,6 +12,7 @@ export type SamkitErrorCode =
   | 'MODEL'
   | 'DOWNLOAD'
   | 'CHECKSUM'
+  | 'TRUNCATED'
   | 'NO_IMAGE'
   | 'FORMAT'
   | 'AUDIO'
@@ -61,7 +62,7 @@ export class KernelUnsupportedError extends ModelError {}
 
 /** A download that failed or whose checksum did not match. */
 export class DownloadError extends SamkitError {
-  constructor(code: 'DOWNLOAD' | 'CHECKSUM', message: string, options?: { cause?: unknown }) { super(code, message, options); }
+  constructor(code: 'DOWNLOAD' | 'CHECKSUM' | 'TRUNCATED', message: string, options?: { cause?: unknown }) { super(code, message, options); }
 }
 
 /** predict()/getImageEmbedding() called before setImage(). */

@@ -4,7 +4,7 @@
  * labels 2 and 3, and a padding point (0, 0) with label -1 is appended when there is no box.
  */
 import { InvalidPromptError } from './errors.js';
-import { applyCoords, type Size } from './transforms.js';
+import { applyCoords, type InputGeometry, type Size } from './transforms.js';
 
 export type Point = readonly [number, number];
 export type Box = readonly [number, number, number, number];
@@ -110,7 +110,7 @@ export function decoderPointCount(prompt: Prompt): number {
  * Encode prompt sets that share a decoder point count into one batch. Coordinates are scaled from
  * `original` to the resized image of `inputSize`.
  */
-export function encodePrompts(prompts: readonly Prompt[], original: Size, inputSize: number, maskSize: number): EncodedPrompts {
+export function encodePrompts(prompts: readonly Prompt[], original: Size, inputSize: InputGeometry, maskSize: number): EncodedPrompts {
   const batch = prompts.length;
   const numPoints = decoderPointCount(prompts[0]);
   const raw = new Float64Array(batch * numPoints * 2);

@@ -17,10 +17,25 @@ export interface PreprocessConfig {
    * 'resized-rgb', the resized image's RGB values 0-255 as float32 [h, w, 3] (preprocessing in the graph).
    */
   encoderInput?: 'normalized' | 'resized-rgb';
+  /**
+   * How the image is fitted to inputSize² (default 'longest-side', SAM's ResizeLongestSide plus
+   * padding); 'stretch' resizes both sides to inputSize without padding, as SAM 2 does.
+   */
+  resize?: ResizeRule;
 }
 
-/** Size after resizing the longest side to `longSide`, rounding each side half up as the official code does. */
-export function preprocessShape(original: Size, longSide: number): Size {
+export type ResizeRule = 'longest-side' | 'stretch';
+
+/** The model input geometry: the input size (longest side), or the size and the resize rule. */
+export type InputGeometry = number | { inputSize: number; resize?: ResizeRule };
+
+/**
+ * Size after resizing the longest side to the input size, rounding each side half up as the
+ * official code does; with the 'stretch' rule, inputSize x inputSize.
+ */
+export function preprocessShape(original: Size, geometry: InputGeometry): Size {
+  const longSide = typeof geometry === 'number' ? geometry : geometry.inputSize;
+  if (typeof geometry !== 'number' && geometry.resize === 'stretch') return { width: longSide, height: longSide };
   const scale = longSide / Math.max(original.width, original.height);
   return {
     width: Math.floor(original.width * scale + 0.5),
@@ -32,8 +47,8 @@ export function preprocessShape(original: Size, longSide: number): Size {
  * Scale [x, y] pairs from original-image pixels to model-input pixels, writing float32 values as the
  * official predictor does (float64 math, then a float32 tensor).
  */
-export function applyCoords(coords: ArrayLike<number>, original: Size, longSide: number, out?: Float32Array): Float32Array {
-  const resized = preprocessShape(original, longSide);
+export function applyCoords(coords: ArrayLike<number>, original: Size, geometry: InputGeometry, out?: Float32Array): Float32Array {
+  const resized = preprocessShape(original, geometry);
   const sx = resized.width / original.width;
   const sy = resized.height / original.height;
   const dst = out ?? new Float32Array(coords.length);
@@ -49,7 +64,7 @@ export function applyCoords(coords: ArrayLike<number>, original: Size, longSide:
  * normalise and zero-pad into the encoder's input tensor.
  */
 export function preprocessImage(rgb: Uint8Array, size: Size, config: PreprocessConfig): { tensor: Float32Array; resized: Size } {
-  const resized = preprocessShape(size, config.inputSize);
+  const resized = preprocessShape(size, config);
   const pixels = resizeBilinearPil(rgb, size.width, size.height, 3, resized.width, resized.height);
   if (config.encoderInput === 'resized-rgb') return { tensor: Float32Array.from(pixels), resized };
   return { tensor: normalizeAndPad(pixels, resized, config), resized };

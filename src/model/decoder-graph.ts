@@ -71,7 +71,7 @@ function outputInfo(name: string, dims: string[]): onnxproto.onnx.IValueInfoProt
 }
 
 /** Keep only the nodes (and initializers, inputs) that the given outputs depend on. */
-function prune(model: ModelProto, outputs: string[]): void {
+export function prune(model: ModelProto, outputs: string[]): void {
   const graph = model.graph!;
   const nodes = graph.node as NodeProto[];
   const producers = producerMap(nodes);

@@ -29,6 +29,8 @@ export interface PreprocessConfig {
   layout: TensorLayout;
   /** Encoder input tensor name; when absent the encoder's first input is used. */
   inputName?: string;
+  /** How images are fitted to the input: 'longest-side' (SAM, default) or 'stretch' (SAM 2; set by the encoder's family). */
+  resize?: 'longest-side' | 'stretch';
 }
 
 export interface ModelManifest {

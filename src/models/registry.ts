@@ -5,6 +5,7 @@
 import { ModelError } from '../core/errors.js';
 import type { DecoderFamily, EncoderFamily, GraphIO, ValueInfo } from './family.js';
 import { describeIO } from './family.js';
+import { fileIO } from './graph-io.js';
 import { hfSamDecoder, hfSamEncoder } from './hf-sam/family.js';
 import { sam2HfDecoder, sam2HfEncoder, sam2SamexporterDecoder, sam2SamexporterEncoder } from './sam2/family.js';
 import { samOnnxDecoder, samOnnxEncoder } from './sam-onnx/family.js';
@@ -56,14 +57,27 @@ export function checkPair(
   dec: { family: DecoderFamily; io: GraphIO; what: string },
   embeddingShape: readonly number[],
 ): void {
-  const pairs: Record<string, string> = { 'sam-onnx': 'sam-onnx', samexporter: 'sam-onnx' };
-  if (pairs[enc.family.id] !== dec.family.id) {
+  if (!dec.family.encoders.includes(enc.family.id)) {
     throw new ModelError(`${enc.what} (a ${enc.family.id} encoder) and ${dec.what} (a ${dec.family.id} decoder) are from different model families`);
   }
-  const out = enc.io.outputs[0];
+  const out = enc.io.outputs.find((o) => o.name === enc.family.embeddingOutput) ?? enc.io.outputs[0];
   const input = dec.io.inputs.find((i) => i.name === dec.family.embeddingInput);
   if (!fits(out?.shape, embeddingShape) || !fits(input?.shape, embeddingShape)) {
     throw new ModelError(`the decoder ${dec.what} takes ${dec.family.embeddingInput} [${input?.shape?.join(',')}], `
       + `which does not fit the encoder ${enc.what}'s output ${out?.name} [${out?.shape?.join(',')}] (expected embedding ${embeddingShape.join('x')})`);
   }
+}
+
+/**
+ * The family of a decoder file when it is not the official export (which src/model's machinery
+ * runs), i.e. when it is run by the generic path; null for sam-onnx decoders and unrecognised graphs
+ * (whose errors come from the official path, naming every family).
+ */
+export async function genericDecoderFamily(file: string): Promise<DecoderFamily | null> {
+  const io = await fileIO(file).catch(() => null);
+  if (!io) return null;
+  const f = DECODER_FAMILIES.find((x) => x.matches(io));
+  if (!f || f.id === 'sam-onnx') return null;
+  if (!f.runnable || !f.open) throw new ModelError(`decoder ${file} is a ${f.id} decoder (${describeIO(io)}), which samkit recognises but cannot run yet`);
+  return f;
 }

@@ -311,6 +311,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     body.set(d.scores);
     body.set(d.logits, d.scores.length);
     reply.header('x-decode-tokens', String(d.scores.length)).header('x-decode-planes', d.planes.join(','));
+    if (d.multimaskOnly) reply.header('x-decode-multimask-only', '1');
     reply.header('x-mask-size', String(d.maskSize)).header('x-mask-rows', String(d.rows));
     reply.header('cache-control', 'no-store');
     return reply.type('application/octet-stream').send(Buffer.from(body.buffer));

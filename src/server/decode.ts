@@ -53,6 +53,16 @@ export interface ServerDecode {
   logits: Float32Array;
   rows: number;
   maskSize: number;
+  /** The decoder has no single-mask token: the tokens are the multimask candidates (official tokens 1..3). */
+  multimaskOnly: boolean;
+}
+
+/** A decoder with only the multimask candidates: 'auto' and 'best-multi' take the best-scoring one. */
+function chooseCandidate(scores: ArrayLike<number>, rule: MaskTokenRule): number {
+  if (typeof rule === 'number') return rule;
+  let best = 0;
+  for (let t = 1; t < scores.length; t++) if (scores[t] > scores[best]) best = t;
+  return best;
 }
 
 export class DecodeService {
@@ -68,8 +78,8 @@ export class DecodeService {
     const { prompt, token } = parseDecodeBody(body, image, maskSize);
     const emb = await this.embeddings.get(id);
     const inputSize = model.preprocess.inputSize;
-    const enc = encodePrompts([prompt], emb.originalSize, inputSize, maskSize);
-    const region = lowResFootprint({ width: maskSize, height: maskSize }, inputSize, preprocessShape(emb.originalSize, inputSize));
+    const enc = encodePrompts([prompt], emb.originalSize, model.preprocess, maskSize);
+    const region = lowResFootprint({ width: maskSize, height: maskSize }, inputSize, preprocessShape(emb.originalSize, model.preprocess));
     await model.prepareImage(emb.data);
     const out = await model.decode(emb.data, { ...enc, lowResRegion: region });
     const plane = maskSize * maskSize;
@@ -77,7 +87,8 @@ export class DecodeService {
     const scores = out.iou.slice(0, out.tokens);
     if (typeof token === 'number' && token >= out.tokens) throw new HttpError(400, `token ${token} does not exist: the decoder gives tokens 0 to ${out.tokens - 1}`, 'BAD_PROMPT');
     const lone = isLonePoint(prompt.pointCoords?.length ?? 0, prompt.box);
-    const planes = token === undefined ? Array.from({ length: out.tokens }, (_, t) => t) : [chooseMaskToken(scores, lone, token)];
+    const planes = token === undefined ? Array.from({ length: out.tokens }, (_, t) => t)
+      : [out.multimaskOnly ? chooseCandidate(scores, token) : chooseMaskToken(scores, lone, token)];
     const logits = new Float32Array(planes.length * rows * maskSize);
     const dest = out.plane ? new Float32Array(plane) : null;
     planes.forEach((t, i) => {
@@ -85,6 +96,6 @@ export class DecodeService {
       if (dest) out.plane!(0, t, dest);
       logits.set(src.subarray(0, rows * maskSize), i * rows * maskSize);
     });
-    return { scores, planes, logits, rows, maskSize };
+    return { scores, planes, logits, rows, maskSize, multimaskOnly: out.multimaskOnly === true };
   }
 }

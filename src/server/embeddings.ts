@@ -73,7 +73,7 @@ export class EmbeddingService {
       const e: AppEmbedding = { data: emb.data, dims: [...emb.dims], originalSize, source: 'computed' };
       try {
         await this.store.put({
-          modelId, sha256: id, originalSize, inputSize: preprocessShape(originalSize, predictor.model.preprocess.inputSize),
+          modelId, sha256: id, originalSize, inputSize: preprocessShape(originalSize, predictor.model.preprocess),
           dims: [...emb.dims], source: info.name,
         }, emb.data);
       } catch {

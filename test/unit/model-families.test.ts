@@ -57,7 +57,7 @@ test('a samexporter-layout folder (input_image encoder, official decoder) gives 
   }
   await Promise.all([ours.model.close(), theirs.model.close()]);
   const d = await describeModel(folder);
-  assert.deepEqual([d.encoder.family, d.decoder.family, d.supports], ['samexporter', 'sam-onnx', { points: true, boxes: true, maskInput: true }]);
+  assert.deepEqual([d.encoder.family, d.decoder.family, d.supports], ['samexporter', 'sam-onnx', { points: true, boxes: true, maskInput: true, singleMask: true }]);
 });
 
 test('a folder picks the full-precision pair over quantized variants', async () => {
@@ -88,7 +88,7 @@ test('a folder with no pair names the files found, their I/O, and what each fami
     && /model\.onnx \(inputs pixels \[1,3,8,8\] float32; outputs features/.test(e.message) && /samexporter: input input_image/.test(e.message) && /hf-sam:/.test(e.message));
 });
 
-test('a decoder of another family is named (hf-sam), and an encoder whose output does not fit the decoder is rejected', async () => {
+test('a pair from two families is refused naming both (sam-onnx encoder, hf-sam decoder), and an encoder whose output does not fit the decoder is rejected', async () => {
   const hf = new GraphBuilder('hf');
   const pts = hf.input('input_points', [1, 1, 'n', 2]);
   hf.input('input_labels', [1, 1, 'n'], 'int64');
@@ -97,7 +97,7 @@ test('a decoder of another family is named (hf-sam), and an encoder whose output
   const hfDecoder = path.join(dir, 'hf.decoder.onnx');
   writeFileSync(hfDecoder, hf.build());
   await assert.rejects(SamModel.load({ ...real, id: 'hf-dec', decoder: { path: hfDecoder } }, { cacheDir }),
-    (e: unknown) => e instanceof ModelError && /is a hf-sam decoder/.test(e.message));
+    (e: unknown) => e instanceof ModelError && /\(a sam-onnx encoder\) and .*hf\.decoder\.onnx \(a hf-sam decoder\) are from different model families/.test(e.message));
 
   const small = new GraphBuilder('enc');
   small.output(small.o('Relu', [small.input('input', [1, 3, 1024, 1024])]), 'emb', [1, 3, 1024, 1024]);

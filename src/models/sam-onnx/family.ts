@@ -21,6 +21,7 @@ export const samOnnxDecoder: DecoderFamily = {
   expects: 'inputs image_embeddings, point_coords, point_labels, mask_input, has_mask_input (official SAM export)',
   runnable: true,
   embeddingInput: 'image_embeddings',
+  encoders: ['sam-onnx', 'samexporter'],
   matches: (io: GraphIO) => ['image_embeddings', 'point_coords', 'point_labels', 'mask_input', 'has_mask_input'].every((n) => hasInput(io, n))
     // SAM 2's samexporter decoder takes the same prompt inputs plus its high-resolution features.
     && !hasInput(io, 'high_res_feats_0'),

@@ -1,40 +1,54 @@
 /**
  * SAM 2 / 2.1 image models in their two common contracts: samexporter's (encoder `image` ->
  * high_res_feats_0, high_res_feats_1, image_embed; decoder with those plus point_coords,
- * point_labels, mask_input, has_mask_input) and transformers.js's Sam2Model (image_embeddings.0/.1/.2,
- * object_score_logits). Recognised so that errors name them; not run yet.
+ * point_labels, mask_input, has_mask_input -> masks, iou_predictions) and transformers.js's Sam2Model
+ * (pixel_values -> image_embeddings.0/.1/.2; decoder input_points, input_labels, input_boxes ->
+ * iou_scores, pred_masks, object_score_logits). Both stretch the image to the input size (no
+ * padding), as SAM 2's own transforms do. Run by the generic path (decoder.ts).
  */
-import type { DecoderFamily, EncoderFamily, GraphIO } from '../family.js';
-import { hasInput, hasOutput } from '../family.js';
+import type { DecoderFamily, EncoderFamily } from '../family.js';
+import { declares } from '../family.js';
+
+const open: DecoderFamily['open'] = async (file, context) => (await import('./decoder.js')).Sam2Decoder.open(file, context);
 
 export const sam2SamexporterEncoder: EncoderFamily = {
   id: 'sam2-samexporter',
   expects: 'input image -> high_res_feats_0, high_res_feats_1, image_embed (samexporter SAM 2)',
-  runnable: false,
+  runnable: true,
   input: 'normalized',
-  matches: (io: GraphIO) => hasInput(io, 'image') && hasOutput(io, 'high_res_feats_0') && hasOutput(io, 'image_embed'),
+  resize: 'stretch',
+  embeddingOutput: 'image_embed',
+  matches: declares({ inputs: ['image'], outputs: ['high_res_feats_0', 'high_res_feats_1', 'image_embed'] }),
   inputDims: (n) => [1, 3, n, n],
 };
 
 export const sam2SamexporterDecoder: DecoderFamily = {
   id: 'sam2-samexporter',
-  expects: 'inputs image_embed, high_res_feats_0, high_res_feats_1, point_coords, point_labels, mask_input, has_mask_input',
-  runnable: false,
-  matches: (io: GraphIO) => hasInput(io, 'high_res_feats_0') && hasInput(io, 'point_coords'),
+  expects: 'inputs image_embed, high_res_feats_0, high_res_feats_1, point_coords, point_labels, mask_input, has_mask_input -> masks, iou_predictions',
+  runnable: true,
+  embeddingInput: 'image_embed',
+  encoders: ['sam2-samexporter'],
+  matches: declares({ inputs: ['image_embed', 'high_res_feats_0', 'high_res_feats_1', 'point_coords', 'point_labels'] }),
+  open,
 };
 
 export const sam2HfEncoder: EncoderFamily = {
   id: 'sam2-hf',
   expects: 'input pixel_values -> image_embeddings.0, image_embeddings.1, image_embeddings.2 (transformers.js Sam2Model)',
-  runnable: false,
+  runnable: true,
   input: 'normalized',
-  matches: (io: GraphIO) => hasInput(io, 'pixel_values') && hasOutput(io, 'image_embeddings.0'),
+  resize: 'stretch',
+  embeddingOutput: 'image_embeddings.2',
+  matches: declares({ inputs: ['pixel_values'], outputs: ['image_embeddings.0', 'image_embeddings.1', 'image_embeddings.2'] }),
   inputDims: (n) => [1, 3, n, n],
 };
 
 export const sam2HfDecoder: DecoderFamily = {
   id: 'sam2-hf',
-  expects: 'inputs input_points, input_labels, image_embeddings.0/.1/.2 -> iou_scores, pred_masks, object_score_logits',
-  runnable: false,
-  matches: (io: GraphIO) => hasInput(io, 'image_embeddings.0') && hasInput(io, 'input_points'),
+  expects: 'inputs input_points, input_labels, input_boxes, image_embeddings.0/.1/.2 -> iou_scores, pred_masks, object_score_logits',
+  runnable: true,
+  embeddingInput: 'image_embeddings.2',
+  encoders: ['sam2-hf'],
+  matches: declares({ inputs: ['image_embeddings.0', 'image_embeddings.1', 'image_embeddings.2', 'input_points'] }),
+  open,
 };
