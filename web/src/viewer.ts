@@ -66,6 +66,9 @@ export class Viewer {
     this.marksCanvas.id = 'layer-marks';
     this.marksCanvas.className = 'stage-image';
     this.wrap.after(this.marksCanvas);
+    // Shown with the first image (until then they would be empty boxes over the drop card).
+    this.layers.image.hidden = true;
+    this.marksCanvas.hidden = true;
     this.zoom.onChange(() => this.applyView());
   }
 
@@ -96,6 +99,8 @@ export class Viewer {
     Object.assign(this.wrap.style, { left: '0px', top: '0px', width: `${W}px`, height: `${H}px`, transformOrigin: '0 0' });
     this.zoom.layout(info, newImage);
     this.placeScreenLayers();
+    this.layers.image.hidden = false;
+    this.marksCanvas.hidden = false;
     const scale = this.zoom.fitScale;
     const cssW = Math.max(1, W * scale);
     const cssH = Math.max(1, H * scale);
