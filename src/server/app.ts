@@ -24,6 +24,8 @@ import { registerGuards } from './guards/index.js';
 import { jsonObjectBody } from './guards/content-type.js';
 import { HeavyPool } from './work/heavy-pool.js';
 import { registerFind } from './find.js';
+import { registerInpaint } from './inpaint.js';
+import { registerTranscribe } from './transcribe.js';
 import { formatBytes, HttpError } from './http-error.js';
 import { checkImageId, ImageLibrary } from './image-library.js';
 import { webDistDir } from './paths.js';
@@ -54,6 +56,13 @@ export interface AppOptions {
   logger?: boolean;
   /** Open-vocabulary detector for the Find box (folder or hub id). */
   detector?: string;
+  /** Speech recogniser for the microphone button: 'pocketsphinx' (default) or a Whisper folder / hub id. */
+  asr?: string;
+  /** LaMa-contract ONNX file for the inpainting panel's "lama" method. */
+  lama?: string;
+  /** AUTOMATIC1111-compatible server for the inpainting panel's "replace". */
+  sdUrl?: string;
+  sdTimeoutMs?: number;
 }
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
@@ -267,6 +276,8 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   const project = options.projectDir ? new ProjectStore(options.projectDir, library, annotations, [options.dataDir, options.embeddingsDir]) : null;
   if (project && options.projectClasses) await project.setClasses(options.projectClasses);
   registerProjectRoutes(app, project, embeddings, heavy);
+  registerTranscribe(app, { asr: options.asr, classes: async () => project ? (await project.readFile()).classes.map((c) => c.name) : [] });
+  registerInpaint(app, { library, annotations, heavy, lama: options.lama, sdUrl: options.sdUrl, sdTimeoutMs: options.sdTimeoutMs });
 
   app.get('/api/images/:id', async (req) => library.require(imageId(req)));
 

@@ -35,6 +35,15 @@ async function checkProjectDir(dir: string): Promise<void> {
 
 export const DEFAULT_PORT = 8777;
 
+/** --asr, --lama, --sd-url, --sd-timeout checked up front (a typo fails at start, not on first use). */
+async function editFlags(flags: Flags): Promise<{ asr?: string; lama?: string; sdUrl?: string; sdTimeoutMs?: number }> {
+  if (flags.lama !== undefined && !(await stat(flags.lama).catch(() => null))?.isFile()) throw new CommanderError(2, 'samkit.usage', `--lama: no model file ${flags.lama}`);
+  if (flags.sdUrl !== undefined && !/^https?:\/\/[^/]/.test(flags.sdUrl)) throw new CommanderError(2, 'samkit.usage', `--sd-url expects an http(s) URL, got '${flags.sdUrl}'`);
+  const seconds = flags.sdTimeout === undefined ? undefined : Number(flags.sdTimeout);
+  if (seconds !== undefined && !(Number.isFinite(seconds) && seconds > 0)) throw new CommanderError(2, 'samkit.usage', `--sd-timeout expects seconds > 0, got '${flags.sdTimeout}'`);
+  return { asr: flags.asr, lama: flags.lama, sdUrl: flags.sdUrl, sdTimeoutMs: seconds === undefined ? undefined : seconds * 1000 };
+}
+
 interface Flags {
   host: string;
   port?: string;
@@ -43,6 +52,10 @@ interface Flags {
   classes?: string;
   model?: string;
   detector?: string;
+  asr?: string;
+  lama?: string;
+  sdUrl?: string;
+  sdTimeout?: string;
   threads?: string;
   maxUploadMb: string;
   maxPixels: string;
@@ -70,6 +83,10 @@ export async function main(argv: string[], name = 'samkit-app'): Promise<void> {
     .option('--max-pixels <n>', 'largest image accepted, in pixels', String(MAX_IMAGE_PIXELS))
     .option('--log', 'log every request')
     .option('--detector <folder|hub id>', 'open-vocabulary detector for the page\'s Find box (owlvit, owlv2, grounding-dino)')
+    .option('--asr <pocketsphinx|whisper folder|hub id>', 'speech recogniser for the microphone button (default pocketsphinx)')
+    .option('--lama <model.onnx>', 'LaMa-style ONNX model for the inpainting panel\'s LaMa removal')
+    .option('--sd-url <url>', 'AUTOMATIC1111-compatible server for the inpainting panel\'s Replace, e.g. http://127.0.0.1:7860')
+    .option('--sd-timeout <s>', 'seconds to wait for the Stable Diffusion server (default 120)')
     .exitOverride();
   program.parse(argv, { from: 'user' });
   const flags = program.opts<Flags>();
@@ -87,6 +104,7 @@ export async function main(argv: string[], name = 'samkit-app'): Promise<void> {
     embeddingsDir: flags.embeddings,
     model: flags.model,
     detector: flags.detector,
+    ...await editFlags(flags),
     modelOptions: flags.threads ? { threads: intFlag('--threads', flags.threads, 1, 256) } : {},
     maxUploadBytes: intFlag('--max-upload-mb', flags.maxUploadMb, 1, 4096) * 1024 * 1024,
     maxPixels: intFlag('--max-pixels', flags.maxPixels, 1, MAX_IMAGE_PIXELS),

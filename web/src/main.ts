@@ -12,14 +12,19 @@ import { renderCurrentPanel } from './current-panel.js';
 import { DecoderClient } from './decoder-client.js';
 import { $, fmtInt, newId, plane } from './dom.js';
 import { mountFindPanel } from './find-panel.js';
+import { mountInpaintPanel } from './inpaint-panel.js';
+import { mountVoiceButton } from './voice-button.js';
 import { exportImage } from './image-export.js';
 import { Keymap, modKey, plainKey } from './keymap.js';
 import { Notices } from './notices.js';
+import { rememberLogits } from './object-edits.js';
+import { ObjectEditor } from './object-editor.js';
 import { Objects } from './objects.js';
 import { MODE_HINTS, type Loaded, type Mode } from './page-types.js';
 import { ProjectPanel } from './project-panel.js';
 import { PromptSession } from './prompt-session.js';
 import { Saver } from './saver.js';
+import { onSelectionChange, select, selected } from './selection.js';
 import { Viewer } from './viewer.js';
 import { classList } from './class-list.js';
 import { LabelFlow } from './label-flow.js';
@@ -46,6 +51,11 @@ class App {
   private readonly saver = new Saver((state, message) => this.notices.setSaveStatus(state, message));
   readonly objects = new Objects({
     viewer: this.viewer, decoder: this.decoder, saver: this.saver, notices: this.notices, loaded: () => this.loaded,
+    changed: () => this.editor.listChanged(), decorate: (li, o) => this.editor.decorate(li, o),
+  });
+  readonly editor: ObjectEditor = new ObjectEditor({
+    viewer: this.viewer, decoder: this.decoder, objects: this.objects, notices: this.notices, loaded: () => this.loaded,
+    active: () => this.mode === 'edit', enter: () => this.setMode('edit'),
   });
   readonly prompt = new PromptSession({
     viewer: this.viewer, decoder: this.decoder, loaded: () => this.loaded, mode: () => this.mode,
@@ -84,7 +94,10 @@ class App {
     classList.onChange(() => { this.objects.draw(); this.objects.render(); });
     classList.onRenamed((renamed) => this.objects.relabel(renamed));
     // The Find box (text prompts) is its own module; it only needs the open image and a way to add objects.
-    mountFindPanel({ imageId: () => this.loaded?.info.id ?? null, addObjects: (objs) => this.objects.add(...objs) });
+    const find = mountFindPanel({ imageId: () => this.loaded?.info.id ?? null, addObjects: (objs) => this.objects.add(...objs) });
+    // Push-to-talk for the Find box, and the Remove / Replace panel: their own modules.
+    mountVoiceButton({ input: find.querySelector<HTMLInputElement>('#find-text')!, find: () => find.querySelector<HTMLButtonElement>('#find-go')!.click(), keymap: this.keymap });
+    mountInpaintPanel({ image: () => (this.loaded ? { id: this.loaded.info.id, name: this.loaded.info.name } : null), objects: () => this.objects.all, selectedId: selected, onSelectionChange });
     this.setMode('hover');
     this.objects.render();
     const modelInfo = api.model();
@@ -189,6 +202,7 @@ class App {
   /** The page's own keys; the sheet (`?`) is rendered from the same table. */
   private bindKeys(): void {
     const k = this.keymap;
+    this.editor.bindKeys(k); // first: its keys act on the selected object before the prompt's
     const prevent = (run: () => void) => (e: KeyboardEvent): void => { e.preventDefault(); run(); };
     k.add('Edit',
       { keys: [['Ctrl', 'Z'], ['Ctrl', 'Shift', 'Z']], text: 'Undo / redo', match: (e) => modKey('z', false)(e) || modKey('z', true)(e), run: (e) => { e.preventDefault(); if (e.shiftKey) this.redo(); else this.undo(); } },
@@ -359,6 +373,9 @@ class App {
     const ms = performance.now() - t0;
     openTiming.mark('embedding');
     await this.decoder.setEmbedding(emb.data, emb.dims);
+    // An image opened from the URL hash can get here before the model info came (a cold server):
+    // decoderReady is only the decoder's start once that info has arrived.
+    await this.modelReady;
     openTiming.mark('embedding in worker');
     const decoderOk = await this.decoderReady;
     if (seq !== this.loadSeq) return;
@@ -384,6 +401,7 @@ class App {
     this.auto.reset();
     this.prompt.reset();
     this.objects.reset();
+    select(null);
     this.decoder.cancelHover();
     this.loaded?.bitmap?.close();
     this.objects.render();
@@ -410,6 +428,7 @@ class App {
     document.body.dataset.mode = mode;
     document.querySelectorAll<HTMLButtonElement>('.tool').forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.mode === mode)));
     $('panel-auto').hidden = mode !== 'everything';
+    $('panel-current').hidden = mode === 'edit';
     this.prompt.preview = null;
     this.decoder.cancelHover();
     // The candidates view decodes with a different token rule: redo the last step.
@@ -420,18 +439,21 @@ class App {
       this.auto.draw();
       this.drawLive();
     }
+    this.editor.modeChanged();
     this.updatePanels();
   }
 
   /** The live layer: the highlighted automatic masks in Everything mode, else the prompt and its mask. */
   private drawLive(): void {
     if (this.mode === 'everything') this.auto.drawLive();
+    else if (this.mode === 'edit') this.editor.draw();
     else this.prompt.draw();
   }
 
   private onPointerMove(e: PointerEvent): void {
     const loaded = this.loaded;
     if (!loaded?.ready) return;
+    if (this.mode === 'edit') { this.editor.pointerMove(e); return; }
     const p = this.viewer.imagePoint(e.clientX, e.clientY, loaded.info);
     const drag = this.prompt.drag;
     if (drag) {
@@ -453,6 +475,7 @@ class App {
   }
 
   private onPointerLeave(): void {
+    if (this.mode === 'edit') { this.editor.pointerLeave(); return; }
     if (this.prompt.drag) return;
     this.decoder.cancelHover();
     if (this.auto.state && this.auto.state.hover >= 0) this.auto.hover(-1);
@@ -460,6 +483,7 @@ class App {
   }
 
   private onPointerDown(e: PointerEvent): void {
+    if (this.mode === 'edit') { this.editor.pointerDown(e); return; }
     if (!this.loaded?.ready || (e.button !== 0 && e.button !== 2)) return;
     const p = this.viewer.imagePoint(e.clientX, e.clientY, this.loaded.info);
     e.preventDefault();
@@ -468,6 +492,7 @@ class App {
   }
 
   private onPointerUp(e: PointerEvent): void {
+    if (this.mode === 'edit') { this.editor.pointerUp(e); return; }
     const drag = this.prompt.drag;
     this.prompt.drag = null;
     const loaded = this.loaded;
@@ -541,6 +566,8 @@ class App {
       pointCoords, pointLabels: [...shown.labels], box: shown.box, cropBox: [0, 0, W, H],
       source, visible: true, createdAt: new Date().toISOString(),
     };
+    // Edit mode refines from these, as the next click would (hover previews skip the padding: not kept).
+    if (shown !== this.prompt.preview) rememberLogits(obj, plane(shown.result.logits, shown.token).slice());
     this.clearPrompt();
     this.objects.add(obj);
     this.labels.clear();

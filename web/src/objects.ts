@@ -21,6 +21,10 @@ export interface ObjectsDeps {
   saver: Saver;
   notices: Notices;
   loaded: () => Loaded | null;
+  /** Called after every change of the list (edits, undo, redo, a new image). */
+  changed?: () => void;
+  /** Adds behaviour to each row of the list (selecting, reordering). */
+  decorate?: (li: HTMLLIElement, o: AnnotationObject) => void;
 }
 
 export class Objects {
@@ -28,6 +32,10 @@ export class Objects {
   private readonly history = new History<AnnotationObject[]>([]);
   /** Display-size rasters, by object id; cleared when the display size changes. */
   readonly crops = new Map<string, DisplayCrop>();
+  /** The mask each crop was made from: an edit keeps the id, so a changed mask is rasterised again. */
+  private readonly cropMasks = new Map<string, string>();
+  /** An object drawn elsewhere (the selected one, on the live layer), left out of this layer. */
+  highlighted: string | null = null;
   private readonly colors = new Map<string, Rgb>();
   private colorCounter = 0;
   private hot: string | null = null;
@@ -41,6 +49,7 @@ export class Objects {
     this.list = objects;
     this.history.reset(objects);
     this.crops.clear();
+    this.cropMasks.clear();
     this.colors.clear();
     this.colorCounter = 0;
   }
@@ -99,20 +108,21 @@ export class Objects {
   async refresh(save: boolean): Promise<void> {
     const loaded = this.deps.loaded();
     if (!loaded) return;
-    const missing = this.list.filter((o) => !this.crops.has(o.id));
+    const missing = this.list.filter((o) => !this.crops.has(o.id) || this.cropMasks.get(o.id) !== o.segmentation.counts);
     if (save) this.deps.saver.schedule(loaded.info.id, this.list);
     this.render();
     if (missing.length) {
       const r = await this.deps.decoder.rasterize(missing.map((o) => o.segmentation));
       if (loaded !== this.deps.loaded()) return;
-      missing.forEach((o, i) => this.crops.set(o.id, r.crops[i]));
+      missing.forEach((o, i) => { this.crops.set(o.id, r.crops[i]); this.cropMasks.set(o.id, o.segmentation.counts); });
     }
     this.draw();
+    this.deps.changed?.();
   }
 
   draw(): void {
     this.deps.viewer.paint('objects', this.list
-      .filter((o) => o.visible && this.crops.has(o.id))
+      .filter((o) => o.visible && o.id !== this.highlighted && this.crops.has(o.id))
       .map((o) => ({ crop: this.crops.get(o.id)!, color: this.colorFor(o), alpha: o.id === this.hot ? Math.max(0.5, maskStyle.fill(0.7)) : maskStyle.fill(0.4), outline: true })));
   }
 
@@ -153,6 +163,7 @@ export class Objects {
       li.addEventListener('mouseenter', () => { this.hot = o.id; this.draw(); });
       li.addEventListener('mouseleave', () => { this.hot = null; this.draw(); });
       li.append(swatch, label, area, eye, del);
+      this.deps.decorate?.(li, o);
       list.append(li);
     }
     $('object-count').textContent = String(this.list.length);

@@ -2,7 +2,7 @@
 import type { ImageInfo } from '../../src/server/protocol.js';
 import type { DecodeResult } from './worker-protocol.js';
 
-export type Mode = 'hover' | 'click' | 'box' | 'candidates' | 'everything';
+export type Mode = 'hover' | 'click' | 'box' | 'candidates' | 'everything' | 'edit';
 
 export type Step = { kind: 'point'; x: number; y: number; label: 0 | 1 } | { kind: 'box'; box: [number, number, number, number] };
 
@@ -30,4 +30,5 @@ export const MODE_HINTS: Record<Mode, string> = {
   box: 'Drag a box around the object · then click to refine',
   candidates: 'Click the object · choose one of the three candidates with 1, 2, 3',
   everything: 'Generate masks for the whole image · hover to highlight · click to select',
+  edit: 'Click an object to select it · R refine · P brush · X eraser · Delete removes it',
 };

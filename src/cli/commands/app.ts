@@ -8,7 +8,7 @@ import { CliUsageError } from '../args.js';
 export function register(program: Command): void {
   program
     .command('app')
-    .description('start the annotation web app on this machine: samkit app [dir] [--port N] [--host H] [--data DIR] [--embeddings DIR] [--model M] [--classes "a,b"|file]')
+    .description('start the annotation web app on this machine: samkit app [dir] [--port N] [--host H] [--data DIR] [--embeddings DIR] [--model M] [--classes "a,b"|file] [--detector D] [--asr A] [--lama M.onnx] [--sd-url URL]')
     .argument('[args...]', 'a project folder and the server flags (samkit app --help lists them)')
     .allowUnknownOption()
     .helpOption(false)

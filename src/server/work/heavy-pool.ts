@@ -9,6 +9,7 @@ import type { ExportFile } from '../export.js';
 import { HttpError } from '../http-error.js';
 import type { AnnotationDoc, ExportFormat, ImageInfo } from '../protocol.js';
 import type { HeavyJob, ProjectZip } from './heavy-jobs.js';
+import type { InpaintJob, InpaintJobResult } from './inpaint-job.js';
 import type { ProjectExportOptions } from '../project-export.js';
 import type { ProjectClass } from '../../project/classes.js';
 import type { ProjectExportImage } from '../../project/dataset-mapping.js';
@@ -63,6 +64,12 @@ export class HeavyPool {
   async runProjectExport(classes: ProjectClass[], images: ProjectExportImage[], options: ProjectExportOptions): Promise<Buffer> {
     const { body } = await this.run<ProjectZip>({ kind: 'project-export', classes, images, options });
     return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  }
+
+  /** Inpainting (decode, fill, PNG) in the worker, so hover and saves keep answering. */
+  async runInpaint(job: Omit<InpaintJob, 'kind'>): Promise<InpaintJobResult> {
+    const r = await this.run<InpaintJobResult>({ kind: 'inpaint', ...job });
+    return { ...r, body: Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength) };
   }
 
   validateDoc(body: unknown, image: ImageInfo): Promise<AnnotationDoc> {
