@@ -359,7 +359,7 @@ export class ObjectEditor {
     if (hover) items.push({ crop: hover, color: [255, 255, 255], alpha: 0.25, outline: true });
     const crop = this.stroke && this.stroke.display.length === dw * dh ? displayCrop(this.stroke.display, dw, dh) : o ? this.deps.objects.crops.get(o.id) : undefined;
     if (o && crop) {
-      const color = this.deps.objects.colorOf(o.id);
+      const color = this.deps.objects.colorFor(o);
       items.push({ crop, color, alpha: 0.6, outline: false }, { crop, color: [255, 255, 255], alpha: 0, outline: true });
     }
     viewer.paint('live', items);
