@@ -17,6 +17,7 @@ const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import('./commands/models.js'),
   () => import('./commands/ground.js'),
   () => import('./commands/app.js'),
+  () => import('./commands/import.js'),
   () => import('./commands/inpaint.js'),
   () => import('./commands/transcribe.js'),
   () => import('./commands/worker.js'),

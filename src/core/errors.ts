@@ -16,7 +16,8 @@ export type SamkitErrorCode =
   | 'FORMAT'
   | 'AUDIO'
   | 'SPEECH'
-  | 'INPAINT';
+  | 'INPAINT'
+  | 'IMPORT';
 
 export class SamkitError extends Error {
   readonly code: SamkitErrorCode;
@@ -77,4 +78,9 @@ export class SpeechError extends SamkitError {
 /** An inpainting backend (ONNX model, Stable Diffusion server) that failed or answered something unusable. */
 export class InpaintError extends SamkitError {
   constructor(message: string, options?: { cause?: unknown }) { super('INPAINT', message, options); }
+}
+
+/** An annotation file to import that is unreadable, of an unknown format, or does not fit the project's images. */
+export class ImportError extends SamkitError {
+  constructor(message: string, options?: { cause?: unknown }) { super('IMPORT', message, options); }
 }

@@ -11,7 +11,7 @@ import { HttpError } from './http-error.js';
 import { checkImageId } from './image-library.js';
 import type { AnnotationDoc, AnnotationObject, ImageInfo, ObjectSource } from './protocol.js';
 
-const SOURCES: readonly ObjectSource[] = ['hover', 'click', 'box', 'candidate', 'auto'];
+const SOURCES: readonly ObjectSource[] = ['hover', 'click', 'box', 'candidate', 'auto', 'import'];
 export const MAX_OBJECTS = 5000;
 /** Largest annotation document accepted, in bytes of JSON (the RLE strings are most of it). */
 export const MAX_DOC_BYTES = 32 * 1024 * 1024;

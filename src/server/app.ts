@@ -32,6 +32,8 @@ import { webDistDir } from './paths.js';
 import type { ProjectClass } from '../project/classes.js';
 import { ProjectStore } from '../project/project-store.js';
 import { registerProjectRoutes } from './project-routes.js';
+import { registerImportRoutes } from './import-routes.js';
+import { ProposalStore } from '../project/proposal-store.js';
 import { EXPORT_FORMATS, type AnnotationDoc, type AutoEvent, type ExportFormat, type ImageListEntry, type ModelInfo } from './protocol.js';
 
 export interface AppOptions {
@@ -128,7 +130,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
 
   // Model, decoder bytes and the hover split, so the first page load does not wait for them.
   const warm = (): Promise<unknown> => model().then(() => hoverSplit());
-  app.decorate('samkit', { model, warm, library, annotations, embeddings, heavy });
+  app.decorate('samkit', { model, warm, library, annotations, embeddings, heavy, project: null as ProjectStore | null });
   // Decoder lanes finish their current run before exiting (a process exit inside one aborts).
   app.addHook('onClose', async () => {
     const loaded = await modelPromise?.catch(() => null);
@@ -275,7 +277,9 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
 
   const project = options.projectDir ? new ProjectStore(options.projectDir, library, annotations, [options.dataDir, options.embeddingsDir]) : null;
   if (project && options.projectClasses) await project.setClasses(options.projectClasses);
+  app.samkit.project = project;
   registerProjectRoutes(app, project, embeddings, heavy);
+  registerImportRoutes(app, project, new ProposalStore(options.dataDir));
   registerTranscribe(app, { asr: options.asr, classes: async () => project ? (await project.readFile()).classes.map((c) => c.name) : [] });
   registerInpaint(app, { library, annotations, heavy, lama: options.lama, sdUrl: options.sdUrl, sdTimeoutMs: options.sdTimeoutMs });
 
@@ -368,6 +372,8 @@ declare module 'fastify' {
       heavy: HeavyPool;
       annotations: AnnotationStore;
       embeddings: EmbeddingService;
+      /** The open project folder, or null. */
+      project: ProjectStore | null;
     };
   }
 }

@@ -16,6 +16,8 @@ import { defaultEmbeddingsDir } from '../store/embedding-store.js';
 import { defaultDataDir } from './paths.js';
 import { parseClasses, type ProjectClass } from '../project/classes.js';
 import { PROJECT_DATA_DIR } from '../project/project-store.js';
+import { importIntoProject } from '../project/import-run.js';
+import { ProposalStore } from '../project/proposal-store.js';
 
 /** `--classes`: a file when one exists at that path, else the list itself. */
 async function readClasses(arg: string): Promise<ProjectClass[]> {
@@ -34,6 +36,17 @@ async function checkProjectDir(dir: string): Promise<void> {
 }
 
 export const DEFAULT_PORT = 8777;
+
+/** `--import`: the proposals are stored before the page can ask for them; a bad file stops the start. */
+async function importBeforeListening(app: Awaited<ReturnType<typeof createApp>>, dataDir: string, source: string, image: string | undefined): Promise<void> {
+  try {
+    const s = await importIntoProject(app.samkit.project!, new ProposalStore(dataDir), source, { image });
+    process.stdout.write(`imported ${s.proposals} proposal(s) for ${s.images} image(s) from ${source} (${s.format}${s.duplicates ? `, ${s.duplicates} already proposed` : ''}${s.empty ? `, ${s.empty} empty skipped` : ''})\n`);
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+}
 
 /** --asr, --lama, --sd-url, --sd-timeout checked up front (a typo fails at start, not on first use). */
 async function editFlags(flags: Flags): Promise<{ asr?: string; lama?: string; sdUrl?: string; sdTimeoutMs?: number }> {
@@ -60,6 +73,8 @@ interface Flags {
   maxUploadMb: string;
   maxPixels: string;
   log?: boolean;
+  import?: string;
+  importImage?: string;
 }
 
 function intFlag(name: string, value: string, min: number, max: number): number {
@@ -82,6 +97,8 @@ export async function main(argv: string[], name = 'samkit-app'): Promise<void> {
     .option('--max-upload-mb <mb>', 'largest upload accepted, in MB', String(DEFAULT_MAX_UPLOAD_BYTES / (1024 * 1024)))
     .option('--max-pixels <n>', 'largest image accepted, in pixels', String(MAX_IMAGE_PIXELS))
     .option('--log', 'log every request')
+    .option('--import <file|folder>', 'import COCO, YOLO, SA-1B, PNG mask folders or samkit auto/ground output into the project as proposals to review')
+    .option('--import-image <path>', 'with --import of samkit auto/ground/predict output (which names no image): the project image it belongs to')
     .option('--detector <folder|hub id>', 'open-vocabulary detector for the page\'s Find box (owlvit, owlv2, grounding-dino)')
     .option('--asr <pocketsphinx|whisper folder|hub id>', 'speech recogniser for the microphone button (default pocketsphinx)')
     .option('--lama <model.onnx>', 'LaMa-style ONNX model for the inpainting panel\'s LaMa removal')
@@ -93,6 +110,7 @@ export async function main(argv: string[], name = 'samkit-app'): Promise<void> {
   const projectDir = program.args[0];
   if (projectDir !== undefined) await checkProjectDir(projectDir);
   if (flags.classes !== undefined && projectDir === undefined) throw new CommanderError(2, 'samkit.usage', '--classes needs a project folder: samkit app <dir> --classes "dog,cat"');
+  if (flags.import !== undefined && projectDir === undefined) throw new CommanderError(2, 'samkit.usage', '--import needs a project folder: samkit app <dir> --import <file|folder>');
   const projectClasses = flags.classes === undefined ? undefined : await readClasses(flags.classes);
   flags.data ??= projectDir !== undefined ? path.join(projectDir, PROJECT_DATA_DIR) : defaultDataDir();
   const port = intFlag('--port', flags.port ?? process.env.PORT ?? String(DEFAULT_PORT), 0, 65535);
@@ -110,6 +128,7 @@ export async function main(argv: string[], name = 'samkit-app'): Promise<void> {
     maxPixels: intFlag('--max-pixels', flags.maxPixels, 1, MAX_IMAGE_PIXELS),
     logger: flags.log ?? false,
   });
+  if (flags.import !== undefined) await importBeforeListening(app, flags.data, flags.import, flags.importImage);
   try {
     await app.listen({ host: flags.host, port });
   } catch (err) {

@@ -49,7 +49,8 @@ export interface ModelInfo {
 /** COCO compressed RLE (pycocotools string counts). */
 export interface CocoRle { size: [number, number]; counts: string }
 
-export type ObjectSource = 'hover' | 'click' | 'box' | 'candidate' | 'auto';
+/** 'import': accepted from an imported proposal (review). */
+export type ObjectSource = 'hover' | 'click' | 'box' | 'candidate' | 'auto' | 'import';
 
 /** One accepted object, in original image pixels. */
 export interface AnnotationObject {

@@ -23,6 +23,7 @@ import { Objects } from './objects.js';
 import { MODE_HINTS, type Loaded, type Mode } from './page-types.js';
 import { ProjectPanel } from './project-panel.js';
 import { PromptSession } from './prompt-session.js';
+import { ReviewPanel } from './review-panel.js';
 import { Saver } from './saver.js';
 import { onSelectionChange, select, selected } from './selection.js';
 import { Viewer } from './viewer.js';
@@ -63,6 +64,10 @@ class App {
     panels: () => this.updatePanels(),
     failed: (err) => this.notices.showError(`Decoding failed: ${(err as Error).message}`),
   });
+  // Imported proposals: their own panel and layer (review-panel.ts).
+  readonly review = new ReviewPanel({
+    viewer: this.viewer, decoder: this.decoder, objects: this.objects, notices: this.notices, keymap: this.keymap, loaded: () => this.loaded,
+  }, document.querySelector<HTMLElement>('.sidebar')!);
   readonly auto = new AutoMasks({
     viewer: this.viewer, decoder: this.decoder, notices: this.notices, loaded: () => this.loaded,
     active: () => this.mode === 'everything', panels: () => this.updatePanels(),
@@ -357,6 +362,7 @@ class App {
       await this.objects.refresh(false);
     }
     openTiming.mark('objects');
+    void this.review.load();
 
     let emb: { data: Float32Array; dims: number[]; source: string };
     try {
@@ -399,6 +405,7 @@ class App {
 
   private resetImageState(): void {
     this.auto.reset();
+    this.review.reset();
     this.prompt.reset();
     this.objects.reset();
     select(null);
@@ -416,6 +423,7 @@ class App {
     this.objects.crops.clear();
     await this.objects.refresh(false);
     await this.auto.repaint();
+    await this.review.draw();
     await this.prompt.repaint();
     this.drawLive();
   }

@@ -1,0 +1,338 @@
+/**
+ * Import into a project: import(export(objects)) through the project's own dataset export for COCO
+ * (RLE and polygons), YOLO (pixel-centre rings through Ultralytics' rasteriser), SA-1B and PNG
+ * folders; samkit auto / ground records; image matching; refusals (bad JSON, unknown images,
+ * masks of another size, YOLO boxes) that leave nothing written; the routes and review decisions.
+ */
+import { test, before, after } from 'node:test';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import sharp from 'sharp';
+import type { FastifyInstance } from 'fastify';
+import { ImportError } from '../../src/core/errors.js';
+import { Mask } from '../../src/core/mask.js';
+import { maskToCocoRle, maskToRle, rleArea, rleToMask } from '../../src/core/rle.js';
+import { parseClasses } from '../../src/project/classes.js';
+import type { ProjectExportImage } from '../../src/project/dataset-mapping.js';
+import { parseJsonImport } from '../../src/project/import/detect.js';
+import { ImageMatcher, type TargetImage } from '../../src/project/import/match.js';
+import { planImport } from '../../src/project/import/plan.js';
+import type { Proposal } from '../../src/project/import/proposal.js';
+import { fillRingLikePolygon2Mask, shapeToRle } from '../../src/project/import/rasterise.js';
+import { reviewView, rleIou } from '../../src/project/import/review.js';
+import { parseYoloLabels } from '../../src/project/import/yolo.js';
+import { readImportSource } from '../../src/project/import-source.js';
+import { createApp } from '../../src/server/app.js';
+import { exportProjectZip } from '../../src/server/project-export.js';
+import type { AnnotationObject } from '../../src/server/protocol.js';
+import { fillPolyLikeCv2 } from '../helpers/cv2-fill.js';
+import { readZip } from './zip-read.js';
+
+const W = 48;
+const H = 36;
+
+/** A deterministic pseudo-random blob mask: ellipses and rectangles, some with holes, some in parts. */
+function blob(seed: number): Mask {
+  let s = seed * 7919 + 13;
+  const rnd = (): number => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const m = new Mask(W, H);
+  const shapes = 1 + Math.floor(rnd() * 3);
+  for (let k = 0; k < shapes; k++) {
+    const cx = 4 + rnd() * (W - 8), cy = 4 + rnd() * (H - 8), rx = 2 + rnd() * 10, ry = 2 + rnd() * 8;
+    const ellipse = rnd() < 0.6;
+    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
+      const dx = (x + 0.5 - cx) / rx, dy = (y + 0.5 - cy) / ry;
+      if (ellipse ? dx * dx + dy * dy <= 1 : Math.abs(dx) <= 1 && Math.abs(dy) <= 1) m.data[y * W + x] = 1;
+    }
+    if (rnd() < 0.4 && rx > 5 && ry > 4) {
+      for (let y = Math.floor(cy - 1); y <= cy + 1; y++) for (let x = Math.floor(cx - 1); x <= cx + 1; x++) m.data[y * W + x] = 0;
+    }
+  }
+  return m;
+}
+
+function iou(a: Mask, b: Mask): number {
+  let inter = 0, union = 0;
+  for (let i = 0; i < a.data.length; i++) { inter += a.data[i] & b.data[i]; union += a.data[i] | b.data[i]; }
+  return union ? inter / union : 1;
+}
+
+function obj(id: string, label: string, m: Mask, score: number | null = null): AnnotationObject {
+  const segmentation = maskToCocoRle(m) as AnnotationObject['segmentation'];
+  return { id, label, segmentation, area: rleArea(segmentation), bbox: m.bbox, predictedIou: score, stabilityScore: score === null ? null : 0.97, pointCoords: [[5, 5]], pointLabels: [1], box: null, cropBox: [0, 0, W, H], source: 'click', visible: true, createdAt: '2026-01-01T00:00:00Z' };
+}
+
+const TARGETS: TargetImage[] = [
+  { id: 'a'.repeat(64), rel: 'one.png', width: W, height: H },
+  { id: 'b'.repeat(64), rel: 'sub/two.png', width: W, height: H },
+];
+
+const OBJECTS: AnnotationObject[][] = [
+  [obj('a1', 'dog', blob(1), 0.91), obj('a2', 'cat', blob(2), 0.8), obj('a3', '', blob(3))],
+  Array.from({ length: 6 }, (_, k) => obj(`b${k}`, k % 2 ? 'dog' : 'zebra', blob(10 + k), k % 3 ? 0.5 + k / 20 : null)),
+];
+
+const EXPORT_IMAGES: ProjectExportImage[] = TARGETS.map((t, i) => ({ rel: t.rel, width: t.width, height: t.height, objects: OBJECTS[i] }));
+
+let tmp = '';
+let counter = 0;
+const newId = (): string => `p-${++counter}`;
+
+/** Export the objects as the app's "Export dataset" does, unzip, import the folder back. */
+async function roundTrip(format: 'coco' | 'yolo' | 'sa1b' | 'png', polygons = false): Promise<Map<string, Proposal[]>> {
+  const zip = readZip(await exportProjectZip(parseClasses('dog,cat'), EXPORT_IMAGES, { format, polygons, project: 'p' }));
+  const dir = await mkdtemp(path.join(tmp, `rt-${format}-`));
+  for (const [name, data] of zip) {
+    await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+    await writeFile(path.join(dir, name), data);
+  }
+  const set = await readImportSource(format === 'coco' ? path.join(dir, 'annotations.json') : dir);
+  assert.equal(set.format, format);
+  const plan = planImport(set, new ImageMatcher(TARGETS), () => [], { source: `${format}:x`, newId, now: 'now' });
+  return plan.added;
+}
+
+before(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'samkit-import-'));
+});
+
+after(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+const labelOrObject = (o: AnnotationObject): string => o.label || 'object';
+
+test('COCO RLE: import(export(objects)) gives the same masks, labels, scores', async () => {
+  const added = await roundTrip('coco');
+  TARGETS.forEach((t, i) => {
+    const got = added.get(t.id)!;
+    assert.equal(got.length, OBJECTS[i].length);
+    got.forEach((p, k) => {
+      const o = OBJECTS[i][k];
+      assert.deepEqual(p.segmentation, o.segmentation, `${t.rel} ${k}`);
+      assert.equal(p.label, labelOrObject(o));
+      assert.equal(p.score, o.predictedIou);
+      assert.deepEqual(p.bbox, rleToMask(o.segmentation).bbox);
+      assert.equal(p.status, 'pending');
+    });
+  });
+});
+
+test('COCO polygons: import(export(objects)) rasterises back to the same pixels', async () => {
+  const added = await roundTrip('coco', true);
+  TARGETS.forEach((t, i) => added.get(t.id)!.forEach((p, k) => {
+    assert.equal(iou(rleToMask(p.segmentation), rleToMask(OBJECTS[i][k].segmentation)), 1, `${t.rel} ${k}`);
+  }));
+});
+
+test('SA-1B and PNG folders: import(export(objects)) gives the same masks', async () => {
+  for (const format of ['sa1b', 'png'] as const) {
+    const added = await roundTrip(format);
+    TARGETS.forEach((t, i) => {
+      assert.deepEqual(added.get(t.id)!.map((p) => p.segmentation), OBJECTS[i].map((o) => o.segmentation), `${format} ${t.rel}`);
+      assert.deepEqual(added.get(t.id)!.map((p) => p.predictedIou), OBJECTS[i].map((o) => o.predictedIou), `${format} ${t.rel} scores`);
+    });
+  }
+});
+
+test('YOLO: import(export(objects)) through polygon2mask on pixel centres gives IoU ~1, classes from classes.txt', async () => {
+  const added = await roundTrip('yolo');
+  const ious: number[] = [];
+  TARGETS.forEach((t, i) => {
+    const got = added.get(t.id)!;
+    assert.equal(got.length, OBJECTS[i].length);
+    got.forEach((p, k) => {
+      assert.equal(p.label, labelOrObject(OBJECTS[i][k]));
+      ious.push(iou(rleToMask(p.segmentation), rleToMask(OBJECTS[i][k].segmentation)));
+    });
+  });
+  const mean = ious.reduce((a, b) => a + b, 0) / ious.length;
+  console.log(`YOLO round trip: ${ious.length} masks, IoU min ${Math.min(...ious).toFixed(4)} mean ${mean.toFixed(4)}, exact ${ious.filter((v) => v === 1).length}`);
+  assert.ok(Math.min(...ious) >= 0.97 && mean >= 0.99, `YOLO round-trip IoU min ${Math.min(...ious).toFixed(4)} mean ${mean.toFixed(4)}`);
+});
+
+test('the YOLO rasteriser is Ultralytics\' polygon2mask (truncate, fill with the boundary) on any ring', () => {
+  for (let seed = 0; seed < 20; seed++) {
+    let s = seed + 1;
+    const rnd = (): number => ((s = (s * 16807) % 2147483647) / 2147483647);
+    const ring: number[] = [];
+    const n = 3 + Math.floor(rnd() * 6);
+    for (let k = 0; k < n; k++) ring.push(rnd() * W, rnd() * H);
+    const mine = new Mask(W, H);
+    fillRingLikePolygon2Mask(mine, ring);
+    assert.deepEqual(mine.data, fillPolyLikeCv2(ring, W, H).data, `ring ${seed}`);
+  }
+});
+
+test('samkit auto and ground records are imported onto the image the caller names', () => {
+  const m = blob(4);
+  const auto = JSON.stringify([{ segmentation: maskToRle(m), area: m.area, bbox: m.bbox, predicted_iou: 0.93, point_coords: [[3, 3]], stability_score: 0.96, crop_box: [0, 0, W, H] }]);
+  const set = parseJsonImport(auto, 'dog.json');
+  assert.equal(set.format, 'auto');
+  const matcher = new ImageMatcher(TARGETS);
+  assert.throws(() => planImport(set, matcher, () => [], { source: 's', newId, now: 'n' }), (e: Error) => e instanceof ImportError && /without naming it/.test(e.message));
+  const plan = planImport(set, matcher, () => [], { source: 's', newId, now: 'n', image: 'sub/two.png' });
+  const got = plan.added.get(TARGETS[1].id)!;
+  assert.deepEqual(got[0].segmentation, maskToCocoRle(m));
+  assert.equal(got[0].score, 0.93);
+  assert.equal(got[0].stabilityScore, 0.96);
+  const ground = JSON.stringify({ image: { width: W, height: H }, objects: [{ label: 'red car', score: 0.41, box: [0, 0, 5, 5], segmentation: maskToRle(m), area: m.area, bbox: m.bbox, predicted_iou: 0.9 }] });
+  const g = planImport(parseJsonImport(ground, 'g.json'), matcher, () => [], { source: 's', newId, now: 'n', image: 'one.png' }).added.get(TARGETS[0].id)!;
+  assert.equal(g[0].label, 'red car');
+  assert.equal(g[0].score, 0.41);
+  assert.equal(g[0].predictedIou, 0.9);
+  // Re-importing the same masks adds nothing.
+  const again = planImport(set, matcher, () => got, { source: 's', newId, now: 'n', image: 'sub/two.png' });
+  assert.equal(again.summary.proposals, 0);
+  assert.equal(again.summary.duplicates, 1);
+});
+
+test('matching: path relative to the project, else a unique base name; ambiguous and unknown names are refused', () => {
+  const targets = [...TARGETS, { id: 'c'.repeat(64), rel: 'other/two.png', width: W, height: H }];
+  const matcher = new ImageMatcher(targets);
+  assert.equal(matcher.find({ fileName: 'sub/two.png' }, 'x')?.id, targets[1].id);
+  assert.equal(matcher.find({ fileName: './sub\\two.png' }, 'x')?.id, targets[1].id);
+  assert.equal(matcher.find({ fileName: '/data/elsewhere/one.png' }, 'x')?.id, targets[0].id);
+  assert.equal(matcher.find({ fileName: 'sub/two', stem: true }, 'x')?.id, targets[1].id);
+  assert.throws(() => matcher.find({ fileName: 'two.png' }, 'x'), /matches 2 project images/);
+  assert.equal(matcher.find({ fileName: 'three.png' }, 'x'), null);
+  const coco = JSON.stringify({ images: [{ id: 1, file_name: 'one.png', width: W, height: H }, { id: 2, file_name: 'nowhere.jpg' }, { id: 3, file_name: 'empty.jpg' }], annotations: [
+    { id: 1, image_id: 1, segmentation: maskToCocoRle(blob(5)) }, { id: 2, image_id: 2, segmentation: maskToCocoRle(blob(6)) }] });
+  assert.throws(() => planImport(parseJsonImport(coco, 'c.json'), matcher, () => [], { source: 's', newId, now: 'n' }),
+    (e: Error) => e instanceof ImportError && e.message === '1 imported image(s) with masks are not in the project: "nowhere.jpg"');
+});
+
+test('refusals name the problem: bad JSON, unknown layout, another size, YOLO boxes, no segmentation', () => {
+  const matcher = new ImageMatcher(TARGETS);
+  const plan = (text: string): unknown => planImport(parseJsonImport(text, 'f.json'), matcher, () => [], { source: 's', newId, now: 'n' });
+  assert.throws(() => plan('{"images": ['), (e: Error) => e instanceof ImportError && /^f\.json is not JSON/.test(e.message));
+  assert.throws(() => plan('{"hello": 1}'), /f\.json is not a file import reads/);
+  const small = new Mask(W - 1, H);
+  small.data[0] = 1;
+  assert.throws(() => plan(JSON.stringify({ images: [{ id: 1, file_name: 'one.png' }], annotations: [{ id: 1, image_id: 1, segmentation: maskToCocoRle(small) }] })),
+    (e: Error) => e instanceof ImportError && e.message === `f.json annotations[0]: the mask is ${W - 1}x${H}, the image is ${W}x${H}`);
+  assert.throws(() => plan(JSON.stringify({ images: [{ id: 1, file_name: 'one.png', width: 640, height: 480 }], annotations: [{ id: 1, image_id: 1, segmentation: [[1, 1, 5, 1, 5, 5]] }] })),
+    /f\.json images\[0\] \(one\.png\) is 640x480, the project image one\.png is 48x36/);
+  assert.throws(() => plan(JSON.stringify({ images: [{ id: 1, file_name: 'one.png' }], annotations: [{ id: 1, image_id: 1, bbox: [1, 1, 4, 4] }] })), /has no segmentation .*boxes2masks/);
+  assert.throws(() => plan(JSON.stringify({ images: [{ id: 1, file_name: 'one.png' }], annotations: [{ id: 1, image_id: 1, segmentation: { size: [H, W], counts: [5, 3] } }] })), /annotations\[0\]: RLE counts sum to 8/);
+  assert.throws(() => parseYoloLabels('0 0.5 0.5 0.2 0.2\n', 'labels/one.txt', 'one', []), /labels\/one\.txt line 1 is a detection box/);
+  assert.throws(() => shapeToRle({ kind: 'yolo', ring: [0, 0, 2, 0, 1, 1] }, W, H, 'r'), /normalised to \[0, 1\]/);
+});
+
+// --- the server: routes, uploads, nothing half-written, decisions -------------------------------------
+
+let app: FastifyInstance;
+let project = '';
+const host = { host: '127.0.0.1' };
+
+async function proposalFiles(): Promise<string[]> {
+  return (await readdir(path.join(project, '.samkit', 'proposals')).catch(() => [] as string[])).sort();
+}
+
+test('routes: import a COCO file in the project, refuse a bad one leaving nothing written, decide', async () => {
+  project = path.join(tmp, 'photos');
+  await mkdir(path.join(project, 'sub'), { recursive: true });
+  const px = (seed: number): Promise<Buffer> => sharp(Buffer.alloc(W * H * 3, seed), { raw: { width: W, height: H, channels: 3 } }).png().toBuffer();
+  await writeFile(path.join(project, 'one.png'), await px(10));
+  await writeFile(path.join(project, 'sub', 'two.png'), await px(200));
+  const web = path.join(tmp, 'web');
+  await mkdir(web, { recursive: true });
+  await writeFile(path.join(web, 'index.html'), '<!doctype html><title>t</title>');
+  app = await createApp({ dataDir: path.join(project, '.samkit'), embeddingsDir: path.join(tmp, 'emb'), webRoot: web, host: '127.0.0.1', maxPixels: 1_000_000, projectDir: project });
+  try {
+    const list = (await app.inject({ method: 'GET', url: '/api/project', headers: host })).json() as { project: { images: Array<{ id: string; rel: string }> } };
+    const [one, two] = list.project.images;
+    const zip = readZip(await exportProjectZip(parseClasses('dog,cat'), EXPORT_IMAGES, { format: 'coco', polygons: false, project: 'p' }));
+    await writeFile(path.join(project, 'dataset.json'), zip.get('annotations.json')!);
+
+    // A file that fails on its second image's mask stores nothing, not even the first image's.
+    const bad = JSON.parse(zip.get('annotations.json')!.toString()) as { annotations: Array<{ image_id: number; segmentation: unknown }> };
+    bad.annotations[bad.annotations.length - 1].segmentation = { size: [H, W + 2], counts: 'PP' };
+    let r = await app.inject({ method: 'POST', url: '/api/project/import?name=bad.json', headers: { ...host, 'content-type': 'application/octet-stream' }, payload: Buffer.from(JSON.stringify(bad)) });
+    assert.equal(r.statusCode, 400);
+    assert.deepEqual(r.json(), { error: `bad.json annotations[${bad.annotations.length - 1}]: the mask is ${W + 2}x${H}, the image is ${W}x${H}`, code: 'IMPORT' });
+    assert.deepEqual(await proposalFiles(), []);
+    r = await app.inject({ method: 'POST', url: '/api/project/import?name=x.json', headers: { ...host, 'content-type': 'application/octet-stream' }, payload: Buffer.from('{"images": [') });
+    assert.equal(r.statusCode, 400);
+    assert.match((r.json() as { error: string }).error, /^x\.json is not JSON/);
+    r = await app.inject({ method: 'POST', url: '/api/project/import', headers: host, payload: { path: '../elsewhere.json' } });
+    assert.equal(r.statusCode, 404);
+    r = await app.inject({ method: 'POST', url: '/api/project/import', headers: host, payload: { path: '/etc/hostname' } });
+    assert.equal(r.statusCode, 400);
+    assert.match((r.json() as { error: string }).error, /outside the project folder/);
+
+    r = await app.inject({ method: 'POST', url: '/api/project/import', headers: host, payload: { path: 'dataset.json' } });
+    assert.equal(r.statusCode, 200, r.body);
+    assert.deepEqual(r.json(), { imported: { format: 'coco', images: 2, proposals: 9, duplicates: 0, empty: 0 } });
+    assert.deepEqual(await proposalFiles(), [`${one.id}.json`, `${two.id}.json`].sort());
+    // The same file again: nothing new.
+    r = await app.inject({ method: 'POST', url: '/api/project/import', headers: host, payload: { path: 'dataset.json' } });
+    assert.deepEqual((r.json() as { imported: { proposals: number; duplicates: number } }).imported.duplicates, 9);
+
+    const doc = (await app.inject({ method: 'GET', url: `/api/images/${two.id}/proposals`, headers: host })).json() as { proposals: Proposal[] };
+    assert.deepEqual(doc.proposals.map((p) => p.segmentation), OBJECTS[1].map((o) => o.segmentation));
+    assert.ok(doc.proposals.every((p) => p.status === 'pending' && p.source === 'coco:dataset.json'));
+    r = await app.inject({ method: 'POST', url: `/api/images/${two.id}/proposals/decide`, headers: host, payload: { decisions: [{ id: doc.proposals[0].id, status: 'accepted' }, { id: doc.proposals[1].id, status: 'rejected' }] } });
+    assert.deepEqual(r.json(), { ok: true, pending: 4, accepted: 1, rejected: 1 });
+    r = await app.inject({ method: 'POST', url: `/api/images/${two.id}/proposals/decide`, headers: host, payload: { decisions: [{ id: 'p-nope', status: 'accepted' }] } });
+    assert.equal(r.statusCode, 404);
+    r = await app.inject({ method: 'POST', url: `/api/images/${two.id}/proposals/decide`, headers: host, payload: { decisions: [{ id: doc.proposals[2].id, status: 'maybe' }] } });
+    assert.equal(r.statusCode, 400);
+    const after = (await app.inject({ method: 'GET', url: `/api/images/${two.id}/proposals`, headers: host })).json() as { proposals: Proposal[] };
+    assert.deepEqual(after.proposals.map((p) => p.status), ['accepted', 'rejected', 'pending', 'pending', 'pending', 'pending']);
+  } finally {
+    await app.close();
+  }
+});
+
+test('review view: IoU from the runs equals IoU of the pixels; duplicates (> 0.9) hidden, filters by score and area', () => {
+  for (let k = 0; k < 12; k++) {
+    const a = blob(30 + k), b = blob(31 + k);
+    assert.ok(Math.abs(rleIou(maskToCocoRle(a), maskToCocoRle(b)) - iou(a, b)) < 1e-12, `pair ${k}`);
+  }
+  const base = blob(40);
+  const near = new Mask(W, H, base.data.slice());
+  const [, y0] = base.bbox;
+  for (let x = 0; x < W; x++) near.data[y0 * W + x] = 0;
+  assert.ok(iou(base, near) > 0.9);
+  const prop = (id: string, m: Mask, score: number | null, status: Proposal['status'] = 'pending'): Proposal => {
+    const segmentation = maskToCocoRle(m);
+    return { id, label: '', segmentation, area: m.area, bbox: m.bbox, score, predictedIou: score, stabilityScore: null, source: 's', status, importedAt: 'n' };
+  };
+  const list = [prop('dup', near, 0.99), prop('low', blob(41), 0.2), prop('none', blob(42), null), prop('done', blob(43), 0.9, 'rejected'), prop('ok', blob(44), 0.8)];
+  const objects = [obj('o', 'dog', base)];
+  const v = reviewView(list, objects, { minScore: 0.5, minArea: 0 });
+  assert.deepEqual(v.visible.map((p) => p.id), ['none', 'ok']);
+  assert.deepEqual([v.duplicate, v.filtered], [1, 1]);
+  const big = reviewView(list, [], { minScore: 0, minArea: blob(44).area + 1 });
+  assert.deepEqual(big.visible.map((p) => p.id).sort(), list.filter((p) => p.status === 'pending' && p.area > blob(44).area).map((p) => p.id).sort());
+});
+
+test('samkit import: summary, then the same file adds nothing; bad JSON exits 1 with one line and stores nothing; no folder exits 2', async () => {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+  const run = (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => new Promise((resolve) => {
+    execFile(process.execPath, [path.join(root, 'bin/samkit.js'), 'import', ...args], (err, stdout, stderr) => resolve({ code: err ? (err as { code?: number }).code ?? 1 : 0, stdout, stderr }));
+  });
+  const dir = path.join(tmp, 'cli-photos');
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, 'one.png'), await sharp(Buffer.alloc(W * H * 3, 90), { raw: { width: W, height: H, channels: 3 } }).png().toBuffer());
+  await writeFile(path.join(tmp, 'bad.json'), '{"images": [');
+  let r = await run(dir, path.join(tmp, 'bad.json'));
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^samkit: bad\.json is not JSON: [^\n]+\n$/);
+  assert.equal((await readdir(path.join(dir, '.samkit')).catch(() => [] as string[])).includes('proposals'), false);
+  const coco = JSON.stringify({ images: [{ id: 1, file_name: 'one.png', width: W, height: H }], annotations: [{ id: 1, image_id: 1, category_id: 1, segmentation: maskToCocoRle(blob(50)) }], categories: [{ id: 1, name: 'dog' }] });
+  await writeFile(path.join(tmp, 'good.json'), coco);
+  r = await run(dir, path.join(tmp, 'good.json'), '--json');
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), { format: 'coco', images: 1, proposals: 1, duplicates: 0, empty: 0 });
+  r = await run(dir, path.join(tmp, 'good.json'), '--json');
+  assert.deepEqual(JSON.parse(r.stdout), { format: 'coco', images: 0, proposals: 0, duplicates: 1, empty: 0 });
+  r = await run(path.join(tmp, 'nowhere'), path.join(tmp, 'good.json'));
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^samkit: the project folder .*nowhere does not exist or is not a folder\n$/);
+});
