@@ -55,6 +55,8 @@ export class Viewer {
   /** Prompt marks (points, boxes) at screen resolution over the masks, so they stay crisp at any zoom. */
   private readonly marksCanvas = document.createElement('canvas');
   private readonly marksCtx = this.marksCanvas.getContext('2d')!;
+  /** Where the image and marks layers are on the stage (CSS pixels). */
+  private screenBox = { x: 0, y: 0, w: 1, h: 1 };
 
   constructor() {
     this.stage.insertBefore(this.layers.image, this.wrap);
@@ -64,6 +66,9 @@ export class Viewer {
     this.marksCanvas.id = 'layer-marks';
     this.marksCanvas.className = 'stage-image';
     this.wrap.after(this.marksCanvas);
+    // Shown with the first image (until then they would be empty boxes over the drop card).
+    this.layers.image.hidden = true;
+    this.marksCanvas.hidden = true;
     this.zoom.onChange(() => this.applyView());
   }
 
@@ -91,15 +96,11 @@ export class Viewer {
     const newImage = this.info?.id !== info.id;
     this.info = info;
     if (newImage) this.detail = 1;
-    const sw = this.stage.clientWidth;
-    const sh = this.stage.clientHeight;
-    const pr = window.devicePixelRatio || 1;
-    const img = this.layers.image;
-    for (const c of [img, this.marksCanvas]) {
-      if (c.width !== Math.round(sw * pr) || c.height !== Math.round(sh * pr)) { c.width = Math.round(sw * pr); c.height = Math.round(sh * pr); }
-    }
     Object.assign(this.wrap.style, { left: '0px', top: '0px', width: `${W}px`, height: `${H}px`, transformOrigin: '0 0' });
     this.zoom.layout(info, newImage);
+    this.placeScreenLayers();
+    this.layers.image.hidden = false;
+    this.marksCanvas.hidden = false;
     const scale = this.zoom.fitScale;
     const cssW = Math.max(1, W * scale);
     const cssH = Math.max(1, H * scale);
@@ -140,9 +141,33 @@ export class Viewer {
     if (this.frame) return;
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
+      this.placeScreenLayers();
       this.paintImage();
       for (const fn of this.viewListeners) fn();
     });
+  }
+
+  /**
+   * The image and marks layers cover the image's visible part of the stage (the whole stage when
+   * zoomed in, the image's rectangle when fitted), at the screen's resolution.
+   */
+  private placeScreenLayers(): void {
+    const v = this.zoom.view;
+    const { width: sw, height: sh } = this.zoom.stageSize;
+    const W = this.info?.width ?? 1;
+    const H = this.info?.height ?? 1;
+    const x0 = Math.max(0, Math.floor(v.tx));
+    const y0 = Math.max(0, Math.floor(v.ty));
+    const x1 = Math.min(sw, Math.ceil(v.tx + W * v.scale));
+    const y1 = Math.min(sh, Math.ceil(v.ty + H * v.scale));
+    this.screenBox = { x: x0, y: y0, w: Math.max(1, x1 - x0), h: Math.max(1, y1 - y0) };
+    const pr = window.devicePixelRatio || 1;
+    for (const c of [this.layers.image, this.marksCanvas]) {
+      const bw = Math.round(this.screenBox.w * pr);
+      const bh = Math.round(this.screenBox.h * pr);
+      if (c.width !== bw || c.height !== bh) { c.width = bw; c.height = bh; }
+      Object.assign(c.style, { left: `${x0}px`, top: `${y0}px`, width: `${this.screenBox.w}px`, height: `${this.screenBox.h}px` });
+    }
   }
 
   private paintImage(): void {
@@ -154,8 +179,10 @@ export class Viewer {
     const info = this.info;
     if (!b || !info) return;
     const v = this.zoom.view;
-    const k = c.width / Math.max(1, this.stage.clientWidth);
+    const k = c.width / Math.max(1, this.screenBox.w);
     const r = visibleImageRect(v, info, this.zoom.stageSize);
+    const ox = this.screenBox.x;
+    const oy = this.screenBox.y;
     if (!r) return;
     const bx = b.width / info.width;
     const by = b.height / info.height;
@@ -163,7 +190,7 @@ export class Viewer {
     ctx.imageSmoothingEnabled = v.scale * k < 3;
     ctx.imageSmoothingQuality = 'high';
     try {
-      ctx.drawImage(b, r.x * bx, r.y * by, r.w * bx, r.h * by, (r.x * v.scale + v.tx) * k, (r.y * v.scale + v.ty) * k, r.w * v.scale * k, r.h * v.scale * k);
+      ctx.drawImage(b, r.x * bx, r.y * by, r.w * bx, r.h * by, (r.x * v.scale + v.tx - ox) * k, (r.y * v.scale + v.ty - oy) * k, r.w * v.scale * k, r.h * v.scale * k);
     } catch {
       this.shownBitmap = null; // closed when the next image opened
     }
@@ -188,9 +215,10 @@ export class Viewer {
   marks(): { ctx: CanvasRenderingContext2D; at: (x: number, y: number) => [number, number]; unit: number } {
     const c = this.marksCanvas;
     this.marksCtx.clearRect(0, 0, c.width, c.height);
-    const k = c.width / Math.max(1, this.stage.clientWidth);
+    const k = c.width / Math.max(1, this.screenBox.w);
     const v = this.zoom.view;
-    return { ctx: this.marksCtx, at: (x, y) => [(x * v.scale + v.tx) * k, (y * v.scale + v.ty) * k], unit: k };
+    const { x: ox, y: oy } = this.screenBox;
+    return { ctx: this.marksCtx, at: (x, y) => [(x * v.scale + v.tx - ox) * k, (y * v.scale + v.ty - oy) * k], unit: k };
   }
 
   /** The pointer's position in image coordinates (clamped to the image) and in display pixels. */
