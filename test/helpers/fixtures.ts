@@ -43,3 +43,18 @@ export function blobLogits(n: number, seed: number, o: { blobs: number; base: nu
   }
   return out;
 }
+
+/** A deterministic textured RGB image with a red disc at (200, 150), radius 90: an object the models find. */
+export function discImage(width: number, height: number): { data: Uint8Array; width: number; height: number } {
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const p = (y * width + x) * 3;
+      const inside = (x - 200) ** 2 + (y - 150) ** 2 < 90 ** 2;
+      data[p] = inside ? 220 : (x * 7) % 256;
+      data[p + 1] = inside ? 40 : (y * 5) % 256;
+      data[p + 2] = inside ? 30 : ((x + y) * 3) % 256;
+    }
+  }
+  return { data, width, height };
+}

@@ -14,6 +14,7 @@ import { fileIO } from '../../src/models/graph-io.js';
 import { SamPredictor } from '../../src/predictor.js';
 import { rleToMask, type Rle } from '../../src/core/rle.js';
 import { bufferIou, HAS_REFERENCE, NO_REFERENCE_MESSAGE, readFixture, referenceImage } from '../helpers/reference.js';
+import { discImage } from '../helpers/fixtures.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'samkit-hfsam-'));
 const cacheDir = path.join(dir, 'cache');
@@ -21,19 +22,7 @@ const real = defaultModelManifest();
 const folder = path.join(dir, 'sam-vit-hf');
 const ready = writeHfSamFolder(real.encoder.path!, real.decoder.path!, folder);
 
-function image(width: number, height: number): { data: Uint8Array; width: number; height: number } {
-  const data = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const p = (y * width + x) * 3;
-      const inside = (x - 200) ** 2 + (y - 150) ** 2 < 90 ** 2;
-      data[p] = inside ? 220 : (x * 7) % 256;
-      data[p + 1] = inside ? 40 : (y * 5) % 256;
-      data[p + 2] = inside ? 30 : ((x + y) * 3) % 256;
-    }
-  }
-  return { data, width, height };
-}
+const image = discImage;
 
 const predictors = ready.then(() => Promise.all([SamPredictor.create(undefined, { cacheDir }), SamPredictor.create(folder, { cacheDir })]));
 const img = image(400, 300);

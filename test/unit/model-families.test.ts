@@ -12,25 +12,13 @@ import { findPair } from '../../src/models/folder.js';
 import { repackAsSamexporterEncoder } from '../../src/models/samexporter/repack.js';
 import { DEFAULT_PREPROCESS } from '../../src/model/manifest.js';
 import { SamPredictor } from '../../src/predictor.js';
+import { discImage } from '../helpers/fixtures.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'samkit-families-'));
 const real = defaultModelManifest();
 const cacheDir = path.join(dir, 'cache');
 
-/** A deterministic textured test image. */
-function image(width: number, height: number): { data: Uint8Array; width: number; height: number } {
-  const data = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const p = (y * width + x) * 3;
-      const inside = (x - 200) ** 2 + (y - 150) ** 2 < 90 ** 2;
-      data[p] = inside ? 220 : (x * 7) % 256;
-      data[p + 1] = inside ? 40 : (y * 5) % 256;
-      data[p + 2] = inside ? 30 : ((x + y) * 3) % 256;
-    }
-  }
-  return { data, width, height };
-}
+const image = discImage;
 
 test('a samexporter-layout folder (input_image encoder, official decoder) gives the default model\'s masks exactly', async () => {
   const folder = path.join(dir, 'mobile-sam');

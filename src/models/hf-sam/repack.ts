@@ -15,7 +15,7 @@
 import onnxproto from 'onnx-proto';
 import { ModelError } from '../../core/errors.js';
 import { ALL_IOU_OUTPUT, ALL_MASKS_OUTPUT, prune, rewriteDecoder } from '../../model/decoder-graph.js';
-import type { RepackPreprocess } from '../samexporter/repack.js';
+import { encoderEnds, type RepackPreprocess } from '../samexporter/repack.js';
 
 const { onnx } = onnxproto;
 const T = onnx.TensorProto.DataType;
@@ -147,13 +147,7 @@ function repackDecoder(decoderBytes: Uint8Array): { bytes: Uint8Array; pe: { cha
 
 /** The encoder in the transformers.js contract: pixel_values -> image_embeddings, image_positional_embeddings. */
 function repackEncoder(encoderBytes: Uint8Array, pe: ReturnType<typeof repackDecoder>['pe']): Uint8Array {
-  const model = onnx.ModelProto.decode(encoderBytes);
-  const g = model.graph;
-  const inits = new Set((g?.initializer ?? []).map((t) => t.name));
-  const inputs = (g?.input ?? []).filter((i) => !inits.has(i.name));
-  if (!g || inputs.length !== 1 || !g.output?.length) throw new ModelError('re-packing needs an encoder with one image input and an embedding output');
-  const oldIn = inputs[0].name!;
-  const oldOut = g.output[0].name!;
+  const { model, g, oldIn, oldOut } = encoderEnds(encoderBytes);
   const rename = (t: string) => (t === oldIn ? 'pixel_values' : t === oldOut ? 'image_embeddings' : t);
   for (const n of g.node ?? []) {
     n.input = (n.input ?? []).map(rename);

@@ -25,14 +25,18 @@ function ints(name: string, values: number[]): onnxproto.onnx.ITensorProto {
   return { name, dims: [values.length], dataType: T.INT64, int64Data: values };
 }
 
-export function repackAsSamexporterEncoder(bytes: Uint8Array, pre: RepackPreprocess): Uint8Array {
+/** An encoder graph to re-pack, with the names of its one image input and its embedding output. */
+export function encoderEnds(bytes: Uint8Array): { model: onnxproto.onnx.ModelProto; g: onnxproto.onnx.IGraphProto & { output: onnxproto.onnx.IValueInfoProto[] }; oldIn: string; oldOut: string } {
   const model = onnx.ModelProto.decode(bytes);
   const g = model.graph;
   const inits = new Set((g?.initializer ?? []).map((t) => t.name));
   const inputs = (g?.input ?? []).filter((i) => !inits.has(i.name));
   if (!g || inputs.length !== 1 || !g.output?.length) throw new ModelError('re-packing needs an encoder with one image input and an embedding output');
-  const oldIn = inputs[0].name!;
-  const oldOut = g.output[0].name!;
+  return { model, g: g as typeof g & { output: onnxproto.onnx.IValueInfoProto[] }, oldIn: inputs[0].name!, oldOut: g.output[0].name! };
+}
+
+export function repackAsSamexporterEncoder(bytes: Uint8Array, pre: RepackPreprocess): Uint8Array {
+  const { model, g, oldIn, oldOut } = encoderEnds(bytes);
   const opset = Number(model.opsetImport?.find((o) => !o.domain)?.version ?? 13);
   const node = (opType: string, input: string[], output: string[], attribute: onnxproto.onnx.IAttributeProto[] = []) => ({ opType, input, output, name: `px/${output[0]}`, attribute });
   const n = pre.inputSize;
