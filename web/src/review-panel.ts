@@ -19,6 +19,9 @@ import { reviewApi } from './review-api.js';
 import type { Viewer } from './viewer.js';
 import type { DisplayCrop } from './worker-protocol.js';
 
+/** A predicted IoU can come out above 1 (a model output, not a ratio): shown clamped, the raw value in the title. */
+const shownScore = (score: number): string => Math.min(1, score).toFixed(2);
+
 export interface ReviewDeps {
   viewer: Viewer;
   decoder: DecoderClient;
@@ -190,7 +193,7 @@ export class ReviewPanel {
       if (e.key === 'Escape') label.blur();
     });
     label.addEventListener('focus', () => { if (this.focus !== i) { this.focus = i; void this.draw(); this.markFocus(); } });
-    const score = el('span', { className: 'proposal-score', textContent: p.score === null ? 'no score' : p.score.toFixed(2), title: p.source });
+    const score = el('span', { className: 'proposal-score', textContent: p.score === null ? 'no score' : shownScore(p.score), title: p.score === null ? p.source : `${p.source}: ${p.score}` });
     const area = el('span', { className: 'object-area', textContent: `${fmtInt(p.area)} px` });
     const yes = el('button', { className: 'btn ghost icon small accept', textContent: '✓', title: 'Accept as an object (A)' });
     yes.addEventListener('click', () => void this.accept(p));
@@ -222,7 +225,7 @@ export class ReviewPanel {
     const focused = this.focused();
     const items = this.view.visible.filter((p) => this.crops.has(p.id)).map((p) => ({
       crop: this.crops.get(p.id)!,
-      text: `${this.labelOf(p) || 'no label'}${p.score === null ? '' : ` ${p.score.toFixed(2)}`}`,
+      text: `${this.labelOf(p) || 'no label'}${p.score === null ? '' : ` ${shownScore(p.score)}`}`,
       hot: p === focused,
     }));
     this.layer.draw(items, viewer.displayScale(loaded.info).unit);
