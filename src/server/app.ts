@@ -212,6 +212,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     return {
       id: m.manifest.id,
       inputSize: m.preprocess.inputSize,
+      resize: m.preprocess.resize ?? 'longest-side',
       maskInputSize: m.maskInputSize,
       embeddingShape: [...m.embeddingShape],
       decoderUrl: `/api/model/decoder.onnx?v=${dec.etag.slice(1, 13)}`,

@@ -25,6 +25,8 @@ export interface ImageListEntry extends ImageInfo {
 export interface ModelInfo {
   id: string;
   inputSize: number;
+  /** How images are fitted to the input square: SAM's longest side plus padding, or SAM 2's stretch. */
+  resize: 'longest-side' | 'stretch';
   maskInputSize: number;
   embeddingShape: number[];
   /** Where the browser loads the prompt decoder from. */

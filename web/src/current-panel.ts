@@ -69,7 +69,7 @@ function renderCandidates(shown: Shown, loaded: Loaded, model: ModelInfo | null,
   const tw = 96;
   const th = Math.max(1, Math.round((tw * info.height) / info.width));
   const inputSize = model?.inputSize ?? 1024;
-  const resized = preprocessShape({ width: info.width, height: info.height }, inputSize);
+  const resized = preprocessShape({ width: info.width, height: info.height }, { inputSize, resize: model?.resize });
   const low = model?.maskInputSize ?? 256;
   for (let t = 1; t <= 3; t++) {
     const btn = document.createElement('button');

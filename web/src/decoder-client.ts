@@ -1,6 +1,6 @@
 /** The page's side of the decoder worker: request/response with promises, and latest-wins hover. */
 import type { MaskTokenRule } from '../../src/core/mask-choice.js';
-import type { Size } from '../../src/core/transforms.js';
+import type { ResizeRule, Size } from '../../src/core/transforms.js';
 import { LIVE_COLOR } from './paint.js';
 import type {
   DecodeResult, FinalizeResult, HoverCalibration, HoverVia, PaintedMask, PromptInput, RasterizeResult, RleInput, Rgb, WorkerRequest, WorkerResponse,
@@ -44,8 +44,8 @@ export class DecoderClient {
     return this.call({ kind: 'init', decoderUrl, threads, hover });
   }
 
-  setImage(original: Size, display: Size, inputSize: number, maskSize: number, decodeUrl: string | null): Promise<void> {
-    return this.call({ kind: 'image', original, display, inputSize, maskSize, decodeUrl });
+  setImage(original: Size, display: Size, geometry: { inputSize: number; resize: ResizeRule }, maskSize: number, decodeUrl: string | null): Promise<void> {
+    return this.call({ kind: 'image', original, display, ...geometry, maskSize, decodeUrl });
   }
 
   /** Choose where hovers decode for the current image (see WorkerRequest 'calibrate'). */

@@ -142,7 +142,8 @@ async function carryImage(s: ImageState): Promise<void> {
 
 function setImage(req: Extract<WorkerRequest, { kind: 'image' }>): void {
   carried = null;
-  const resized = preprocessShape(req.original, req.inputSize);
+  // SAM 2 stretches the image to the input square: its low-res masks cover the whole image.
+  const resized = preprocessShape(req.original, { inputSize: req.inputSize, resize: req.resize });
   const base = { maskSize: req.maskSize, inputSize: req.inputSize, resized };
   image = {
     embedding: null,

@@ -349,7 +349,7 @@ class App {
     loaded.bitmap = await (bitmap?.catch(() => viewer.bitmap(blob, info)) ?? viewer.bitmap(blob, info));
     openTiming.mark('bitmap');
     if (seq !== this.loadSeq) return;
-    await this.decoder.setImage({ width: info.width, height: info.height }, viewer.display, this.model?.inputSize ?? 1024, this.model?.maskInputSize ?? 256,
+    await this.decoder.setImage({ width: info.width, height: info.height }, viewer.display, { inputSize: this.model?.inputSize ?? 1024, resize: this.model?.resize ?? 'longest-side' }, this.model?.maskInputSize ?? 256,
       new URL(`/api/images/${info.id}/decode`, location.href).href);
     viewer.drawImage(loaded.bitmap);
     viewer.wrap.hidden = false;

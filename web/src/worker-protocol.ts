@@ -1,6 +1,6 @@
 /** Messages between the page and the decoder worker. */
 import type { MaskTokenRule } from '../../src/core/mask-choice.js';
-import type { Size } from '../../src/core/transforms.js';
+import type { ResizeRule, Size } from '../../src/core/transforms.js';
 
 export type Rgb = readonly [number, number, number];
 
@@ -30,7 +30,7 @@ export interface RleInput {
 export type WorkerRequest =
   | { kind: 'init'; decoderUrl: string; threads: number; hover: { imageUrl: string; promptUrl: string; carried: string[]; blockedMasks: boolean } | null }
   /** `decodeUrl`: the server's decode endpoint for this image (hover previews may use it, see 'calibrate'). */
-  | { kind: 'image'; original: Size; display: Size; inputSize: number; maskSize: number; decodeUrl: string | null }
+  | { kind: 'image'; original: Size; display: Size; inputSize: number; resize: ResizeRule; maskSize: number; decodeUrl: string | null }
   | { kind: 'embedding'; embedding: Float32Array; dims: number[] }
   | { kind: 'display'; display: Size }
   /**
