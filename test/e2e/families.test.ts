@@ -9,20 +9,17 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
 import { defaultModelManifest } from '../../src/model/resolve.js';
 import { writeHfSamFolder } from '../../src/models/hf-sam/write-folder.js';
-import { SamPredictor } from '../../src/predictor.js';
-import { browserTestsUnavailable, instrumentDraws, iou, launchChromium, layerMask, REFERENCE_IMAGES, resampleMask, startServer, waitReady, type RunningServer } from './harness.js';
+import { browserTestsUnavailable, iou, layerMask, REFERENCE_IMAGES, resampleMask } from './harness.js';
+import { hoverVsLibrary, startModelApp, type ModelApp } from './hover-vs-library.js';
 
 const skip = browserTestsUnavailable();
 const IMAGE = path.join(REFERENCE_IMAGES, 'truck.jpg');
 const [W, H] = [1800, 1200];
 let tmp = '';
 let folder = '';
-let server: RunningServer;
-let browser: Browser;
-let page: Page;
+let app: ModelApp | null = null;
 
 before(async () => {
   if (skip) return;
@@ -30,35 +27,17 @@ before(async () => {
   folder = path.join(tmp, 'sam-hf');
   const real = defaultModelManifest();
   await writeHfSamFolder(real.encoder.path!, real.decoder.path!, folder);
-  server = await startServer(['--model', folder]);
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await instrumentDraws(page);
+  app = await startModelApp(folder);
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.stop();
+  await app?.close();
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
 test('the app hovers with a transformers.js-layout folder, decoding on the server', { skip: skip ?? false }, async () => {
-  await page.goto(server.url);
-  await page.locator('input[type=file]').first().setInputFiles(IMAGE);
-  await waitReady(page);
-  const box = (await page.locator('#layer-live').boundingBox())!;
-  const [x, y] = [500, 375];
-  const since = await page.evaluate(() => performance.now());
-  await page.mouse.move(box.x + (x / W) * box.width, box.y + (y / H) * box.height);
-  await page.waitForFunction((t) => (window as unknown as { __draws: Record<string, number> }).__draws['layer-live'] > t, since, { timeout: 60000, polling: 50 });
-  await page.waitForTimeout(500);
-  const live = await layerMask(page, 'layer-live');
-  const predictor = await SamPredictor.create(folder);
-  await predictor.setImage(IMAGE);
-  const r = await predictor.predict({ pointCoords: [[x, y]], pointLabels: [1] });
-  const best = r.masks[[...r.scores].indexOf(Math.max(...r.scores))];
-  const want = resampleMask(best.data, W, H, live.width, live.height);
-  const v = iou(live.data, want);
+  const { iou: v, predictor, box } = await hoverVsLibrary(app!, folder, IMAGE, [W, H], [500, 375]);
+  const page = app!.page;
   // The live layer also holds the pointer's marker: a small difference.
   assert.ok(v > 0.9, `hover mask IoU ${v.toFixed(3)} with the library's best candidate`);
   // A click decodes too (with the server: the page cannot run this decoder), a second point refines.
