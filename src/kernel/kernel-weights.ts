@@ -6,7 +6,7 @@
  */
 import { KernelUnsupportedError } from '../core/errors.js';
 import { DecoderWeights, type Weight } from '../model/decoder-weights.js';
-import { add, attnWeights, concatCols, convT2x2, f32, mulv, rowScale, vecMat, type AttnWeights } from '../model/lowrank-decoder.js';
+import { add, concatCols, f32, mulv, officialDecoderTensors, rowScale, vecMat, type AttnWeights } from '../model/lowrank-decoder.js';
 
 /** The architecture the kernel is compiled for (every official SAM checkpoint's decoder). */
 export const KERNEL_ARCH = { dim: 256, crossDim: 128, heads: 8, mlp: 2048, tokens: 5, masks: 4, c1: 64, c2: 32, grid: 64 } as const;
@@ -60,25 +60,7 @@ function expect(w: Weight, dims: number[], what: string): Float32Array {
 export function kernelWeights(decoderBytes: Uint8Array, source = 'decoder'): KernelWeights {
   const W = new DecoderWeights(decoderBytes, source);
   const { dim: D, crossDim: CD, mlp: M, tokens: NT, masks: NM, c1: C1, c2: C2 } = KERNEL_ARCH;
-  const T = '/transformer';
-  const L = (i: number) => `${T}/layers.${i}`;
-  const at = (p: string): AttnWeights => attnWeights(W, p);
-  const self0 = at(`${L(0)}/self_attn`), self1 = at(`${L(1)}/self_attn`);
-  const t2i0 = at(`${L(0)}/cross_attn_token_to_image`), t2i1 = at(`${L(1)}/cross_attn_token_to_image`);
-  const i2t0 = at(`${L(0)}/cross_attn_image_to_token`), i2t1 = at(`${L(1)}/cross_attn_image_to_token`);
-  const fin = at(`${T}/final_attn_token_to_image`);
-  const norm = (i: number, k: number) => W.layerNorm(`${L(i)}/norm${k}/LayerNormalization`);
-  const n40 = norm(0, 4), n41 = norm(1, 4);
-  const normFinal = W.layerNorm(`${T}/norm_final_attn/LayerNormalization`);
-  const gauss = W.tensor('model.prompt_encoder.pe_layer.positional_encoding_gaussian_matrix');
-  const outputTokens = W.nodeInput('/Expand_1', 0);
-  const ct1 = convT2x2(W.nodeInput('/output_upscaling/output_upscaling.0/ConvTranspose', 1), W.nodeInput('/output_upscaling/output_upscaling.0/ConvTranspose', 2));
-  const ct2 = convT2x2(W.nodeInput('/output_upscaling/output_upscaling.3/ConvTranspose', 1), W.nodeInput('/output_upscaling/output_upscaling.3/ConvTranspose', 2));
-  const ln2d = {
-    g: W.constOperand('/output_upscaling/output_upscaling.1/Mul'),
-    b: W.constOperand('/output_upscaling/output_upscaling.1/Add_1'),
-    eps: W.scalar('/output_upscaling/output_upscaling.1/Constant_1'),
-  };
+  const { self0, self1, t2i0, t2i1, i2t0, i2t1, fin, norm, mlpW, n40, n41, normFinal, gauss, outputTokens, ct1, ct2, ln2d } = officialDecoderTensors(W);
 
   const out: Float32Array[] = [];
   const put = (w: Weight, dims: number[], what: string) => { out.push(expect(w, dims, what)); };
@@ -117,7 +99,7 @@ export function kernelWeights(decoderBytes: Uint8Array, source = 'decoder'): Ker
   const eps = [norm(0, 1), norm(0, 2), norm(0, 3), norm(1, 1), norm(1, 2), norm(1, 3), normFinal, n40, n41].map((n) => n.eps);
   vec([...eps, ln2d.eps], 10, 'epsilons');
   for (const i of [0, 1]) {
-    const l1 = W.linear(`${L(i)}/mlp/lin1`), l2 = W.linear(`${L(i)}/mlp/lin2`);
+    const [l1, l2] = mlpW(i);
     put(l1.w, [D, M], `layer ${i} MLP`); put(l1.b, [M], `layer ${i} MLP`);
     put(l2.w, [M, D], `layer ${i} MLP`); put(l2.b, [D], `layer ${i} MLP`);
   }

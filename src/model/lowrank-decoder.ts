@@ -158,6 +158,35 @@ export function attnWeights(W: DecoderWeights, prefix: string): AttnWeights {
   return { q, k: W.linear(`${prefix}/k_proj`), v: W.linear(`${prefix}/v_proj`), o: W.linear(`${prefix}/out_proj`), dim: q.w.dims[1] };
 }
 
+/**
+ * The official decoder export's named tensors both prompt decoders are made from (the low-rank
+ * graph here and the WebAssembly kernel, src/kernel/kernel-weights.ts): the two-way transformer's
+ * attentions, norms and MLPs, the prompt encoder's Fourier matrix, the output tokens and the mask
+ * head's upscaling. ModelError (from DecoderWeights) when a tensor is missing.
+ */
+export function officialDecoderTensors(W: DecoderWeights) {
+  const T = '/transformer';
+  const L = (i: number) => `${T}/layers.${i}`;
+  const at = (p: string) => attnWeights(W, p);
+  const norm = (i: number, k: number) => W.layerNorm(`${L(i)}/norm${k}/LayerNormalization`);
+  const up = (k: number) => `/output_upscaling/output_upscaling.${k}`;
+  return {
+    self0: at(`${L(0)}/self_attn`), self1: at(`${L(1)}/self_attn`),
+    t2i0: at(`${L(0)}/cross_attn_token_to_image`), t2i1: at(`${L(1)}/cross_attn_token_to_image`),
+    i2t0: at(`${L(0)}/cross_attn_image_to_token`), i2t1: at(`${L(1)}/cross_attn_image_to_token`),
+    fin: at(`${T}/final_attn_token_to_image`),
+    norm,
+    mlpW: (i: number) => [W.linear(`${L(i)}/mlp/lin1`), W.linear(`${L(i)}/mlp/lin2`)],
+    n40: norm(0, 4), n41: norm(1, 4),
+    normFinal: W.layerNorm(`${T}/norm_final_attn/LayerNormalization`),
+    gauss: W.tensor('model.prompt_encoder.pe_layer.positional_encoding_gaussian_matrix'),
+    outputTokens: W.nodeInput('/Expand_1', 0),
+    ct1: convT2x2(W.nodeInput(`${up(0)}/ConvTranspose`, 1), W.nodeInput(`${up(0)}/ConvTranspose`, 2)),
+    ct2: convT2x2(W.nodeInput(`${up(3)}/ConvTranspose`, 1), W.nodeInput(`${up(3)}/ConvTranspose`, 2)),
+    ln2d: { g: W.constOperand(`${up(1)}/Mul`), b: W.constOperand(`${up(1)}/Add_1`), eps: W.scalar(`${up(1)}/Constant_1`) },
+  };
+}
+
 /** Plain multi-head attention among the prompt tokens. */
 function tokenAttention(n: Net, a: AttnWeights, q: string, k: string, v: string, hint: string): string {
   const qh = n.heads(n.linear(q, a.q, `${hint}_q`), a.dim);
@@ -203,27 +232,8 @@ function imagePe(n: Net, W: DecoderWeights, gauss: Weight): string {
  */
 export function buildLowRankDecoder(decoderBytes: Uint8Array, source = 'decoder'): LowRankDecoder {
   const W = new DecoderWeights(decoderBytes, source);
-  const T = '/transformer';
-  const L = (i: number) => `${T}/layers.${i}`;
-  const at = (p: string) => attnWeights(W, p);
-  const self0 = at(`${L(0)}/self_attn`), self1 = at(`${L(1)}/self_attn`);
-  const t2i0 = at(`${L(0)}/cross_attn_token_to_image`), t2i1 = at(`${L(1)}/cross_attn_token_to_image`);
-  const i2t0 = at(`${L(0)}/cross_attn_image_to_token`), i2t1 = at(`${L(1)}/cross_attn_image_to_token`);
-  const fin = at(`${T}/final_attn_token_to_image`);
-  const norm = (i: number, k: number) => W.layerNorm(`${L(i)}/norm${k}/LayerNormalization`);
-  const mlpW = (i: number) => [W.linear(`${L(i)}/mlp/lin1`), W.linear(`${L(i)}/mlp/lin2`)];
-  const n40 = norm(0, 4), n41 = norm(1, 4);
-  const normFinal = W.layerNorm(`${T}/norm_final_attn/LayerNormalization`);
-  const gauss = W.tensor('model.prompt_encoder.pe_layer.positional_encoding_gaussian_matrix');
+  const { self0, self1, t2i0, t2i1, i2t0, i2t1, fin, norm, mlpW, n40, n41, normFinal, gauss, outputTokens, ct1, ct2, ln2d } = officialDecoderTensors(W);
   const noMask = W.constOperand('/Mul_9');
-  const outputTokens = W.nodeInput('/Expand_1', 0);
-  const ct1 = convT2x2(W.nodeInput('/output_upscaling/output_upscaling.0/ConvTranspose', 1), W.nodeInput('/output_upscaling/output_upscaling.0/ConvTranspose', 2));
-  const ct2 = convT2x2(W.nodeInput('/output_upscaling/output_upscaling.3/ConvTranspose', 1), W.nodeInput('/output_upscaling/output_upscaling.3/ConvTranspose', 2));
-  const ln2d = {
-    g: W.constOperand('/output_upscaling/output_upscaling.1/Mul'),
-    b: W.constOperand('/output_upscaling/output_upscaling.1/Add_1'),
-    eps: W.scalar('/output_upscaling/output_upscaling.1/Constant_1'),
-  };
   const dim = outputTokens.dims[2];
   const nTok = outputTokens.dims[1];
   const cdim = t2i1.dim; // cross-attention inner width (128)
