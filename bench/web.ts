@@ -14,7 +14,7 @@ import ort from 'onnxruntime-node';
 import type { Page } from 'playwright-core';
 import { SamModel } from '../src/model/sam-model.js';
 import {
-  browserTestsUnavailable, instrumentDraws, launchChromium, REFERENCE_IMAGES, startServer, waitReady,
+  browserTestsUnavailable, instrumentDraws, launchChromium, REFERENCE_IMAGES, startServer, waitReady, type RunningServer,
 } from '../test/e2e/harness.js';
 
 const HOVER_MOVES = Number(process.env.BENCH_HOVER_MOVES ?? 100);
@@ -87,7 +87,11 @@ async function nativeDecodeMs(threads: number, runs = 20): Promise<number> {
   return stats(times).medianMs;
 }
 
-export async function benchWeb(images?: string[]): Promise<Record<string, unknown>> {
+/**
+ * The page benchmarks' set-up: picture4 (or the given image), a fresh server, Chromium with draw
+ * timing, the page loaded with its decoder started; `run` gets them, and both are closed after.
+ */
+async function withAppPage(images: string[] | undefined, run: (page: Page, server: RunningServer, image: string) => Promise<Record<string, unknown>>): Promise<Record<string, unknown>> {
   const why = browserTestsUnavailable();
   if (why) return { skipped: why };
   const image = images?.find((f) => f.includes('picture4')) ?? path.join(REFERENCE_IMAGES, 'picture4.jpg');
@@ -98,6 +102,15 @@ export async function benchWeb(images?: string[]): Promise<Record<string, unknow
     await instrumentDraws(page);
     await page.goto(server.url);
     await page.waitForFunction(() => /WASM/.test(document.getElementById('chip-decoder')?.textContent ?? ''), null, { timeout: 120000 });
+    return await run(page, server, image);
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+}
+
+export async function benchWeb(images?: string[]): Promise<Record<string, unknown>> {
+  return withAppPage(images, async (page, server, image) => {
     const threads = (await page.locator('#chip-decoder').textContent())?.replace('Decoder · ', '');
 
     // Image open to ready: upload, server-side embedding, decoder warm-up. Then again with the embedding cached.
@@ -153,10 +166,7 @@ export async function benchWeb(images?: string[]): Promise<Record<string, unknow
       nativeDecoderMedianMs: await nativeDecodeMs(browserThreads),
       loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
     };
-  } finally {
-    await browser.close();
-    await server.stop();
-  }
+  });
 }
 
 /**
@@ -164,16 +174,7 @@ export async function benchWeb(images?: string[]): Promise<Record<string, unknow
  * onnxruntime-web's prompt graph (`&decoder=graph`), alternating rounds on one image.
  */
 export async function benchHoverDecoders(images?: string[], rounds = 2): Promise<Record<string, unknown>> {
-  const why = browserTestsUnavailable();
-  if (why) return { skipped: why };
-  const image = images?.find((f) => f.includes('picture4')) ?? path.join(REFERENCE_IMAGES, 'picture4.jpg');
-  const server = await startServer();
-  const browser = await launchChromium();
-  try {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await instrumentDraws(page);
-    await page.goto(server.url);
-    await page.waitForFunction(() => /WASM/.test(document.getElementById('chip-decoder')?.textContent ?? ''), null, { timeout: 120000 });
+  return withAppPage(images, async (page, server, image) => {
     await page.locator('input[type=file]').first().setInputFiles(image);
     await waitReady(page);
     const id = new URL(page.url()).hash;
@@ -197,10 +198,7 @@ export async function benchHoverDecoders(images?: string[], rounds = 2): Promise
       targets: 'kernel hover median <= 15 ms, p95 <= 30 ms',
       loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
     };
-  } finally {
-    await browser.close();
-    await server.stop();
-  }
+  });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
