@@ -104,6 +104,11 @@ enum {
   S_HYP_W0, S_HYP_B0, S_HYP_W1, S_HYP_B1, S_HYP_W2, S_HYP_B2,
   /* derived low-rank weights */
   S_W1G, S_G1, S_CB, S_C1V, S_WFG, S_WF2, S_CONSTROWS, S_CT2W, S_CT2B, S_LN2G, S_LN2B,
+  /* the mask input: the export's mask downscaling (two 2x2 stride-2 convolutions, each with a
+     LayerNorm2d and GELU; taps rearranged to [dy][dx][out] and [in][dy][dx][out]), and the dense
+     factors' products with the per-image tensors' weights (see the mask input section) */
+  S_MD0W, S_MD0B, S_MD1G, S_MD1B, S_MD3W, S_MD3B, S_MD4G, S_MD4B, S_MDEPS,
+  S_DCOR, S_DGY, S_DGG, S_DEC, S_DUG, S_DCONST,
   /* per-image tensors (the low-rank image graph's outputs) */
   I_K0T, I_V0H, I_Q0T, I_YCWO0T, I_YCN, I_YCGWO0T, I_YCWO1T, I_YCG1S, I_YCCB, I_YCG1N, I_YCG1M,
   I_S1KT, I_S1VH, I_S1QT, I_C1KT, I_C1QT, I_SFKT, I_SFVH, I_SFC, I_CFKT,
@@ -217,8 +222,9 @@ static float dot(const float *a, const float *b, int n) {
   return vsum(ADD(s0, s1));
 }
 
-/* R rows (R <= 4, a constant at each call) of C (+)= A . B, in blocks of 8 columns then 4 */
-static inline __attribute__((always_inline)) void nn_rows(const int R, int N, int K, const float *A, int ars, int acs, const float *B, int ldb, float *C, int ldc, int accumulate) {
+/* R rows (R <= 4, a constant at each call) of C = I + A . B (I: null, C itself or another
+   matrix with row stride ldi), in blocks of 8 columns then 4 */
+static inline __attribute__((always_inline)) void nn_rows(const int R, int N, int K, const float *A, int ars, int acs, const float *B, int ldb, float *C, int ldc, const float *I, int ldi) {
   int n = 0;
   for (; n + 8 <= N; n += 8) {
     v128_t x[4][2];
@@ -234,7 +240,7 @@ static inline __attribute__((always_inline)) void nn_rows(const int R, int N, in
     }
     for (int r = 0; r < R; r++) {
       float *c = C + r * ldc + n;
-      if (accumulate) { x[r][0] = ADD(x[r][0], LD(c)); x[r][1] = ADD(x[r][1], LD(c + 4)); }
+      if (I) { const float *i0 = I + r * ldi + n; x[r][0] = ADD(x[r][0], LD(i0)); x[r][1] = ADD(x[r][1], LD(i0 + 4)); }
       ST(c, x[r][0]); ST(c + 4, x[r][1]);
     }
   }
@@ -248,22 +254,28 @@ static inline __attribute__((always_inline)) void nn_rows(const int R, int N, in
     }
     for (int r = 0; r < R; r++) {
       float *c = C + r * ldc + n;
-      if (accumulate) x[r] = ADD(x[r], LD(c));
+      if (I) x[r] = ADD(x[r], LD(I + r * ldi + n));
       ST(c, x[r]);
     }
   }
 }
 
-/* C[m, n] (+)= sum_k A[m*ars + k*acs] * B[k*ldb + n]   (n a multiple of 4), 4 rows at a time */
-static void gemm_nn(int M, int N, int K, const float *A, int ars, int acs, const float *B, int ldb, float *C, int ldc, int accumulate) {
+/* C[m, n] = I[m, n] + sum_k A[m*ars + k*acs] * B[k*ldb + n]   (n a multiple of 4), 4 rows at a time */
+static void gemm_nn_init(int M, int N, int K, const float *A, int ars, int acs, const float *B, int ldb, float *C, int ldc, const float *I, int ldi) {
   int m = 0;
-  for (; m + 4 <= M; m += 4) nn_rows(4, N, K, A + m * ars, ars, acs, B, ldb, C + m * ldc, ldc, accumulate);
+  for (; m + 4 <= M; m += 4) nn_rows(4, N, K, A + m * ars, ars, acs, B, ldb, C + m * ldc, ldc, I ? I + m * ldi : 0, ldi);
+  const float *Im = I ? I + m * ldi : 0;
   switch (M - m) {
-    case 3: nn_rows(3, N, K, A + m * ars, ars, acs, B, ldb, C + m * ldc, ldc, accumulate); break;
-    case 2: nn_rows(2, N, K, A + m * ars, ars, acs, B, ldb, C + m * ldc, ldc, accumulate); break;
-    case 1: nn_rows(1, N, K, A + m * ars, ars, acs, B, ldb, C + m * ldc, ldc, accumulate); break;
+    case 3: nn_rows(3, N, K, A + m * ars, ars, acs, B, ldb, C + m * ldc, ldc, Im, ldi); break;
+    case 2: nn_rows(2, N, K, A + m * ars, ars, acs, B, ldb, C + m * ldc, ldc, Im, ldi); break;
+    case 1: nn_rows(1, N, K, A + m * ars, ars, acs, B, ldb, C + m * ldc, ldc, Im, ldi); break;
     default: break;
   }
+}
+
+/* C[m, n] (+)= sum_k A[m*ars + k*acs] * B[k*ldb + n] */
+static void gemm_nn(int M, int N, int K, const float *A, int ars, int acs, const float *B, int ldb, float *C, int ldc, int accumulate) {
+  gemm_nn_init(M, N, K, A, ars, acs, B, ldb, C, ldc, accumulate ? C : 0, ldc);
 }
 
 /*
@@ -275,7 +287,7 @@ static void gemm_nn(int M, int N, int K, const float *A, int ars, int acs, const
 static float pack_b[PACK_ROWS * PANEL] __attribute__((aligned(16)));
 static float pack_a[PACK_ROWS * PANEL] __attribute__((aligned(16)));
 
-static void gemm_nn_panels(int M, int N, int K, const float *A, int ars, int acs, const float *B, int ldb, float *C, int ldc, int accumulate) {
+static void gemm_nn_panels_init(int M, int N, int K, const float *A, int ars, int acs, const float *B, int ldb, float *C, int ldc, const float *I, int ldi) {
   for (int n = 0; n < N; n += PANEL) {
     int w = N - n < PANEL ? N - n : PANEL;
     for (int k = 0; k < K; k++) {
@@ -283,8 +295,12 @@ static void gemm_nn_panels(int M, int N, int K, const float *A, int ars, int acs
       float *dst = pack_b + k * w;
       for (int j = 0; j < w; j += 4) ST(dst + j, LD(src + j));
     }
-    gemm_nn(M, w, K, A, ars, acs, pack_b, w, C + n, ldc, accumulate);
+    gemm_nn_init(M, w, K, A, ars, acs, pack_b, w, C + n, ldc, I ? I + n : 0, ldi);
   }
+}
+
+static void gemm_nn_panels(int M, int N, int K, const float *A, int ars, int acs, const float *B, int ldb, float *C, int ldc, int accumulate) {
+  gemm_nn_panels_init(M, N, K, A, ars, acs, B, ldb, C, ldc, accumulate ? C : 0, ldc);
 }
 
 /* C[m, n] (+)= sum_{l < L} A[m*lda + l] * B[n*ldb + l]   (L a multiple of 4); 2 x 4 blocks */
@@ -808,4 +824,205 @@ int kernel_decode(const float *coords, const float *labels, int N, int rows, int
     TICK(17);
   }
   return 0;
+}
+
+/* ---------------- the mask input ---------------- */
+
+/*
+ * With a mask input the export adds the dense embedding md(mask) = W3 . h + b3 to the image tokens
+ * instead of the no-mask embedding, h [4096, 16] being the downscaled mask after its second
+ * LayerNorm2d and GELU. So the image tokens are x0 + c . E with the dense factors c = [h | 1]
+ * [4096, 17] and E = [W3^T ; b3 - no_mask] [17, 256]: a rank-17 change of the tokens the per-image
+ * tensors were computed from. Every per-image tensor is linear in the tokens (or in their centred
+ * rows yc, whose change is c . Ec with Ec = E centred per row) except the two squared norms, so per
+ * prompt each becomes base + c . (E' W) with E' W [17, cols] precomputed per model (S_DCOR), and
+ * |yc + c Ec|^2 = |yc|^2 + 2 c . (yc Ec^T) + c (Ec Ec^T) c^T with yc Ec^T [4096, 17] per image
+ * (likewise for the g1-scaled norm). The corrected tensors go to a second set of image buffers,
+ * which the prompt then decodes on exactly as without a mask input.
+ */
+#define NDF 17          /* dense factors: the 16 downscaled-mask channels and a ones column */
+#define MASKIN 256      /* mask input side */
+/* column blocks of S_DCOR [NDF, NCOR] */
+#define C_K0 0
+#define C_V0 128
+#define C_Q0 256
+#define C_YCWO0 384
+#define C_YCGWO0 512
+#define C_YCWO1 640
+#define C_S1 768        /* k | v | q, 384 */
+#define C_SF 1152       /* k | v | first convolution, 512 */
+#define C_YCG1S 1664
+#define C_YCCB 1665
+#define C_YCG1M 1666
+#define NCOR 1668
+#define N_IMAGE (N_SLOTS - I_K0T)
+
+__attribute__((export_name("kernel_dense_columns"))) u32 kernel_dense_columns(void) { return NCOR; }
+
+static float *img_alt[N_IMAGE];
+static float *dense_t = 0, *dense_r = 0;   /* c as [NDF, P] and as [P, NDF] */
+static float *xy_t = 0, *xg_t = 0;         /* per image: (yc Ec^T)^T and (ycg1c U^T)^T, [NDF, P] */
+static float *a1buf = 0;                   /* first convolution's output [128 * 128, 4] */
+static int dense_image_ready = 0;
+
+static u32 image_floats(int i) {
+  switch (i + I_K0T) {
+    case I_YCN: case I_YCG1S: case I_YCCB: case I_YCG1N: case I_YCG1M: return P;
+    case I_SFC: return P * 4 * C1OUT;
+    default: return CD * P;
+  }
+}
+
+static int dense_buffers(void) {
+  if (dense_t) return 1;
+  for (int i = 0; i < N_IMAGE; i++) {
+    int s = i + I_K0T;
+    if (s == I_C1KT || s == I_C1QT || s == I_CFKT) continue; /* positional only: unchanged */
+    if (!(img_alt[i] = bump((size_t)image_floats(i) * 4))) return 0;
+  }
+  if (!(xy_t = bump(NDF * P * 4)) || !(xg_t = bump(NDF * P * 4)) || !(dense_r = bump(NDF * P * 4))
+      || !(a1buf = bump((MASKIN / 2) * (MASKIN / 2) * 4 * 4)) || !(dense_t = bump(NDF * P * 4))) return 0;
+  return 1;
+}
+
+/**
+ * The per-image part of the mask input, from the image embedding [256, 4096] (channel-major, as the
+ * decoder takes it): yc Ec^T and ycg1c U^T. Both rows sets of Ec and U sum to 0, so the centring of
+ * yc drops out of the first and becomes a per-position mean term in the second:
+ * yc Ec^T = y Ec^T, ycg1c U^T = y (U g1)^T - ybar (U . g1), with y = emb^T + no_mask + bo0.
+ * Returns 0 when memory runs out.
+ */
+__attribute__((export_name("kernel_dense_image")))
+u32 kernel_dense_image(const float *emb) {
+  dense_image_ready = 0;
+  if (!dense_buffers()) return 0;
+  const float *dc = slot[S_DCONST]; /* [ey (17) | eg (17) | ug (17) | csum] */
+  gemm_nn_panels(NDF, P, D, slot[S_DEC], D, 1, emb, P, xy_t, P, 0);
+  gemm_nn_panels(NDF, P, D, slot[S_DUG], D, 1, emb, P, xg_t, P, 0);
+  float *ybar = dense_r; /* scratch until the first prompt */
+  for (int i = 0; i < P; i++) ybar[i] = 0;
+  for (int j = 0; j < D; j++) for (int i = 0; i < P; i += 4) ST(ybar + i, ADD(LD(ybar + i), LD(emb + (size_t)j * P + i)));
+  for (int i = 0; i < P; i += 4) ST(ybar + i, MUL(ADD(LD(ybar + i), SPL(dc[3 * NDF])), SPL(1.0f / D)));
+  for (int k = 0; k < NDF; k++) {
+    v128_t ey = SPL(dc[k]), eg = SPL(dc[NDF + k]), ug = SPL(dc[2 * NDF + k]);
+    float *xy = xy_t + (size_t)k * P, *xg = xg_t + (size_t)k * P;
+    for (int i = 0; i < P; i += 4) {
+      ST(xy + i, ADD(LD(xy + i), ey));
+      ST(xg + i, wasm_f32x4_sub(ADD(LD(xg + i), eg), MUL(LD(ybar + i), ug)));
+    }
+  }
+  dense_image_ready = 1;
+  return 1;
+}
+
+/* LayerNorm2d over a position's channels (4 lanes each), then GELU, as the export: (x - u) / sqrt(var + eps) * g + b */
+static inline void ln_gelu(v128_t *v, int nv, const float *g, const float *b, float eps) {
+  v128_t s = SPL(0);
+  for (int q = 0; q < nv; q++) s = ADD(s, v[q]);
+  v128_t mean = SPL(vsum(s) / (4 * nv)), sq = SPL(0);
+  for (int q = 0; q < nv; q++) { v[q] = wasm_f32x4_sub(v[q], mean); sq = ADD(sq, MUL(v[q], v[q])); }
+  v128_t den = SPL(__builtin_sqrtf(vsum(sq) / (4 * nv) + eps));
+  for (int q = 0; q < nv; q++) v[q] = vgelu(ADD(MUL(wasm_f32x4_div(v[q], den), LD(g + 4 * q)), LD(b + 4 * q)));
+}
+
+/* The dense factors of a mask input [256, 256]: c = [h | 1] into dense_t and dense_r. */
+static void dense_factors(const float *mask) {
+  const float *eps = slot[S_MDEPS];
+  const int A = MASKIN / 2;
+  const float *w0 = slot[S_MD0W];
+  for (int y = 0; y < A; y++)
+    for (int x = 0; x < A; x++) {
+      const float *m = mask + (size_t)(2 * y) * MASKIN + 2 * x;
+      v128_t v = LD(slot[S_MD0B]);
+      v = ADD(v, MUL(LD(w0), SPL(m[0])));
+      v = ADD(v, MUL(LD(w0 + 4), SPL(m[1])));
+      v = ADD(v, MUL(LD(w0 + 8), SPL(m[MASKIN])));
+      v = ADD(v, MUL(LD(w0 + 12), SPL(m[MASKIN + 1])));
+      ln_gelu(&v, 1, slot[S_MD1G], slot[S_MD1B], eps[0]);
+      ST(a1buf + (y * A + x) * 4, v);
+    }
+  const float *w3 = slot[S_MD3W]; /* [in 4][dy][dx][out 16] */
+  for (int y = 0; y < GRID; y++)
+    for (int x = 0; x < GRID; x++) {
+      v128_t v[4];
+      for (int q = 0; q < 4; q++) v[q] = LD(slot[S_MD3B] + 4 * q);
+      for (int dy = 0; dy < 2; dy++)
+        for (int dx = 0; dx < 2; dx++) {
+          const float *a = a1buf + ((2 * y + dy) * A + 2 * x + dx) * 4;
+          for (int i = 0; i < 4; i++) {
+            v128_t ai = SPL(a[i]);
+            const float *w = w3 + ((i * 2 + dy) * 2 + dx) * 16;
+            for (int q = 0; q < 4; q++) v[q] = ADD(v[q], MUL(LD(w + 4 * q), ai));
+          }
+        }
+      ln_gelu(v, 4, slot[S_MD4G], slot[S_MD4B], eps[1]);
+      const int p = y * GRID + x;
+      float *r = dense_r + p * NDF;
+      for (int q = 0; q < 4; q++) {
+        float t[4] __attribute__((aligned(16)));
+        ST(t, v[q]);
+        for (int l = 0; l < 4; l++) { r[4 * q + l] = t[l]; dense_t[(size_t)(4 * q + l) * P + p] = t[l]; }
+      }
+      r[16] = 1.0f;
+      dense_t[(size_t)16 * P + p] = 1.0f;
+    }
+}
+
+/* alt = base + C[:, c0 .. c0+rows)^T . dense_t, for [rows, P] tensors (keys layout, row scalars) */
+static void correct_t(float *alt, const float *base, int c0, int rows) {
+  gemm_nn_panels_init(rows, P, NDF, slot[S_DCOR] + c0, 1, NCOR, dense_t, P, alt, P, base, P);
+}
+
+/* alt = base + dense_r . C[:, c0 ..), for [8, P, 16] tensors (values layout) */
+static void correct_heads(float *alt, const float *base, int c0) {
+  for (int h = 0; h < H; h++)
+    gemm_nn_init(P, HC, NDF, dense_r, NDF, 1, slot[S_DCOR] + c0 + h * HC, NCOR, alt + (size_t)h * P * HC, HC, base + (size_t)h * P * HC, HC);
+}
+
+/* alt = base + 2 c . x + c G c^T per position (the squared norms) */
+static void correct_norm(float *alt, const float *base, const float *x, const float *G) {
+  for (int i = 0; i < P; i++) alt[i] = 0;
+  for (int k = 0; k < NDF; k++)
+    for (int i = 0; i < P; i += 4) ST(alt + i, ADD(LD(alt + i), MUL(LD(dense_t + (size_t)k * P + i), LD(x + (size_t)k * P + i))));
+  for (int i = 0; i < P; i += 4) ST(alt + i, ADD(LD(base + i), MUL(LD(alt + i), SPL(2.0f))));
+  quad_form(G, dense_t, NDF, alt);
+}
+
+/**
+ * Decode one prompt with a mask input [256, 256] (has_mask_input = 1): as kernel_decode, on the
+ * image tensors corrected for the mask's dense embedding. kernel_dense_image must have been called
+ * for the image. Returns 0, or an error code.
+ */
+__attribute__((export_name("kernel_decode_mask")))
+int kernel_decode_mask(const float *coords, const float *labels, int N, int rows, int cols, const float *mask, float *masks, float *iou) {
+  if (!dense_image_ready) return 3;
+  if (N < 1 || N > MAXPOINTS || rows < 0 || cols < 0 || rows > GRID || cols > GRID) return 1;
+  dense_factors(mask);
+#define ALT(s) img_alt[(s) - I_K0T]
+  correct_t(ALT(I_K0T), slot[I_K0T], C_K0, CD);
+  correct_heads(ALT(I_V0H), slot[I_V0H], C_V0);
+  correct_t(ALT(I_Q0T), slot[I_Q0T], C_Q0, CD);
+  correct_t(ALT(I_YCWO0T), slot[I_YCWO0T], C_YCWO0, CD);
+  correct_norm(ALT(I_YCN), slot[I_YCN], xy_t, slot[S_DGY]);
+  correct_t(ALT(I_YCGWO0T), slot[I_YCGWO0T], C_YCGWO0, CD);
+  correct_t(ALT(I_YCWO1T), slot[I_YCWO1T], C_YCWO1, CD);
+  correct_t(ALT(I_YCG1S), slot[I_YCG1S], C_YCG1S, 1);
+  correct_t(ALT(I_YCCB), slot[I_YCCB], C_YCCB, 1);
+  correct_norm(ALT(I_YCG1N), slot[I_YCG1N], xg_t, slot[S_DGG]);
+  correct_t(ALT(I_YCG1M), slot[I_YCG1M], C_YCG1M, 1);
+  correct_t(ALT(I_S1KT), slot[I_S1KT], C_S1, CD);
+  correct_heads(ALT(I_S1VH), slot[I_S1VH], C_S1 + CD);
+  correct_t(ALT(I_S1QT), slot[I_S1QT], C_S1 + 2 * CD, CD);
+  correct_t(ALT(I_SFKT), slot[I_SFKT], C_SF, CD);
+  correct_heads(ALT(I_SFVH), slot[I_SFVH], C_SF + CD);
+  gemm_nn_init(P, 4 * C1OUT, NDF, dense_r, NDF, 1, slot[S_DCOR] + C_SF + 2 * CD, NCOR, ALT(I_SFC), 4 * C1OUT, slot[I_SFC], 4 * C1OUT);
+  const float *saved[N_IMAGE];
+  for (int i = 0; i < N_IMAGE; i++) {
+    saved[i] = slot[I_K0T + i];
+    if (img_alt[i]) slot[I_K0T + i] = img_alt[i];
+  }
+#undef ALT
+  int rc = kernel_decode(coords, labels, N, rows, cols, masks, iou);
+  for (int i = 0; i < N_IMAGE; i++) slot[I_K0T + i] = saved[i];
+  return rc;
 }

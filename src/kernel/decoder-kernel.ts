@@ -6,7 +6,7 @@
  * graph's outputs (blocked masks, see interleaveLowResMasks, and the IoU predictions).
  */
 import { InvalidArgumentError, KernelUnsupportedError } from '../core/errors.js';
-import { IMAGE_SLOTS, KERNEL_ARCH, WEIGHT_SLOTS, type KernelWeights } from './kernel-weights.js';
+import { DENSE_COLUMNS, IMAGE_SLOTS, KERNEL_ARCH, WEIGHT_SLOTS, type KernelWeights } from './kernel-weights.js';
 
 interface KernelExports {
   memory: WebAssembly.Memory;
@@ -15,6 +15,9 @@ interface KernelExports {
   kernel_slot_count(): number;
   kernel_reserve(maxPoints: number): number;
   kernel_decode(coords: number, labels: number, n: number, rows: number, cols: number, masks: number, iou: number): number;
+  kernel_dense_columns(): number;
+  kernel_dense_image(embedding: number): number;
+  kernel_decode_mask(coords: number, labels: number, n: number, rows: number, cols: number, mask: number, masks: number, iou: number): number;
 }
 
 /** Points per prompt the kernel takes (more: the onnxruntime graphs). */
@@ -25,6 +28,9 @@ export interface KernelPrompts {
   numPoints: number;
   pointCoords: Float32Array;
   pointLabels: Float32Array;
+  /** [batch, 1, 256, 256] previous low-res logits, used when hasMaskInput (has_mask_input = 1). */
+  maskInput?: Float32Array;
+  hasMaskInput?: boolean;
 }
 
 export interface KernelOutput {
@@ -42,6 +48,10 @@ export class DecoderKernel {
   private reservedPoints = 0;
   private imageKey: object | null = null;
   private io = { ptr: 0, floats: 0 };
+  /** The image embedding given with the image (mask inputs need it), and the image its part is ready for. */
+  private embedding: Float32Array | null = null;
+  private denseKey: object | null = null;
+  private embeddingPtr = 0;
 
   private constructor(private readonly x: KernelExports) {
     this.imagePtrs = IMAGE_SLOTS.map(([, n]) => this.alloc(n));
@@ -55,7 +65,7 @@ export class DecoderKernel {
       : (await WebAssembly.instantiate(wasm, imports)).instance;
     const x = instance.exports as unknown as KernelExports;
     const slotCount = WEIGHT_SLOTS.length + IMAGE_SLOTS.length;
-    if (typeof x.kernel_decode !== 'function' || x.kernel_slot_count() !== slotCount) {
+    if (typeof x.kernel_decode !== 'function' || x.kernel_slot_count() !== slotCount || typeof x.kernel_dense_columns !== 'function' || x.kernel_dense_columns() !== DENSE_COLUMNS) {
       throw new KernelUnsupportedError(`the decoder kernel module does not match this samkit (slots ${typeof x.kernel_slot_count === 'function' ? x.kernel_slot_count() : '?'}, expected ${slotCount})`);
     }
     if (weights.length !== WEIGHT_SLOTS.length) throw new InvalidArgumentError(`decoder kernel: ${weights.length} weight arrays, expected ${WEIGHT_SLOTS.length}`);
@@ -86,10 +96,17 @@ export class DecoderKernel {
     this.reservedPoints = points;
   }
 
-  /** Copy the low-rank image graph's outputs for one embedding (`key`: skipped if it is the last one set). */
-  setImage(key: object, tensors: ImageTensors): void {
+  /**
+   * Copy the low-rank image graph's outputs for one embedding (`key`: skipped if it is the last one
+   * set). `embedding` [256, 64, 64]: only prompts with a mask input need it (their per-image part is
+   * computed from it at the first such prompt).
+   */
+  setImage(key: object, tensors: ImageTensors, embedding?: Float32Array): void {
+    if (embedding) this.embedding = embedding;
     if (this.imageKey === key) return;
     this.imageKey = null;
+    this.denseKey = null;
+    this.embedding = embedding ?? null;
     IMAGE_SLOTS.forEach(([name, n], i) => {
       const data = tensors[name]?.data;
       if (!(data instanceof Float32Array) || data.length !== n) {
@@ -100,27 +117,49 @@ export class DecoderKernel {
     this.imageKey = key;
   }
 
-  /** Decode prompts (no mask input) for grid cells [0, rows) x [0, cols) on the image last set. */
+  /** The mask input's per-image part for the image last set (from its embedding), once per image. */
+  private denseImage(): void {
+    if (this.denseKey === this.imageKey) return;
+    const { dim, grid } = KERNEL_ARCH;
+    const n = dim * grid * grid;
+    if (!this.embedding || this.embedding.length !== n) throw new KernelUnsupportedError('decoder kernel: a mask input needs the image embedding');
+    this.embeddingPtr ||= this.alloc(n);
+    new Float32Array(this.x.memory.buffer, this.embeddingPtr, n).set(this.embedding);
+    if (!this.x.kernel_dense_image(this.embeddingPtr)) throw new KernelUnsupportedError('the decoder kernel could not allocate its memory for mask inputs');
+    this.denseKey = this.imageKey;
+  }
+
+  /**
+   * Decode prompts for grid cells [0, rows) x [0, cols) on the image last set; with a mask input
+   * (hasMaskInput) as the export does with has_mask_input = 1.
+   */
   decode(prompts: KernelPrompts, cells: { rows: number; cols: number }): KernelOutput {
     const { batch, numPoints: n } = prompts;
+    const withMask = prompts.hasMaskInput === true;
+    const maskFloats = KERNEL_ARCH.grid * KERNEL_ARCH.grid * 16;
     const { grid, masks: nm } = KERNEL_ARCH;
     if (!this.imageKey) throw new InvalidArgumentError('decoder kernel: no image set');
     if (n < 1 || n > KERNEL_MAX_POINTS) throw new InvalidArgumentError(`decoder kernel: ${n} points per prompt (1 to ${KERNEL_MAX_POINTS})`);
     const { rows, cols } = cells;
     if (!(rows >= 0 && rows <= grid && cols >= 0 && cols <= grid)) throw new InvalidArgumentError(`decoder kernel: extent ${rows}x${cols} outside ${grid}x${grid}`);
+    if (withMask && prompts.maskInput?.length !== batch * maskFloats) throw new InvalidArgumentError(`decoder kernel: mask input of ${prompts.maskInput?.length ?? 0} values, expected ${batch * maskFloats}`);
     this.reserve(n);
+    if (withMask) this.denseImage();
     const perMask = rows * cols * 16 * nm;
-    const need = 3 * n + perMask + nm;
+    const need = 3 * n + perMask + nm + (withMask ? maskFloats : 0);
     if (this.io.floats < need) this.io = { ptr: this.alloc(need), floats: need };
     const masks = new Float32Array(batch * perMask);
     const iou = new Float32Array(batch * nm);
     const base = this.io.ptr;
-    const coordsPtr = base, labelsPtr = base + 8 * n, masksPtr = base + 12 * n, iouPtr = masksPtr + 4 * perMask;
+    const coordsPtr = base, labelsPtr = base + 8 * n, masksPtr = base + 12 * n, iouPtr = masksPtr + 4 * perMask, maskInPtr = iouPtr + 4 * nm;
     for (let b = 0; b < batch; b++) {
       const mem = this.x.memory.buffer;
       new Float32Array(mem, coordsPtr, 2 * n).set(prompts.pointCoords.subarray(b * 2 * n, (b + 1) * 2 * n));
       new Float32Array(mem, labelsPtr, n).set(prompts.pointLabels.subarray(b * n, (b + 1) * n));
-      const rc = this.x.kernel_decode(coordsPtr, labelsPtr, n, rows, cols, masksPtr, iouPtr);
+      if (withMask) new Float32Array(mem, maskInPtr, maskFloats).set(prompts.maskInput!.subarray(b * maskFloats, (b + 1) * maskFloats));
+      const rc = withMask
+        ? this.x.kernel_decode_mask(coordsPtr, labelsPtr, n, rows, cols, maskInPtr, masksPtr, iouPtr)
+        : this.x.kernel_decode(coordsPtr, labelsPtr, n, rows, cols, masksPtr, iouPtr);
       if (rc !== 0) throw new InvalidArgumentError(`decoder kernel failed (code ${rc})`);
       const after = this.x.memory.buffer;
       masks.set(new Float32Array(after, masksPtr, perMask), b * perMask);

@@ -28,7 +28,12 @@ export const WEIGHT_SLOTS = [
   'iou_w0', 'iou_b0', 'iou_w1', 'iou_b1', 'iou_w2', 'iou_b2',
   'hyp_w0', 'hyp_b0', 'hyp_w1', 'hyp_b1', 'hyp_w2', 'hyp_b2',
   'w1g', 'g1', 'cb', 'c1v', 'wfg', 'wf2', 'constrows', 'ct2w', 'ct2b', 'ln2g', 'ln2b',
+  'md0w', 'md0b', 'md1g', 'md1b', 'md3w', 'md3b', 'md4g', 'md4b', 'mdeps',
+  'dcor', 'dgy', 'dgg', 'dec', 'dug', 'dconst',
 ] as const;
+
+/** Columns of the dense factors' product matrix (kernel.c's NCOR). */
+export const DENSE_COLUMNS = 1668;
 
 /** Per-image slots: the low-rank image graph's outputs, by name, with their sizes (floats). */
 export const IMAGE_SLOTS: ReadonlyArray<readonly [string, number]> = (() => {
@@ -147,6 +152,88 @@ export function kernelWeights(decoderBytes: Uint8Array, source = 'decoder'): Ker
   vec(ct2.b, 4 * C2, 'second convolution');
   put(ln2d.g, [C1], 'mask head norm');
   put(ln2d.b, [C1], 'mask head norm');
+  out.push(...maskInputWeights(W, { t2i0, i2t0, i2t1, g1, cb, W1g, WFg }));
   if (out.length !== WEIGHT_SLOTS.length) throw new Error(`kernel weights: ${out.length} slots built, ${WEIGHT_SLOTS.length} expected`);
   return out;
+}
+
+/**
+ * The mask input's weights (kernel.c, "the mask input"): the export's mask downscaling with its taps
+ * rearranged for the kernel, and the products of the dense factors' rows E = [W3ᵀ ; b3 - no_mask]
+ * (centred: Ec, and U = Ec∘g1 centred) with every weight the per-image tensors are made with,
+ * accumulated in float64.
+ */
+function maskInputWeights(W: DecoderWeights, m: {
+  t2i0: AttnWeights; i2t0: AttnWeights; i2t1: AttnWeights; g1: Float32Array; cb: Float64Array; W1g: Weight; WFg: Weight;
+}): Float32Array[] {
+  const { dim: D, crossDim: CD } = KERNEL_ARCH;
+  const K = 17; // 16 channels + the ones column
+  const md = (i: number, what: string) => W.tensor(`model.prompt_encoder.mask_downscaling.${i}.${what}`);
+  const lnOf = (i: number, c: number) => ({
+    g: expect(W.constOperand(`/mask_downscaling/mask_downscaling.${i}/Mul`), [c], 'mask downscaling norm'),
+    b: expect(W.constOperand(`/mask_downscaling/mask_downscaling.${i}/Add_1`), [c], 'mask downscaling norm'),
+    eps: W.scalar(`/mask_downscaling/mask_downscaling.${i}/Constant_1`),
+  });
+  const w0 = expect(md(0, 'weight'), [4, 1, 2, 2], 'mask downscaling 0');
+  const w3 = expect(md(3, 'weight'), [16, 4, 2, 2], 'mask downscaling 3');
+  const w6 = expect(md(6, 'weight'), [D, 16, 1, 1], 'mask downscaling 6');
+  const b6 = expect(md(6, 'bias'), [D], 'mask downscaling 6');
+  const noMask = expect(W.constOperand('/Mul_9'), [D], 'no-mask embedding');
+  const ln1 = lnOf(1, 4), ln4 = lnOf(4, 16);
+  const md0w = new Float32Array(16), md3w = new Float32Array(256);
+  for (let o = 0; o < 4; o++) for (let t = 0; t < 4; t++) md0w[t * 4 + o] = w0[o * 4 + t];
+  for (let o = 0; o < 16; o++) for (let i = 0; i < 4; i++) for (let t = 0; t < 4; t++) md3w[(i * 4 + t) * 16 + o] = w3[(o * 4 + i) * 4 + t];
+
+  // E, Ec (rows centred), U = Ec∘g1 centred, in float64
+  const E = Array.from({ length: K }, (_, k) => Float64Array.from({ length: D }, (_, o) => (k < 16 ? w6[o * 16 + k] : b6[o] - noMask[o])));
+  const centred = (r: Float64Array) => { const mean = r.reduce((a, b) => a + b, 0) / D; return { mean, c: r.map((v) => v - mean) }; };
+  const Ec = E.map((r) => centred(r).c);
+  const Eg = Ec.map((r) => r.map((v, j) => v * m.g1[j]));
+  const mg = Eg.map((r) => centred(r).mean);
+  const U = Eg.map((r) => centred(r).c);
+  const cbMean = m.cb.reduce((a, b) => a + b, 0) / D;
+  const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => { let s = 0; for (let j = 0; j < a.length; j++) s += a[j] * b[j]; return s; };
+  /** rows [K][256] times w [256, n] (or its transpose [n, 256]) into dcor's columns from c0. */
+  const dcor = new Float32Array(K * DENSE_COLUMNS);
+  const times = (rows: Float64Array[], w: Weight, c0: number, transposed = false) => {
+    const n = transposed ? w.dims[0] : w.dims[1];
+    for (let k = 0; k < K; k++) {
+      for (let c = 0; c < n; c++) {
+        let s = 0;
+        if (transposed) for (let j = 0; j < D; j++) s += rows[k][j] * w.data[c * D + j];
+        else for (let j = 0; j < D; j++) s += rows[k][j] * w.data[j * n + c];
+        dcor[k * DENSE_COLUMNS + c0 + c] = s;
+      }
+    }
+  };
+  const g1Wo0 = { data: Float32Array.from(m.i2t0.o.w.data, (v, i) => v * m.g1[i % D]), dims: m.i2t0.o.w.dims };
+  times(E, m.t2i0.k.w, 0);
+  times(E, m.t2i0.v.w, CD);
+  times(E, m.i2t0.q.w, 2 * CD);
+  times(Ec, m.i2t0.o.w, 3 * CD, true);
+  times(U, g1Wo0, 4 * CD, true);
+  times(U, m.i2t1.o.w, 5 * CD, true);
+  times(Ec, m.W1g, 6 * CD);
+  times(Ec, m.WFg, 9 * CD);
+  for (let k = 0; k < K; k++) {
+    dcor[k * DENSE_COLUMNS + 13 * CD] = dot(U[k], m.g1);
+    dcor[k * DENSE_COLUMNS + 13 * CD + 1] = dot(U[k], m.cb.map((v) => v - cbMean));
+    dcor[k * DENSE_COLUMNS + 13 * CD + 2] = mg[k];
+  }
+  const gram = (r: Float64Array[]) => Float32Array.from({ length: K * K }, (_, i) => dot(r[Math.floor(i / K)], r[i % K]));
+  const Ug = U.map((r) => r.map((v, j) => v * m.g1[j]));
+  const cvec = Float64Array.from({ length: D }, (_, j) => noMask[j] + m.i2t0.o.b.data[j]);
+  const dconst = new Float32Array(3 * K + 1);
+  for (let k = 0; k < K; k++) {
+    dconst[k] = dot(Ec[k], cvec);
+    dconst[K + k] = dot(Ug[k], cvec);
+    dconst[2 * K + k] = dot(U[k], m.g1);
+  }
+  dconst[3 * K] = cvec.reduce((a, b) => a + b, 0);
+  const flat = (r: Float64Array[]) => { const o = new Float32Array(K * D); r.forEach((row, k) => o.set(row, k * D)); return o; };
+  return [
+    md0w, f32(expect(md(0, 'bias'), [4], 'mask downscaling 0')), ln1.g, ln1.b,
+    md3w, f32(expect(md(3, 'bias'), [16], 'mask downscaling 3')), ln4.g, ln4.b, f32([ln1.eps, ln4.eps]),
+    dcor, gram(Ec), gram(U), flat(Ec), flat(Ug), dconst,
+  ];
 }

@@ -414,7 +414,7 @@ export class SamModel {
   /** Run the decoder on a batch of encoded prompts. */
   async decode(embedding: Float32Array, prompts: EncodedPrompts): Promise<DecoderOutput> {
     if (this.generic) return this.generic.decode(embedding, prompts);
-    if (prompts.hasMaskInput) return this.decodeFull(embedding, prompts);
+    if (prompts.hasMaskInput) return (await this.decodeMaskWithKernel(embedding, prompts)) ?? this.decodeFull(embedding, prompts);
     // The per-image part costs a few prompts' worth: it pays off from the second prompt on an image,
     // so a lone first prompt (one `samkit predict`) runs the full graph.
     if (prompts.batch === 1 && this.imageSide?.embedding !== embedding && this.promptedOnce !== embedding) {
@@ -572,13 +572,26 @@ export class SamModel {
   }
 
   /**
+   * Prompts with a mask input on the decoder kernel, when it is chosen (SAMKIT_DECODER=kernel; the
+   * Node default keeps onnxruntime's full graph for them): null when it is not.
+   */
+  private async decodeMaskWithKernel(embedding: Float32Array, prompts: EncodedPrompts): Promise<DecoderOutput | null> {
+    const kernel = await this.promptKernel();
+    if (!kernel || prompts.numPoints > KERNEL_MAX_POINTS) return null;
+    const carried = await this.imageSideTensors(embedding);
+    kernel.kernel.setImage(carried, carried, embedding);
+    const out = kernel.kernel.decode(prompts, promptCells(prompts));
+    return runsOutput({ runs: [out.masks], iou: [out.iou] }, prompts, prompts.batch);
+  }
+
+  /**
    * Prompts without a mask input: the per-prompt graph on this embedding's per-image tensors, a few
    * prompts per run (batching more only grows the working set past the caches; see bench/predictor.ts).
    */
   private async decodeSplit(embedding: Float32Array, prompts: EncodedPrompts): Promise<DecoderOutput> {
     const [session, carried, kernel] = await Promise.all([this.session('prompt'), this.imageSideTensors(embedding), this.promptKernel()]);
     if (kernel && prompts.numPoints <= KERNEL_MAX_POINTS) {
-      kernel.kernel.setImage(carried, carried);
+      kernel.kernel.setImage(carried, carried, embedding);
       const out = kernel.kernel.decode(prompts, promptCells(prompts));
       return runsOutput({ runs: [out.masks], iou: [out.iou] }, prompts, prompts.batch);
     }
