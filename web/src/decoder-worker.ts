@@ -48,8 +48,9 @@ let pageRunnable = true;
 let split: { image: ort.InferenceSession; prompt: ort.InferenceSession; carried: string[]; blockedMasks: boolean } | null = null;
 let carried: Record<string, ort.Tensor> | null = null;
 /**
- * samkit's prompt-decoder kernel (WebAssembly SIMD, src/kernel/): decodes every prompt without a mask
- * input on the carried tensors, in one call instead of the prompt graph's ~350 onnxruntime nodes.
+ * samkit's prompt-decoder kernel (WebAssembly SIMD, src/kernel/): decodes every prompt (with a mask
+ * input too) on the carried tensors, in one call instead of the prompt graph's ~350 onnxruntime
+ * nodes or the full graph's ~1,000.
  * Null when it could not start or the page asked for the graph (`?decoder=graph`).
  */
 let kernel: DecoderKernel | null = null;
@@ -193,8 +194,10 @@ async function decodeInPage(s: ImageState, p: PromptInput, imageOnly: boolean): 
   const useHover = split !== null && carried !== null && isLonePoint(p.points.length / 2, p.box) && !enc.hasMaskInput && enc.numPoints === 2;
   // Only the image's part of the masks when they will never be a mask input (see WorkerRequest).
   const cells: CellExtent = imageOnly ? footprintCells(s) : { rows: m / 4, cols: m / 4 };
-  if (kernel !== null && carried !== null && !enc.hasMaskInput && enc.numPoints <= KERNEL_MAX_POINTS) {
+  // The kernel decodes mask inputs too (a click that refines): it needs the embedding for those.
+  if (kernel !== null && carried !== null && enc.numPoints <= KERNEL_MAX_POINTS) {
     try {
+      if (enc.hasMaskInput) kernel.setImage(carried, carried, s.embedding.data as Float32Array);
       const k = kernel.decode(enc, cells);
       return { scores: k.iou, logits: interleaveLowResMasks(k.masks, 1, k.iou.length, m / 4, undefined, cells), graph: 'kernel' };
     } catch {
