@@ -25,5 +25,5 @@ await esbuild.build({
   logLevel: 'warning',
 });
 await Promise.all(['index.html', 'styles.css'].map((f) => copyFile(`${root}web/${f}`, `${out}/${f}`)));
-// The prompt-decoder kernel (committed, built by `npm run build:kernel`), fetched by the decoder worker.
-await copyFile(`${root}native/decoder-kernel/decoder-kernel.wasm`, `${out}/decoder-kernel.wasm`);
+// The prompt-decoder kernel's two builds (committed, built by `npm run build:kernel`), fetched by the decoder worker.
+for (const f of ['decoder-kernel.wasm', 'decoder-kernel-relaxed.wasm']) await copyFile(`${root}native/decoder-kernel/${f}`, `${out}/${f}`);

@@ -197,28 +197,39 @@ static inline float vsum(v128_t v) {
 #define MUL wasm_f32x4_mul
 #define ADD wasm_f32x4_add
 #define SPL wasm_f32x4_splat
+#ifdef RELAXED
+/*
+ * a * b + c in one instruction (the relaxed-SIMD build, for engines that have it). Debian's clang 14
+ * only knows the relaxed-SIMD proposal's prototype f32x4.fma (opcode 0xaf); scripts/build-kernel.mjs
+ * rewrites each one to the standard f32x4.relaxed_madd (0x105), which takes the same operands
+ * (a, b, c) and computes a * b + c, fused or not as the CPU does.
+ */
+#define MADD(a, b, c) ((v128_t)__builtin_wasm_fma_f32x4((__f32x4)(a), (__f32x4)(b), (__f32x4)(c)))
+#else
+#define MADD(a, b, c) ADD(c, MUL(a, b))
+#endif
 
 /* y[n] += a * x[n], n a multiple of 4 */
 static void axpy(float *restrict y, const float *restrict x, float a, int n) {
   v128_t va = SPL(a);
   int i = 0;
   for (; i + 16 <= n; i += 16) {
-    ST(y + i, ADD(LD(y + i), MUL(va, LD(x + i))));
-    ST(y + i + 4, ADD(LD(y + i + 4), MUL(va, LD(x + i + 4))));
-    ST(y + i + 8, ADD(LD(y + i + 8), MUL(va, LD(x + i + 8))));
-    ST(y + i + 12, ADD(LD(y + i + 12), MUL(va, LD(x + i + 12))));
+    ST(y + i, MADD(va, LD(x + i), LD(y + i)));
+    ST(y + i + 4, MADD(va, LD(x + i + 4), LD(y + i + 4)));
+    ST(y + i + 8, MADD(va, LD(x + i + 8), LD(y + i + 8)));
+    ST(y + i + 12, MADD(va, LD(x + i + 12), LD(y + i + 12)));
   }
-  for (; i < n; i += 4) ST(y + i, ADD(LD(y + i), MUL(va, LD(x + i))));
+  for (; i < n; i += 4) ST(y + i, MADD(va, LD(x + i), LD(y + i)));
 }
 
 static float dot(const float *a, const float *b, int n) {
   v128_t s0 = SPL(0), s1 = SPL(0);
   int i = 0;
   for (; i + 8 <= n; i += 8) {
-    s0 = ADD(s0, MUL(LD(a + i), LD(b + i)));
-    s1 = ADD(s1, MUL(LD(a + i + 4), LD(b + i + 4)));
+    s0 = MADD(LD(a + i), LD(b + i), s0);
+    s1 = MADD(LD(a + i + 4), LD(b + i + 4), s1);
   }
-  for (; i < n; i += 4) s0 = ADD(s0, MUL(LD(a + i), LD(b + i)));
+  for (; i < n; i += 4) s0 = MADD(LD(a + i), LD(b + i), s0);
   return vsum(ADD(s0, s1));
 }
 
@@ -234,8 +245,8 @@ static inline __attribute__((always_inline)) void nn_rows(const int R, int N, in
       v128_t b0 = LD(b), b1 = LD(b + 4);
       for (int r = 0; r < R; r++) {
         v128_t sc = SPL(A[r * ars + k * acs]);
-        x[r][0] = ADD(x[r][0], MUL(sc, b0));
-        x[r][1] = ADD(x[r][1], MUL(sc, b1));
+        x[r][0] = MADD(sc, b0, x[r][0]);
+        x[r][1] = MADD(sc, b1, x[r][1]);
       }
     }
     for (int r = 0; r < R; r++) {
@@ -250,7 +261,7 @@ static inline __attribute__((always_inline)) void nn_rows(const int R, int N, in
     const float *b = B + n;
     for (int k = 0; k < K; k++, b += ldb) {
       v128_t b0 = LD(b);
-      for (int r = 0; r < R; r++) x[r] = ADD(x[r], MUL(SPL(A[r * ars + k * acs]), b0));
+      for (int r = 0; r < R; r++) x[r] = MADD(SPL(A[r * ars + k * acs]), b0, x[r]);
     }
     for (int r = 0; r < R; r++) {
       float *c = C + r * ldc + n;
@@ -314,10 +325,10 @@ static void gemm_nt_block(int M, int N, int L, const float *A, int lda, const fl
       v128_t x00 = SPL(0), x01 = SPL(0), x02 = SPL(0), x03 = SPL(0), x10 = SPL(0), x11 = SPL(0), x12 = SPL(0), x13 = SPL(0);
       for (int l = 0; l < L; l += 4) {
         v128_t u = LD(a0 + l), v = LD(a1 + l), w;
-        w = LD(b0 + l); x00 = ADD(x00, MUL(u, w)); x10 = ADD(x10, MUL(v, w));
-        w = LD(b1 + l); x01 = ADD(x01, MUL(u, w)); x11 = ADD(x11, MUL(v, w));
-        w = LD(b2 + l); x02 = ADD(x02, MUL(u, w)); x12 = ADD(x12, MUL(v, w));
-        w = LD(b3 + l); x03 = ADD(x03, MUL(u, w)); x13 = ADD(x13, MUL(v, w));
+        w = LD(b0 + l); x00 = MADD(u, w, x00); x10 = MADD(v, w, x10);
+        w = LD(b1 + l); x01 = MADD(u, w, x01); x11 = MADD(v, w, x11);
+        w = LD(b2 + l); x02 = MADD(u, w, x02); x12 = MADD(v, w, x12);
+        w = LD(b3 + l); x03 = MADD(u, w, x03); x13 = MADD(v, w, x13);
       }
       float *c0 = C + m * ldc + n, *c1 = c0 + ldc;
       if (!accumulate) { c0[0] = c0[1] = c0[2] = c0[3] = c1[0] = c1[1] = c1[2] = c1[3] = 0; }
@@ -525,9 +536,9 @@ static void quad_form(const float *G, const float *f, int K, float *acc) {
       for (int j = k + 1; j < K; j++) {
         v128_t g = SPL(2.0f * G[k * K + j]);
         const float *fj = fp + j * QP;
-        for (int q = 0; q < QP / 4; q++) s[q] = ADD(s[q], MUL(g, LD(fj + 4 * q)));
+        for (int q = 0; q < QP / 4; q++) s[q] = MADD(g, LD(fj + 4 * q), s[q]);
       }
-      for (int q = 0; q < QP / 4; q++) tot[q] = ADD(tot[q], MUL(LD(fk + 4 * q), s[q]));
+      for (int q = 0; q < QP / 4; q++) tot[q] = MADD(LD(fk + 4 * q), s[q], tot[q]);
     }
     for (int q = 0; q < QP / 4; q++) ST(acc + n + 4 * q, ADD(LD(acc + n + 4 * q), tot[q]));
   }

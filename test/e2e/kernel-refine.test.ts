@@ -65,6 +65,9 @@ test('a refining click decodes with the kernel and paints the full graph\'s mask
     k = await refine();
   }
   assert.match(k.graph, /kernel graph/);
+  // this Chromium runs the relaxed-SIMD build (the worker picks it by the same validation)
+  const relaxed = await page.evaluate((probe) => WebAssembly.validate(new Uint8Array(probe)), [0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1, 11, 0, 32, 0, 32, 1, 32, 2, 253, 133, 2, 11]);
+  console.log(`Chromium validates relaxed SIMD: ${relaxed}`);
   await page.goto(new URL(`/?decoder=graph${id}`, server.url).href);
   await waitReady(page);
   const g = await refine();

@@ -15,9 +15,12 @@ export class DecoderClient {
   private hoverNext: { prompt: PromptInput; done: (r: DecodeResult | null) => void } | null = null;
 
   constructor(url: string) {
-    // ?decoder=graph on the page: the worker decodes with onnxruntime's prompt graph, not the kernel
-    const decoder = new URLSearchParams(self.location.search).get('decoder');
-    this.worker = new Worker(decoder ? `${url}?decoder=${encodeURIComponent(decoder)}` : url, { type: 'module', name: 'samkit-decoder' });
+    // ?decoder=graph on the page: the worker decodes with onnxruntime's prompt graph, not the kernel;
+    // ?kernel=simd: the kernel's plain SIMD build even where the relaxed-SIMD one runs
+    const page = new URLSearchParams(self.location.search);
+    const pass = new URLSearchParams();
+    for (const k of ['decoder', 'kernel']) { const v = page.get(k); if (v) pass.set(k, v); }
+    this.worker = new Worker(pass.size ? `${url}?${pass.toString()}` : url, { type: 'module', name: 'samkit-decoder' });
     this.worker.onmessage = (e: MessageEvent<WorkerResponse>) => {
       const p = this.pending.get(e.data.id);
       if (!p) return;

@@ -15,6 +15,7 @@ import { lowResFootprint, planUpsample, UpsampleScratch, upsampleThreshold } fro
 import { extentValues, LOWRANK_EXTENT_INPUT } from '../../src/model/lowrank-io.js';
 import { DecoderKernel, KERNEL_MAX_POINTS } from '../../src/kernel/decoder-kernel.js';
 import { kernelWeights } from '../../src/kernel/kernel-weights.js';
+import { KERNEL_BUILD_FILES, kernelBuild } from '../../src/kernel/kernel-build.js';
 import { paintMask } from './paint.js';
 import type {
   DecodeResult, DisplayCrop, FinalizeResult, HoverCalibration, HoverVia, PaintedMask, PromptInput, RasterizeResult, RleInput, Rgb, WorkerRequest, WorkerResponse,
@@ -118,7 +119,9 @@ async function init(req: Extract<WorkerRequest, { kind: 'init' }>): Promise<{ th
 /** The kernel on the decoder's weights, or null (then the prompt graph decodes, as before). */
 async function startKernel(decoderBytes: Uint8Array): Promise<DecoderKernel | null> {
   try {
-    const res = await fetch(new URL('/decoder-kernel.wasm', self.location.origin));
+    // the relaxed-SIMD build (fused multiply-adds) where this engine validates it
+    const build = kernelBuild(new URLSearchParams(self.location.search).get('kernel'));
+    const res = await fetch(new URL(`/${KERNEL_BUILD_FILES[build]}`, self.location.origin));
     if (!res.ok) return null;
     return await DecoderKernel.create(await res.arrayBuffer(), kernelWeights(decoderBytes));
   } catch {
