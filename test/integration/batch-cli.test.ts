@@ -95,6 +95,9 @@ test('bad flags: one line, exit 2, nothing written', async () => {
     ['boxes2masks', path.join(dir, 'x.json'), '--out', out],
     ['boxes2masks', path.join(dir, 'x.json'), '--images', path.join(dir, 'none'), '--out', out],
     ['embed', path.join(dir, 'missing'), '--out', out],
+    ['annotate', IMAGES, '--out', out, '--model', './no-such-model.json'],
+    ['annotate', IMAGES, '--out', out, '--dtype', 'q8'],
+    ['embed', IMAGES, '--out', out, '--model', IMAGES, '--revision', 'v1'],
   ];
   for (const args of cases) {
     const r = await samkit(args);

@@ -23,7 +23,7 @@ import { ImageMatcher, type TargetImage } from '../../src/project/import/match.j
 import { planImport } from '../../src/project/import/plan.js';
 import type { Proposal } from '../../src/project/import/proposal.js';
 import { fillRingLikePolygon2Mask, shapeToRle } from '../../src/project/import/rasterise.js';
-import { reviewView, rleIou } from '../../src/project/import/review.js';
+import { reconcileAccepted, reviewView, rleIou } from '../../src/project/import/review.js';
 import { parseYoloLabels } from '../../src/project/import/yolo.js';
 import { readImportSource } from '../../src/project/import-source.js';
 import { createApp } from '../../src/server/app.js';
@@ -335,4 +335,12 @@ test('samkit import: summary, then the same file adds nothing; bad JSON exits 1 
   r = await run(path.join(tmp, 'nowhere'), path.join(tmp, 'good.json'));
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^samkit: the project folder .*nowhere does not exist or is not a folder\n$/);
+});
+
+test('undo of an accepted proposal gives it back (pending), redo accepts it again; others untouched', () => {
+  const list = [{ id: 'a', status: 'accepted' as const }, { id: 'b', status: 'pending' as const }, { id: 'c', status: 'accepted' as const }, { id: 'd', status: 'rejected' as const }];
+  const acceptedAs = new Map([['a', 'obj-a'], ['b', 'obj-b'], ['c', 'obj-c']]);
+  // a's object was undone, b's came back by redo, c's is still there; d was never accepted here.
+  assert.deepEqual(reconcileAccepted(list, acceptedAs, new Set(['obj-b', 'obj-c', 'other'])), [{ id: 'a', status: 'pending' }, { id: 'b', status: 'accepted' }]);
+  assert.deepEqual(reconcileAccepted(list, new Map(), new Set()), [], 'accepted in an earlier visit: left alone');
 });

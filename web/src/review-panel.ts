@@ -6,7 +6,7 @@
  * (mask IoU > 0.9) are hidden.
  */
 import type { Proposal } from '../../src/project/import/proposal.js';
-import { reviewView, type ReviewView } from '../../src/project/import/review.js';
+import { reconcileAccepted, reviewView, type ReviewView } from '../../src/project/import/review.js';
 import type { AnnotationObject } from '../../src/server/protocol.js';
 import type { DecoderClient } from './decoder-client.js';
 import { fmtInt, newId } from './dom.js';
@@ -42,6 +42,8 @@ export class ReviewPanel {
   private cropsFor = '';
   /** Labels edited in the list before accepting. */
   private readonly labels = new Map<string, string>();
+  /** Proposal id -> the object its acceptance added (this image, this visit): undo gives it back. */
+  private readonly acceptedAs = new Map<string, string>();
   private focus = 0;
   private readonly layer: ProposalLayer;
   private readonly panel = el('section', { className: 'panel review-panel', id: 'panel-review', hidden: true });
@@ -96,7 +98,7 @@ export class ReviewPanel {
     // Objects accepted any other way (hover, Everything, undo) change what duplicates them: the
     // objects module re-renders its list on every change.
     const objectList = document.getElementById('object-list');
-    if (objectList) new MutationObserver(() => { if (this.proposals.length) this.update(); }).observe(objectList, { childList: true });
+    if (objectList) new MutationObserver(() => { if (this.proposals.length) { this.reconcile(); this.update(); } }).observe(objectList, { childList: true });
     void reviewApi.hasProject().then((p) => { this.project = p; this.render(); });
   }
 
@@ -119,6 +121,7 @@ export class ReviewPanel {
     this.crops.clear();
     this.cropsFor = '';
     this.labels.clear();
+    this.acceptedAs.clear();
     this.focus = 0;
     this.layer.clear();
     this.update();
@@ -244,7 +247,11 @@ export class ReviewPanel {
     const loaded = this.deps.loaded();
     if (!loaded?.ready || !ps.length || this.imageId !== loaded.info.id) return false;
     const ids = new Set(ps.map((p) => p.id));
-    if (status === 'accepted') this.deps.objects.add(...ps.map((p) => this.objectOf(p, loaded)));
+    if (status === 'accepted') {
+      const made = ps.map((p) => this.objectOf(p, loaded));
+      ps.forEach((p, i) => this.acceptedAs.set(p.id, made[i].id));
+      this.deps.objects.add(...made);
+    }
     this.proposals = this.proposals.map((p) => (ids.has(p.id) ? { ...p, status } : p));
     this.update();
     try {
@@ -254,6 +261,17 @@ export class ReviewPanel {
       this.deps.notices.showError(err);
       return false;
     }
+  }
+
+  /** Undo/redo (or a delete) of an accepted proposal's object: its status follows, on the server too. */
+  private reconcile(): void {
+    const loaded = this.deps.loaded();
+    if (!loaded?.ready || this.imageId !== loaded.info.id || !this.acceptedAs.size) return;
+    const changes = reconcileAccepted(this.proposals, this.acceptedAs, new Set(this.deps.objects.all.map((o) => o.id)));
+    if (!changes.length) return;
+    const status = new Map(changes.map((c) => [c.id, c.status]));
+    this.proposals = this.proposals.map((p) => (status.has(p.id) ? { ...p, status: status.get(p.id)! } : p));
+    reviewApi.decide(loaded.info.id, changes).catch((err: unknown) => this.deps.notices.showError(err));
   }
 
   async accept(p: Proposal | undefined): Promise<void> {
