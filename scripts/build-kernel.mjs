@@ -3,6 +3,8 @@
 // samkit needs no compiler. Two builds: decoder-kernel.wasm (128-bit SIMD, every engine) and
 // decoder-kernel-relaxed.wasm (the same with relaxed-SIMD fused multiply-adds, for engines that
 // validate it: the page picks it by feature detection).
+// decoder-kernel-relaxed-mt.wasm is the relaxed build on shared memory (atomics): the page runs a
+// second instance of it in a helper worker that shares the per-position work (cross-origin isolated).
 // Usage: npm run build:kernel [-- --out DIR]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -26,11 +28,18 @@ const plain = join(outDir, 'decoder-kernel.wasm');
 execFileSync(clang, [...common, '-o', plain, src], { stdio: 'inherit' });
 console.log(`built ${plain} (${statSync(plain).size} bytes)`);
 
-const relaxed = join(outDir, 'decoder-kernel-relaxed.wasm');
-execFileSync(clang, [...common, '-mrelaxed-simd', '-DRELAXED', '-o', relaxed, src], { stdio: 'inherit' });
-const patched = toStandardMadd(readFileSync(relaxed), execFileSync(objdump, ['-d', relaxed], { encoding: 'utf8', maxBuffer: 64 << 20 }));
-writeFileSync(relaxed, patched.bytes);
-console.log(`built ${relaxed} (${patched.bytes.length} bytes, ${patched.count} fused multiply-adds)`);
+const threads = [
+  '-DTHREADS', '-matomics', '-mbulk-memory', '-mmutable-globals',
+  // memory from the host (shared by both instances), each instance's stack pointer settable
+  '-Wl,--shared-memory', '-Wl,--import-memory', `-Wl,--initial-memory=${64 << 20}`, `-Wl,--max-memory=${1 << 30}`, '-Wl,--export=__stack_pointer',
+];
+for (const [name, extra] of [['decoder-kernel-relaxed.wasm', []], ['decoder-kernel-relaxed-mt.wasm', threads]]) {
+  const file = join(outDir, name);
+  execFileSync(clang, [...common, '-mrelaxed-simd', '-DRELAXED', ...extra, '-o', file, src], { stdio: 'inherit' });
+  const patched = toStandardMadd(readFileSync(file), execFileSync(objdump, ['-d', file], { encoding: 'utf8', maxBuffer: 64 << 20 }));
+  writeFileSync(file, patched.bytes);
+  console.log(`built ${file} (${patched.bytes.length} bytes, ${patched.count} fused multiply-adds)`);
+}
 
 // The compiler that built the committed modules: the unit test rebuilds and compares only with the same one.
 if (outArg < 0) writeFileSync(join(root, 'native/decoder-kernel/built-with.txt'), `${clangVersion(clang)}\n`);

@@ -11,7 +11,7 @@ await rm(out, { recursive: true, force: true });
 await mkdir(out, { recursive: true });
 await esbuild.build({
   absWorkingDir: root,
-  entryPoints: { app: 'web/src/main.ts', 'decoder-worker': 'web/src/decoder-worker.ts' },
+  entryPoints: { app: 'web/src/main.ts', 'decoder-worker': 'web/src/decoder-worker.ts', 'kernel-helper-worker': 'web/src/kernel-helper-worker.ts' },
   outdir: out,
   bundle: true,
   format: 'esm',
@@ -26,4 +26,4 @@ await esbuild.build({
 });
 await Promise.all(['index.html', 'styles.css'].map((f) => copyFile(`${root}web/${f}`, `${out}/${f}`)));
 // The prompt-decoder kernel's two builds (committed, built by `npm run build:kernel`), fetched by the decoder worker.
-for (const f of ['decoder-kernel.wasm', 'decoder-kernel-relaxed.wasm']) await copyFile(`${root}native/decoder-kernel/${f}`, `${out}/${f}`);
+for (const f of ['decoder-kernel.wasm', 'decoder-kernel-relaxed.wasm', 'decoder-kernel-relaxed-mt.wasm']) await copyFile(`${root}native/decoder-kernel/${f}`, `${out}/${f}`);

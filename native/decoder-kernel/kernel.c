@@ -298,20 +298,20 @@ static void gemm_nn(int M, int N, int K, const float *A, int ars, int acs, const
 static float pack_b[PACK_ROWS * PANEL] __attribute__((aligned(16)));
 static float pack_a[PACK_ROWS * PANEL] __attribute__((aligned(16)));
 
-static void gemm_nn_panels_init(int M, int N, int K, const float *A, int ars, int acs, const float *B, int ldb, float *C, int ldc, const float *I, int ldi) {
+static void gemm_nn_panels_init(int M, int N, int K, const float *A, int ars, int acs, const float *B, int ldb, float *C, int ldc, const float *I, int ldi, float *pack) {
   for (int n = 0; n < N; n += PANEL) {
     int w = N - n < PANEL ? N - n : PANEL;
     for (int k = 0; k < K; k++) {
       const float *src = B + (size_t)k * ldb + n;
-      float *dst = pack_b + k * w;
+      float *dst = pack + k * w;
       for (int j = 0; j < w; j += 4) ST(dst + j, LD(src + j));
     }
-    gemm_nn_init(M, w, K, A, ars, acs, pack_b, w, C + n, ldc, I ? I + n : 0, ldi);
+    gemm_nn_init(M, w, K, A, ars, acs, pack, w, C + n, ldc, I ? I + n : 0, ldi);
   }
 }
 
 static void gemm_nn_panels(int M, int N, int K, const float *A, int ars, int acs, const float *B, int ldb, float *C, int ldc, int accumulate) {
-  gemm_nn_panels_init(M, N, K, A, ars, acs, B, ldb, C, ldc, accumulate ? C : 0, ldc);
+  gemm_nn_panels_init(M, N, K, A, ars, acs, B, ldb, C, ldc, accumulate ? C : 0, ldc, pack_b);
 }
 
 /* C[m, n] (+)= sum_{l < L} A[m*lda + l] * B[n*ldb + l]   (L a multiple of 4); 2 x 4 blocks */
@@ -520,14 +520,14 @@ static void merge_heads(const float *x, int T, float *y) {
  * sum_k f[k, i] * (G . f)[k, i] for a symmetric Gram matrix G [K, K] of factors f [K, P], added
  * into acc[P]: the upper triangle only, sum_k f_k (G_kk f_k + 2 sum_{j>k} G_kj f_j), per panel.
  */
-static void quad_form(const float *G, const float *f, int K, float *acc) {
+static void quad_form(const float *G, const float *f, int K, float *acc, float *pack) {
   enum { QP = 16 };
   for (int n = 0; n < P; n += QP) {
     v128_t tot[QP / 4];
     for (int q = 0; q < QP / 4; q++) tot[q] = SPL(0);
     /* this panel of the factors, contiguous (their rows are 16 KB apart) */
-    for (int k = 0; k < K; k++) for (int q = 0; q < QP / 4; q++) ST(pack_b + k * QP + 4 * q, LD(f + (size_t)k * P + n + 4 * q));
-    const float *fp = pack_b;
+    for (int k = 0; k < K; k++) for (int q = 0; q < QP / 4; q++) ST(pack + k * QP + 4 * q, LD(f + (size_t)k * P + n + 4 * q));
+    const float *fp = pack;
     for (int k = 0; k < K; k++) {
       const float *fk = fp + k * QP;
       v128_t s[QP / 4];
@@ -557,6 +557,126 @@ static void mlp3(const float *x, const float *w0, const float *b0, const float *
   linear(h0, 1, D, w1, b1, D, h1);
   relu(h1, D);
   linear(h1, 1, D, w2, b2, out, y);
+}
+
+/* ---------------- the helper thread ---------------- */
+
+/*
+ * The threaded build (THREADS: shared memory) can run a second instance of this module on the same
+ * memory in another thread (the page's kernel helper worker): it calls kernel_helper_run, which
+ * waits for jobs and shares the per-position work of the main instance's calls (the mask head's
+ * rows, the mask input's corrections), taking items from a common counter so a busy core only
+ * takes fewer. Statics are shared by both instances; each has its own stack (the host sets the
+ * helper's __stack_pointer) and its own packing buffer. Without a helper (or in the other builds)
+ * the main instance does every item itself.
+ */
+enum { JOB_MASK_ROWS = 1, JOB_CORRECT = 2 };
+static int helper_alive = 0;
+#ifdef THREADS
+static int job_seq = 0, done_seq = 0, job_kind = 0;
+#endif
+
+struct mask_job { const float *rr12, *gf, *rfc, *hyper; float *masks; int rows, cols, KG; };
+static struct mask_job mjob;
+static int mask_next_row = 0;
+static void mask_rows_share(float *up, float *h2, float *pack);
+static void correct_share(float *pack);
+
+/* Hand the current job to the helper; returns its ticket (0: no helper, do it all here). */
+static int parallel_begin(int kind) {
+#ifdef THREADS
+  if (!__atomic_load_n(&helper_alive, __ATOMIC_SEQ_CST)) return 0;
+  job_kind = kind;
+  int seq = __atomic_add_fetch(&job_seq, 1, __ATOMIC_SEQ_CST);
+  __builtin_wasm_memory_atomic_notify(&job_seq, 1);
+  return seq;
+#else
+  (void)kind;
+  return 0;
+#endif
+}
+
+/* Wait until the helper is done with ticket `seq`. */
+static void parallel_end(int seq) {
+  (void)seq;
+#ifdef THREADS
+  if (!seq) return;
+  int d;
+  while ((d = __atomic_load_n(&done_seq, __ATOMIC_SEQ_CST)) != seq) __builtin_wasm_memory_atomic_wait32(&done_seq, d, -1);
+#endif
+}
+
+#ifdef THREADS
+static float helper_pack[PACK_ROWS * PANEL] __attribute__((aligned(16)));
+static float helper_up[GRID * 4 * C1OUT] __attribute__((aligned(16)));
+static float helper_h2[GRID * 4 * 4 * C2OUT] __attribute__((aligned(16)));
+
+/** The helper thread's loop (never returns): run each job handed over by the main instance. */
+__attribute__((export_name("kernel_helper_run"))) void kernel_helper_run(void) {
+  int seen = __atomic_load_n(&job_seq, __ATOMIC_SEQ_CST);
+  __atomic_store_n(&helper_alive, 1, __ATOMIC_SEQ_CST);
+  for (;;) {
+    int seq;
+    while ((seq = __atomic_load_n(&job_seq, __ATOMIC_SEQ_CST)) == seen) __builtin_wasm_memory_atomic_wait32(&job_seq, seen, -1);
+    seen = seq;
+    if (job_kind == JOB_MASK_ROWS) mask_rows_share(helper_up, helper_h2, helper_pack);
+    else if (job_kind == JOB_CORRECT) correct_share(helper_pack);
+    __atomic_store_n(&done_seq, seq, __ATOMIC_SEQ_CST);
+    __builtin_wasm_memory_atomic_notify(&done_seq, 1);
+  }
+}
+#endif
+
+/** Whether a helper thread shares the work (the threaded build, once kernel_helper_run runs). */
+__attribute__((export_name("kernel_helper_alive"))) u32 kernel_helper_alive(void) { return __atomic_load_n(&helper_alive, __ATOMIC_SEQ_CST); }
+
+/* One grid row of the mask head: first convolution through the factors, LayerNorm2d, GELU, second
+   convolution, GELU, hypernetwork products. */
+static void mask_row(const struct mask_job *j, int y, float *up, float *h2, float *pack) {
+  const int cols = j->cols;
+  const float *sfc = slot[I_SFC];
+  const float *lg = slot[S_LN2G], *lb = slot[S_LN2B];
+  const float eps2 = slot[S_EPS][E_LN2D];
+  const int p0 = y * GRID;
+  for (int x = 0; x < cols; x++) {
+    const float s = j->rr12[p0 + x];
+    for (int c = 0; c < 4 * C1OUT; c += 4) ST(up + x * 4 * C1OUT + c, MUL(LD(sfc + (size_t)(p0 + x) * 4 * C1OUT + c), SPL(s)));
+  }
+  gemm_nn_panels_init(cols, 4 * C1OUT, j->KG, j->gf + p0, 1, P, j->rfc, NF, up, 4 * C1OUT, up, 4 * C1OUT, pack);
+  /* LayerNorm2d over each sub-position's 64 channels, GELU */
+  for (int r = 0; r < cols * 4; r++) {
+    float *v = up + r * C1OUT;
+    v128_t sm = SPL(0);
+    for (int c = 0; c < C1OUT; c += 4) sm = ADD(sm, LD(v + c));
+    v128_t mean = SPL(vsum(sm) / C1OUT), sq = SPL(0);
+    for (int c = 0; c < C1OUT; c += 4) { v128_t d = wasm_f32x4_sub(LD(v + c), mean); sq = ADD(sq, MUL(d, d)); }
+    v128_t inv = SPL(1.0f / __builtin_sqrtf(vsum(sq) / C1OUT + eps2));
+    for (int c = 0; c < C1OUT; c += 4)
+      ST(v + c, vgelu(ADD(MUL(MUL(wasm_f32x4_sub(LD(v + c), mean), inv), LD(lg + c)), LD(lb + c))));
+  }
+  gemm_nn(cols * 4, 4 * C2OUT, C1OUT, up, C1OUT, 1, slot[S_CT2W], 4 * C2OUT, h2, 4 * C2OUT, 0);
+  const float *b2 = slot[S_CT2B];
+  for (int r = 0; r < cols * 4; r++)
+    for (int c = 0; c < 4 * C2OUT; c += 4) ST(h2 + r * 4 * C2OUT + c, vgelu(ADD(LD(h2 + r * 4 * C2OUT + c), LD(b2 + c))));
+  /* logits: each 32-channel row (cell, dy1dx1, dy2dx2) against the 4 hypernetwork vectors */
+  float *out = j->masks + (size_t)y * cols * 16 * NMASK;
+  for (int r = 0; r < cols * 16; r++) {
+    const float *v = h2 + r * C2OUT;
+    for (int t = 0; t < NMASK; t++) out[r * NMASK + t] = dot(v, j->hyper + t * C2OUT, C2OUT);
+  }
+}
+
+/* Items the helper thread has done (diagnostics: the tests check that it shares the work). */
+static int helper_items = 0;
+__attribute__((export_name("kernel_helper_items"))) u32 kernel_helper_items(void) { return __atomic_load_n(&helper_items, __ATOMIC_SEQ_CST); }
+
+static void mask_rows_share(float *up, float *h2, float *pack) {
+  for (;;) {
+    int y = __atomic_fetch_add(&mask_next_row, 1, __ATOMIC_SEQ_CST);
+    if (y >= mjob.rows) return;
+    mask_row(&mjob, y, up, h2, pack);
+    if (pack != pack_b) __atomic_fetch_add(&helper_items, 1, __ATOMIC_SEQ_CST);
+  }
 }
 
 /* ---------------- the prompt ---------------- */
@@ -651,7 +771,7 @@ int kernel_decode(const float *coords, const float *labels, int N, int rows, int
   for (int i = 0; i < P; i++) var1[i] = 0;
   for (int k = 0; k < K8; k++)
     for (int i = 0; i < P; i += 4) ST(var1 + i, ADD(LD(var1 + i), MUL(LD(a0 + k * P + i), MUL(LD(g1t + k * P + i), SPL(2.0f)))));
-  quad_form(gsm, a0, K8, var1);
+  quad_form(gsm, a0, K8, var1, pack_b);
   float *r1 = salloc(P);
   for (int i = 0; i < P; i += 4) {
     v128_t v = ADD(MUL(ADD(LD(slot[I_YCN] + i), LD(var1 + i)), SPL(1.0f / D)), SPL(eps[E_N40]));
@@ -740,7 +860,7 @@ int kernel_decode(const float *coords, const float *labels, int N, int rows, int
       ST(var2 + i, ADD(LD(var2 + i), MUL(LD(ft + k * P + i), MUL(LD(cross + k * P + i), MUL(LD(r1 + i), SPL(2.0f))))));
   TICK(7);
   gram(rr, KF, gsm);
-  quad_form(gsm, ft, KF, var2);
+  quad_form(gsm, ft, KF, var2, pack_b);
   TICK(8);
   float *r2 = salloc(P), *rr12 = salloc(P);
   for (int i = 0; i < P; i += 4) {
@@ -792,48 +912,16 @@ int kernel_decode(const float *coords, const float *labels, int N, int rows, int
          slot[S_HYP_W2] + t * D * C2OUT, slot[S_HYP_B2] + t * C2OUT, C2OUT, hyper + t * C2OUT);
 
   TICK(11);
-  /* ---- mask head, one grid row of cells at a time ---- */
+  /* ---- mask head, one grid row of cells at a time (shared with the helper thread, if any) ---- */
   if (rows == 0 || cols == 0) return 0;
   float *up = salloc((size_t)GRID * 4 * C1OUT);    /* [cols, 256] */
   float *h2 = salloc((size_t)GRID * 4 * 4 * C2OUT); /* [cols * 4, 128] */
-  const float *sfc = slot[I_SFC], *rfc = rf + 2 * CD;
-  const float *lg = slot[S_LN2G], *lb = slot[S_LN2B];
-  const float eps2 = eps[E_LN2D];
-  for (int y = 0; y < rows; y++) {
-    const int p0 = y * GRID;
-    for (int x = 0; x < cols; x++) {
-      const float s = rr12[p0 + x];
-      for (int j = 0; j < 4 * C1OUT; j += 4) ST(up + x * 4 * C1OUT + j, MUL(LD(sfc + (size_t)(p0 + x) * 4 * C1OUT + j), SPL(s)));
-    }
-    TICK(12);
-    gemm_nn_panels(cols, 4 * C1OUT, KG, gf + p0, 1, P, rfc, NF, up, 4 * C1OUT, 1);
-    TICK(13);
-    /* LayerNorm2d over each sub-position's 64 channels, GELU */
-    for (int r = 0; r < cols * 4; r++) {
-      float *v = up + r * C1OUT;
-      v128_t sm = SPL(0);
-      for (int j = 0; j < C1OUT; j += 4) sm = ADD(sm, LD(v + j));
-      v128_t mean = SPL(vsum(sm) / C1OUT), sq = SPL(0);
-      for (int j = 0; j < C1OUT; j += 4) { v128_t d = wasm_f32x4_sub(LD(v + j), mean); sq = ADD(sq, MUL(d, d)); }
-      v128_t inv = SPL(1.0f / __builtin_sqrtf(vsum(sq) / C1OUT + eps2));
-      for (int j = 0; j < C1OUT; j += 4)
-        ST(v + j, vgelu(ADD(MUL(MUL(wasm_f32x4_sub(LD(v + j), mean), inv), LD(lg + j)), LD(lb + j))));
-    }
-    TICK(14);
-    gemm_nn(cols * 4, 4 * C2OUT, C1OUT, up, C1OUT, 1, slot[S_CT2W], 4 * C2OUT, h2, 4 * C2OUT, 0);
-    TICK(15);
-    const float *b2 = slot[S_CT2B];
-    for (int r = 0; r < cols * 4; r++)
-      for (int j = 0; j < 4 * C2OUT; j += 4) ST(h2 + r * 4 * C2OUT + j, vgelu(ADD(LD(h2 + r * 4 * C2OUT + j), LD(b2 + j))));
-    TICK(16);
-    /* logits: each 32-channel row (cell, dy1dx1, dy2dx2) against the 4 hypernetwork vectors */
-    float *out = masks + (size_t)y * cols * 16 * NMASK;
-    for (int r = 0; r < cols * 16; r++) {
-      const float *v = h2 + r * C2OUT;
-      for (int t = 0; t < NMASK; t++) out[r * NMASK + t] = dot(v, hyper + t * C2OUT, C2OUT);
-    }
-    TICK(17);
-  }
+  mjob = (struct mask_job){ rr12, gf, rf + 2 * CD, hyper, masks, rows, cols, KG };
+  __atomic_store_n(&mask_next_row, 0, __ATOMIC_SEQ_CST);
+  int job = parallel_begin(JOB_MASK_ROWS);
+  mask_rows_share(up, h2, pack_b);
+  parallel_end(job);
+  TICK(12);
   return 0;
 }
 
@@ -980,8 +1068,8 @@ static void dense_factors(const float *mask) {
 }
 
 /* alt = base + C[:, c0 .. c0+rows)^T . dense_t, for [rows, P] tensors (keys layout, row scalars) */
-static void correct_t(float *alt, const float *base, int c0, int rows) {
-  gemm_nn_panels_init(rows, P, NDF, slot[S_DCOR] + c0, 1, NCOR, dense_t, P, alt, P, base, P);
+static void correct_t(float *alt, const float *base, int c0, int rows, float *pack) {
+  gemm_nn_panels_init(rows, P, NDF, slot[S_DCOR] + c0, 1, NCOR, dense_t, P, alt, P, base, P, pack);
 }
 
 /* alt = base + dense_r . C[:, c0 ..), for [8, P, 16] tensors (values layout) */
@@ -991,12 +1079,50 @@ static void correct_heads(float *alt, const float *base, int c0) {
 }
 
 /* alt = base + 2 c . x + c G c^T per position (the squared norms) */
-static void correct_norm(float *alt, const float *base, const float *x, const float *G) {
+static void correct_norm(float *alt, const float *base, const float *x, const float *G, float *pack) {
   for (int i = 0; i < P; i++) alt[i] = 0;
   for (int k = 0; k < NDF; k++)
     for (int i = 0; i < P; i += 4) ST(alt + i, ADD(LD(alt + i), MUL(LD(dense_t + (size_t)k * P + i), LD(x + (size_t)k * P + i))));
   for (int i = 0; i < P; i += 4) ST(alt + i, ADD(LD(base + i), MUL(LD(alt + i), SPL(2.0f))));
-  quad_form(G, dense_t, NDF, alt);
+  quad_form(G, dense_t, NDF, alt, pack);
+}
+
+/* The corrections, one item each (the largest first), shared with the helper thread. */
+#define N_CORRECT 17
+static int correct_next = 0;
+
+static void correct_item(int i, float *pack) {
+#define ALT(s) img_alt[(s) - I_K0T]
+  switch (i) {
+    case 0: gemm_nn_init(P, 4 * C1OUT, NDF, dense_r, NDF, 1, slot[S_DCOR] + C_SF + 2 * CD, NCOR, ALT(I_SFC), 4 * C1OUT, slot[I_SFC], 4 * C1OUT); break;
+    case 1: correct_t(ALT(I_K0T), slot[I_K0T], C_K0, CD, pack); break;
+    case 2: correct_heads(ALT(I_V0H), slot[I_V0H], C_V0); break;
+    case 3: correct_t(ALT(I_Q0T), slot[I_Q0T], C_Q0, CD, pack); break;
+    case 4: correct_t(ALT(I_YCWO0T), slot[I_YCWO0T], C_YCWO0, CD, pack); break;
+    case 5: correct_t(ALT(I_YCGWO0T), slot[I_YCGWO0T], C_YCGWO0, CD, pack); break;
+    case 6: correct_t(ALT(I_YCWO1T), slot[I_YCWO1T], C_YCWO1, CD, pack); break;
+    case 7: correct_t(ALT(I_S1KT), slot[I_S1KT], C_S1, CD, pack); break;
+    case 8: correct_heads(ALT(I_S1VH), slot[I_S1VH], C_S1 + CD); break;
+    case 9: correct_t(ALT(I_S1QT), slot[I_S1QT], C_S1 + 2 * CD, CD, pack); break;
+    case 10: correct_t(ALT(I_SFKT), slot[I_SFKT], C_SF, CD, pack); break;
+    case 11: correct_heads(ALT(I_SFVH), slot[I_SFVH], C_SF + CD); break;
+    case 12: correct_norm(ALT(I_YCN), slot[I_YCN], xy_t, slot[S_DGY], pack); break;
+    case 13: correct_norm(ALT(I_YCG1N), slot[I_YCG1N], xg_t, slot[S_DGG], pack); break;
+    case 14: correct_t(ALT(I_YCG1S), slot[I_YCG1S], C_YCG1S, 1, pack); break;
+    case 15: correct_t(ALT(I_YCCB), slot[I_YCCB], C_YCCB, 1, pack); break;
+    case 16: correct_t(ALT(I_YCG1M), slot[I_YCG1M], C_YCG1M, 1, pack); break;
+    default: break;
+  }
+#undef ALT
+}
+
+static void correct_share(float *pack) {
+  for (;;) {
+    int i = __atomic_fetch_add(&correct_next, 1, __ATOMIC_SEQ_CST);
+    if (i >= N_CORRECT) return;
+    correct_item(i, pack);
+    if (pack != pack_b) __atomic_fetch_add(&helper_items, 1, __ATOMIC_SEQ_CST);
+  }
 }
 
 /**
@@ -1009,30 +1135,15 @@ int kernel_decode_mask(const float *coords, const float *labels, int N, int rows
   if (!dense_image_ready) return 3;
   if (N < 1 || N > MAXPOINTS || rows < 0 || cols < 0 || rows > GRID || cols > GRID) return 1;
   dense_factors(mask);
-#define ALT(s) img_alt[(s) - I_K0T]
-  correct_t(ALT(I_K0T), slot[I_K0T], C_K0, CD);
-  correct_heads(ALT(I_V0H), slot[I_V0H], C_V0);
-  correct_t(ALT(I_Q0T), slot[I_Q0T], C_Q0, CD);
-  correct_t(ALT(I_YCWO0T), slot[I_YCWO0T], C_YCWO0, CD);
-  correct_norm(ALT(I_YCN), slot[I_YCN], xy_t, slot[S_DGY]);
-  correct_t(ALT(I_YCGWO0T), slot[I_YCGWO0T], C_YCGWO0, CD);
-  correct_t(ALT(I_YCWO1T), slot[I_YCWO1T], C_YCWO1, CD);
-  correct_t(ALT(I_YCG1S), slot[I_YCG1S], C_YCG1S, 1);
-  correct_t(ALT(I_YCCB), slot[I_YCCB], C_YCCB, 1);
-  correct_norm(ALT(I_YCG1N), slot[I_YCG1N], xg_t, slot[S_DGG]);
-  correct_t(ALT(I_YCG1M), slot[I_YCG1M], C_YCG1M, 1);
-  correct_t(ALT(I_S1KT), slot[I_S1KT], C_S1, CD);
-  correct_heads(ALT(I_S1VH), slot[I_S1VH], C_S1 + CD);
-  correct_t(ALT(I_S1QT), slot[I_S1QT], C_S1 + 2 * CD, CD);
-  correct_t(ALT(I_SFKT), slot[I_SFKT], C_SF, CD);
-  correct_heads(ALT(I_SFVH), slot[I_SFVH], C_SF + CD);
-  gemm_nn_init(P, 4 * C1OUT, NDF, dense_r, NDF, 1, slot[S_DCOR] + C_SF + 2 * CD, NCOR, ALT(I_SFC), 4 * C1OUT, slot[I_SFC], 4 * C1OUT);
+  __atomic_store_n(&correct_next, 0, __ATOMIC_SEQ_CST);
+  int job = parallel_begin(JOB_CORRECT);
+  correct_share(pack_b);
+  parallel_end(job);
   const float *saved[N_IMAGE];
   for (int i = 0; i < N_IMAGE; i++) {
     saved[i] = slot[I_K0T + i];
     if (img_alt[i]) slot[I_K0T + i] = img_alt[i];
   }
-#undef ALT
   int rc = kernel_decode(coords, labels, N, rows, cols, masks, iou);
   for (int i = 0; i < N_IMAGE; i++) slot[I_K0T + i] = saved[i];
   return rc;

@@ -18,7 +18,26 @@ interface KernelExports {
   kernel_dense_columns(): number;
   kernel_dense_image(embedding: number): number;
   kernel_decode_mask(coords: number, labels: number, n: number, rows: number, cols: number, mask: number, masks: number, iou: number): number;
+  kernel_helper_alive(): number;
+  kernel_helper_items(): number;
 }
+
+/** Options of DecoderKernel.create. */
+export interface KernelOptions {
+  /**
+   * The shared memory the threaded build (decoder-kernel-relaxed-mt.wasm) imports, from
+   * sharedKernelMemory(); a helper thread then runs a second instance on it (see kernel-helper.ts).
+   */
+  memory?: WebAssembly.Memory;
+}
+
+/** Memory for the threaded build: as its link (64 MiB initial, 1 GiB at most), shared. */
+export function sharedKernelMemory(): WebAssembly.Memory {
+  return new WebAssembly.Memory({ initial: 1024, maximum: 16384, shared: true });
+}
+
+/** The helper thread's stack (bytes), allocated in the shared memory by the main instance. */
+const HELPER_STACK = 1 << 20;
 
 /** Points per prompt the kernel takes (more: the onnxruntime graphs). */
 export const KERNEL_MAX_POINTS = 64;
@@ -58,12 +77,13 @@ export class DecoderKernel {
   }
 
   /** Instantiate the kernel and copy the weights into it. */
-  static async create(wasm: BufferSource | WebAssembly.Module, weights: KernelWeights): Promise<DecoderKernel> {
-    const imports = { env: { sin: Math.sin, cos: Math.cos } };
+  static async create(wasm: BufferSource | WebAssembly.Module, weights: KernelWeights, options: KernelOptions = {}): Promise<DecoderKernel> {
+    const imports = { env: { sin: Math.sin, cos: Math.cos, ...(options.memory ? { memory: options.memory } : {}) } };
     const instance = wasm instanceof WebAssembly.Module
       ? await WebAssembly.instantiate(wasm, imports)
       : (await WebAssembly.instantiate(wasm, imports)).instance;
-    const x = instance.exports as unknown as KernelExports;
+    // the threaded build imports its (shared) memory instead of exporting one
+    const x = { ...instance.exports, ...(options.memory ? { memory: options.memory } : {}) } as unknown as KernelExports;
     const slotCount = WEIGHT_SLOTS.length + IMAGE_SLOTS.length;
     if (typeof x.kernel_decode !== 'function' || x.kernel_slot_count() !== slotCount || typeof x.kernel_dense_columns !== 'function' || x.kernel_dense_columns() !== DENSE_COLUMNS) {
       throw new KernelUnsupportedError(`the decoder kernel module does not match this samkit (slots ${typeof x.kernel_slot_count === 'function' ? x.kernel_slot_count() : '?'}, expected ${slotCount})`);
@@ -78,6 +98,21 @@ export class DecoderKernel {
     k.imagePtrs.forEach((ptr, i) => k.setSlot(WEIGHT_SLOTS.length + i, ptr));
     k.reserve(2);
     return k;
+  }
+
+  /** A stack for a helper thread's instance (the top address: stacks grow down). */
+  helperStack(): number {
+    return this.alloc(HELPER_STACK / 4) + HELPER_STACK;
+  }
+
+  /** Whether a helper thread shares the work (the threaded build with kernel-helper.ts running). */
+  get helperAlive(): boolean {
+    return this.x.kernel_helper_alive() === 1;
+  }
+
+  /** Work items (mask rows, mask input corrections) the helper thread has done so far. */
+  get helperItems(): number {
+    return this.x.kernel_helper_items();
   }
 
   private alloc(floats: number): number {

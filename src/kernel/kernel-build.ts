@@ -13,6 +13,9 @@ export const KERNEL_BUILD_FILES: Readonly<Record<KernelBuild, string>> = {
   simd: 'decoder-kernel.wasm',
 };
 
+/** The relaxed build on shared memory, for a main instance and a helper thread (kernel-helper.ts). */
+export const KERNEL_THREADED_FILE = 'decoder-kernel-relaxed-mt.wasm';
+
 /** (func (param v128 v128 v128) (result v128) local.get 0 1 2 f32x4.relaxed_madd) */
 const RELAXED_PROBE = new Uint8Array([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,

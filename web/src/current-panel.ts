@@ -55,7 +55,7 @@ export function renderCurrentPanel(deps: CurrentPanelDeps): void {
   const what = shown === prompt.preview ? 'hover' : `${pts ? `${pts} point${pts === 1 ? '' : 's'}` : ''}${shown.box ? `${pts ? ' + ' : ''}box` : ''}`;
   // The score is the decoder's predicted IoU, which can exceed 1: shown clamped, the raw value on hover.
   const score = shown.result.scores[shown.token];
-  stats.innerHTML = `<span title="predicted IoU (model output ${score.toFixed(3)}; an IoU is at most 1)">score <b>${Math.min(1, score).toFixed(3)}</b></span><span>${what}</span><span class="muted" title="decoder ${shown.result.decodeMs.toFixed(0)} ms (${shown.result.graph} graph)">${shown.result.totalMs.toFixed(0)} ms</span>`;
+  stats.innerHTML = `<span title="predicted IoU (model output ${score.toFixed(3)}; an IoU is at most 1)">score <b>${Math.min(1, score).toFixed(3)}</b></span><span>${what}</span><span class="muted" title="decoder ${shown.result.decodeMs.toFixed(0)} ms (${shown.result.graph} graph${shown.result.kernelThreads ? `, ${shown.result.kernelThreads} threads` : ''})">${shown.result.totalMs.toFixed(0)} ms</span>`;
   if (mode === 'candidates' && prompt.current && loaded) renderCandidates(prompt.current, loaded, deps.model(), deps.choose);
   else cands.hidden = true;
 }

@@ -16,10 +16,11 @@ export class DecoderClient {
 
   constructor(url: string) {
     // ?decoder=graph on the page: the worker decodes with onnxruntime's prompt graph, not the kernel;
-    // ?kernel=simd: the kernel's plain SIMD build even where the relaxed-SIMD one runs
+    // ?kernel=simd: the kernel's plain SIMD build even where the relaxed-SIMD one runs;
+    // ?kernelThreads=1: no helper thread for the kernel
     const page = new URLSearchParams(self.location.search);
     const pass = new URLSearchParams();
-    for (const k of ['decoder', 'kernel']) { const v = page.get(k); if (v) pass.set(k, v); }
+    for (const k of ['decoder', 'kernel', 'kernelThreads']) { const v = page.get(k); if (v) pass.set(k, v); }
     this.worker = new Worker(pass.size ? `${url}?${pass.toString()}` : url, { type: 'module', name: 'samkit-decoder' });
     this.worker.onmessage = (e: MessageEvent<WorkerResponse>) => {
       const p = this.pending.get(e.data.id);

@@ -15,7 +15,7 @@ import { lowResFootprint, planUpsample, UpsampleScratch, upsampleThreshold } fro
 import { extentValues, LOWRANK_EXTENT_INPUT } from '../../src/model/lowrank-io.js';
 import { DecoderKernel, KERNEL_MAX_POINTS } from '../../src/kernel/decoder-kernel.js';
 import { kernelWeights } from '../../src/kernel/kernel-weights.js';
-import { KERNEL_BUILD_FILES, kernelBuild } from '../../src/kernel/kernel-build.js';
+import { startPageKernel } from './kernel-start.js';
 import { paintMask } from './paint.js';
 import type {
   DecodeResult, DisplayCrop, FinalizeResult, HoverCalibration, HoverVia, PaintedMask, PromptInput, RasterizeResult, RleInput, Rgb, WorkerRequest, WorkerResponse,
@@ -119,11 +119,8 @@ async function init(req: Extract<WorkerRequest, { kind: 'init' }>): Promise<{ th
 /** The kernel on the decoder's weights, or null (then the prompt graph decodes, as before). */
 async function startKernel(decoderBytes: Uint8Array): Promise<DecoderKernel | null> {
   try {
-    // the relaxed-SIMD build (fused multiply-adds) where this engine validates it
-    const build = kernelBuild(new URLSearchParams(self.location.search).get('kernel'));
-    const res = await fetch(new URL(`/${KERNEL_BUILD_FILES[build]}`, self.location.origin));
-    if (!res.ok) return null;
-    return await DecoderKernel.create(await res.arrayBuffer(), kernelWeights(decoderBytes));
+    // relaxed SIMD where the engine has it, with a helper thread when isolated (kernel-start.ts)
+    return await startPageKernel(kernelWeights(decoderBytes), new URLSearchParams(self.location.search));
   } catch {
     return null;
   }
@@ -273,7 +270,8 @@ async function decode(req: Extract<WorkerRequest, { kind: 'decode' }>): Promise<
   const painted: Array<PaintedMask | null> = new Array(tokens).fill(null);
   const plane = s.maskSize * s.maskSize;
   for (const t of wanted) if (t >= 0 && t < tokens) painted[t] = renderPlane(s, d.logits, t * plane, req.color);
-  return { token, scores: d.scores, logits: d.logits, painted, decodeMs: t1 - t0, totalMs: performance.now() - t0, graph: d.graph };
+  const kernelThreads = d.graph === 'kernel' && kernel ? (kernel.helperAlive ? 2 : 1) : undefined;
+  return { token, scores: d.scores, logits: d.logits, painted, decodeMs: t1 - t0, totalMs: performance.now() - t0, graph: d.graph, kernelThreads };
 }
 
 function median(xs: number[]): number | null {

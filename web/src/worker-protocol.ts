@@ -85,6 +85,8 @@ export interface DecodeResult {
   totalMs: number;
   /** Which graph ran: the hover split, the full decoder, or the server's decoder. */
   graph: 'hover' | 'full' | 'server' | 'kernel';
+  /** With the kernel: the threads it ran on (2 with its helper worker). */
+  kernelThreads?: number;
 }
 
 export interface FinalizeResult {

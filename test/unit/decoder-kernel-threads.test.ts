@@ -1,0 +1,25 @@
+/**
+ * The threaded kernel build (shared memory, a helper instance in another thread sharing the mask
+ * head's rows and the mask input's corrections): same outputs, bit for bit, as the single-threaded
+ * relaxed build (checked in a child Node with relaxed SIMD switched on, see
+ * test/helpers/kernel-threads-check.ts).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { PROJECT_ROOT } from '../helpers/reference.js';
+
+const FLAG = '--experimental-wasm-relaxed-simd';
+const relaxedNode = spawnSync(process.execPath, [FLAG, '-e', '0']).status === 0;
+
+test('the threaded build with a helper thread decodes exactly as the single-threaded build', { skip: !relaxedNode && 'this Node has no relaxed SIMD' }, () => {
+  const r = spawnSync(process.execPath, [FLAG, path.join(PROJECT_ROOT, 'dist/test/helpers/kernel-threads-check.js')], { encoding: 'utf8', timeout: 300000 });
+  assert.equal(r.status, 0, r.stderr.slice(-2000));
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { helperAlive: boolean; helperItems: number; compared: number; differing: number };
+  console.log(`threaded vs single: ${out.compared} values compared, ${out.differing} differ (helper running: ${out.helperAlive}, items it did: ${out.helperItems})`);
+  assert.ok(out.helperAlive, 'the helper thread started');
+  assert.ok(out.helperItems > 0, 'the helper thread shared the work');
+  assert.ok(out.compared > 4 * 64 * 64 * 16, 'whole masks compared');
+  assert.equal(out.differing, 0);
+});
