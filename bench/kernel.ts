@@ -4,10 +4,11 @@
  *
  * - per prompt, on one embedding: kernel vs graph with 1 and 2 onnxruntime threads, 2 prompts per
  *   run, the whole mask and picture4's 43 of 64 rows; the kernel's FLOPs per prompt and the fraction
- *   of this CPU's peak it reaches;
+ *   of this CPU's peak it reaches; prompts with a mask input against the full export graph;
  * - the automatic mask generator (default options, decoder lanes) with either decoder on one image:
  *   wall time and whether the records are the same;
- * - hover in the page with its own decoder (`?hover=page`) with the kernel and with `&decoder=graph`.
+ * - hover and click-to-refined in the page with its own decoder (`?hover=page`): the kernel's
+ *   variants and onnxruntime-web (`&decoder=graph`).
  */
 import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -61,7 +62,7 @@ export async function benchKernelPrompts(rounds = 5): Promise<Record<string, unk
   const carried = await image.run({ image_embeddings: new ort.Tensor('float32', emb, [1, 256, 64, 64]) });
   const graphs = { graph1: await ort.InferenceSession.create(g.prompt, { intraOpNumThreads: 1 }), graph2: await ort.InferenceSession.create(g.prompt, { intraOpNumThreads: 2 }) };
   const kernel = await DecoderKernel.create(await kernelModule(), kernelWeights(source));
-  kernel.setImage(carried, carried);
+  kernel.setImage(carried, carried, emb);
   const size = { width: 2048, height: 1365 };
   const prompts = (i: number) => encodePrompts([0, 1].map((j) => ({ pointCoords: [[30 + ((i * 2 + j) * 397) % 1900, 30 + ((i * 2 + j) * 261) % 1300]] as [number, number][], pointLabels: [1] })), size, 1024, 256);
   const out: Record<string, unknown> = {};
@@ -102,7 +103,57 @@ export async function benchKernelPrompts(rounds = 5): Promise<Record<string, unk
       cpuGhz: ghz,
     };
   }
+  out.maskInput = await benchKernelMaskPrompts(source, emb, kernel, size, rounds);
   return out;
+}
+
+/** Multiply-adds of a mask input on top of a prompt (kernel.c, "the mask input"). */
+export function maskInputMacs(): number {
+  const K = 17, cols = 1668;
+  const downscale = 128 * 128 * 4 * 4 + P * 16 * 16;
+  return P * K * cols + 2 * P * (K * (K + 1)) / 2 + 2 * P * K + downscale;
+}
+
+/**
+ * Prompts with a mask input (a click that refines: 2 points + the previous low-res logits), one
+ * per run: the kernel (whole mask) against onnxruntime-node's full export graph with 1 and 2
+ * threads, alternating.
+ */
+async function benchKernelMaskPrompts(source: Buffer, emb: Float32Array, kernel: DecoderKernel, size: { width: number; height: number }, rounds: number): Promise<Record<string, unknown>> {
+  const full = { full1: await ort.InferenceSession.create(source, { intraOpNumThreads: 1 }), full2: await ort.InferenceSession.create(source, { intraOpNumThreads: 2 }) };
+  const mask = Float32Array.from({ length: 256 * 256 }, (_, i) => Math.sin(i / 977) * 6 + Math.cos(i / 131) * 3);
+  const prompt = (i: number) => encodePrompts([{ pointCoords: [[100 + (i * 397) % 1800, 100 + (i * 261) % 1100], [900, 600]], pointLabels: [1, 1], maskInput: mask }], size, 1024, 256);
+  const embT = new ort.Tensor('float32', emb, [1, 256, 64, 64]);
+  const runs: Record<string, (i: number) => Promise<unknown>> = {
+    kernel: async (i) => kernel.decode(prompt(i), { rows: 64, cols: 64 }),
+    ...Object.fromEntries(Object.entries(full).map(([k, s]) => [k, (i: number) => {
+      const enc = prompt(i);
+      return s.run({
+        image_embeddings: embT, point_coords: new ort.Tensor('float32', enc.pointCoords, [1, enc.numPoints, 2]), point_labels: new ort.Tensor('float32', enc.pointLabels, [1, enc.numPoints]),
+        mask_input: new ort.Tensor('float32', enc.maskInput, [1, 1, 256, 256]), has_mask_input: new ort.Tensor('float32', new Float32Array([1]), [1]),
+      });
+    }])),
+  };
+  const times: Record<string, number[]> = {};
+  for (const [k, f] of Object.entries(runs)) { await f(0); times[k] = []; }
+  for (let r = 0; r < rounds; r++) {
+    for (const [k, f] of Object.entries(runs)) {
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < 4; i++) await f(r * 4 + i);
+      times[k].push(ms(t0) / 4);
+    }
+  }
+  const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
+  const macs = kernelMacs(8, P);
+  const flops = 2 * (macs.tokenSide + macs.maskHead + maskInputMacs());
+  return {
+    msPerPrompt: m,
+    kernelVsFullGraph1Thread: round(m.kernel / m.full1, 3),
+    kernelVsFullGraph2Threads: round(m.kernel / m.full2, 3),
+    kernelMflopsPerPrompt: round(flops / 1e6, 1),
+    maskInputMflops: round(2 * maskInputMacs() / 1e6, 1),
+    kernelGflops: round(flops / m.kernel / 1e6, 2),
+  };
 }
 
 /** The CPU's clock (os.cpus() reports 0 on some VMs: then /proc/cpuinfo). */
