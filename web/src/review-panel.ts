@@ -18,6 +18,7 @@ import { ProposalLayer } from './proposal-layer.js';
 import { reviewApi } from './review-api.js';
 import type { Viewer } from './viewer.js';
 import type { DisplayCrop } from './worker-protocol.js';
+import { filesToUpload } from './import-folder-pick.js';
 
 /** A predicted IoU can come out above 1 (a model output, not a ratio): shown clamped, the raw value in the title. */
 const shownScore = (score: number): string => Math.min(1, score).toFixed(2);
@@ -56,6 +57,7 @@ export class ReviewPanel {
   private readonly areaText = el('span', { className: 'review-value', id: 'review-min-area-value', textContent: '0 px' });
   private readonly acceptAll = el('button', { className: 'btn small', id: 'review-accept-all', textContent: 'Accept all shown', title: 'Accept every proposal the filters show (Shift+A)' });
   private readonly fileInput = el('input', { type: 'file', id: 'review-import-file', accept: '.json,application/json' });
+  private readonly folderInput = Object.assign(el('input', { type: 'file', id: 'review-import-folder', multiple: true }), { webkitdirectory: true });
   private project = false;
   private seq = 0;
 
@@ -64,9 +66,11 @@ export class ReviewPanel {
     const head = el('div', { className: 'panel-head' });
     const h = el('h2', { textContent: 'Review ' });
     h.append(this.count);
-    const importLabel = el('label', { className: 'btn ghost small', title: 'Import a COCO, SA-1B or samkit auto / ground JSON file as proposals (folders: samkit import <dir> <folder>)' });
+    const importLabel = el('label', { className: 'btn ghost small', title: 'Import a COCO, SA-1B or samkit auto / ground JSON file as proposals' });
     importLabel.append(this.fileInput, 'Import…');
-    head.append(h, importLabel);
+    const folderLabel = el('label', { className: 'btn ghost small', title: 'Import a folder as proposals: YOLO (labels/ + data.yaml), PNG masks with metadata.csv, SA-1B JSON files, or a samkit annotate output' });
+    folderLabel.append(this.folderInput, 'Folder…');
+    head.append(h, importLabel, folderLabel);
     const filters = el('div', { className: 'review-filters' });
     const row = (text: string, input: HTMLInputElement, value: HTMLElement): HTMLElement => {
       const label = el('label', { htmlFor: input.id, textContent: text });
@@ -89,6 +93,11 @@ export class ReviewPanel {
       slider.addEventListener('pointerup', () => slider.blur());
     }
     this.acceptAll.addEventListener('click', () => void this.acceptShown());
+    this.folderInput.addEventListener('change', () => {
+      const files = [...(this.folderInput.files ?? [])];
+      this.folderInput.value = '';
+      if (files.length) void this.importFolder(files);
+    });
     this.fileInput.addEventListener('change', () => {
       const file = this.fileInput.files?.[0];
       this.fileInput.value = '';
@@ -288,6 +297,23 @@ export class ReviewPanel {
   async acceptShown(): Promise<void> {
     const shown = [...this.view.visible];
     if (await this.decide(shown, 'accepted')) this.deps.notices.status(`Accepted ${shown.length} proposal${shown.length === 1 ? '' : 's'}.`);
+  }
+
+  private async importFolder(files: File[]): Promise<void> {
+    const picked = filesToUpload(files.map((file) => ({ path: file.webkitRelativePath || file.name, file })));
+    const name = picked[0]?.path.split('/')[0] ?? 'folder';
+    if (!picked.length) {
+      this.deps.notices.status(`${name} holds no file an import reads (labels, masks, JSON, metadata.csv).`);
+      return;
+    }
+    try {
+      this.deps.notices.status(`Importing ${picked.length} file${picked.length === 1 ? '' : 's'} from ${name}…`);
+      const s = await reviewApi.importFiles(picked, this.deps.loaded()?.info.id ?? null);
+      this.deps.notices.status(`Imported ${s.proposals} proposal${s.proposals === 1 ? '' : 's'} for ${s.images} image${s.images === 1 ? '' : 's'} from ${name} (${s.format})${s.duplicates ? `; ${s.duplicates} were there already` : ''}.`);
+      await this.load();
+    } catch (err) {
+      this.deps.notices.showError(err);
+    }
   }
 
   private async importFile(file: File): Promise<void> {
