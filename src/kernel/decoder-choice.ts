@@ -1,6 +1,6 @@
 /**
- * Which implementation decodes prompts without a mask input: the prompt-decoder kernel
- * (WebAssembly, src/kernel/) or onnxruntime's low-rank prompt graph. `SAMKIT_DECODER=kernel|graph`
+ * Which implementation decodes prompts: the prompt-decoder kernel (WebAssembly, src/kernel/; mask
+ * inputs included) or onnxruntime's low-rank prompt graph (the full export graph for mask inputs). `SAMKIT_DECODER=kernel|graph`
  * (or LoadModelOptions.decoder) forces one, for comparisons; a model the kernel does not cover, or a
  * kernel that fails to start, always uses the graph.
  */

@@ -1,6 +1,7 @@
 /**
  * The prompt-decoder kernel (native/decoder-kernel/kernel.c, WebAssembly with SIMD): the per-prompt
- * part of the low-rank decoder in one call per prompt instead of ~350 onnxruntime nodes. Pure: it is
+ * part of the low-rank decoder in one call per prompt instead of ~350 onnxruntime nodes, mask inputs
+ * included (a rank-17 correction of the per-image tensors, see kernel.c). Pure: it is
  * given the module's bytes by an edge (node-kernel.ts in Node, the page's decoder worker), the weights
  * from kernel-weights.ts and, per image, the low-rank image graph's outputs; it returns the prompt
  * graph's outputs (blocked masks, see interleaveLowResMasks, and the IoU predictions).

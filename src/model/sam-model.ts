@@ -67,9 +67,10 @@ export interface LoadModelOptions extends ResolveOptions {
   /** Where rewritten decoders are cached (default: the samkit cache dir). */
   cacheDir?: string;
   /**
-   * What decodes prompts without a mask input: 'kernel' (samkit's WebAssembly decoder kernel) or
-   * 'graph' (onnxruntime's low-rank prompt graph). Default: SAMKIT_DECODER, else the graph (faster
-   * natively, see src/kernel/decoder-choice.ts). Models the kernel does not cover use the graph.
+   * What decodes prompts: 'kernel' (samkit's WebAssembly decoder kernel, mask inputs included) or
+   * 'graph' (onnxruntime's low-rank prompt graph; the full export graph for mask inputs). Default:
+   * SAMKIT_DECODER, else the graph (faster natively, see src/kernel/decoder-choice.ts). Models the
+   * kernel does not cover use the graph.
    */
   decoder?: PromptDecoder;
   /** For hub ids: which weights (fp32, fp16, q8 / quantized, ...; default the most precise the repo has). */
