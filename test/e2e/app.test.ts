@@ -290,7 +290,8 @@ test('Everything runs the automatic mask generator with progress, hover and sele
   const stats = (await page.locator('#current-stats').textContent())!;
   assert.match(stats, /IoU 0\.\d+/);
   // The selected automatic mask is the cargo box under the pointer (its visible area, within 5 %).
-  const selected = Number(/([\d,]+) px/.exec(stats)?.[1].replace(/,/g, ''));
+  const parts = await page.$$eval('#current-stats span', (spans) => spans.map((e) => e.textContent ?? ''));
+  const selected = Number(parts.map((t) => /^([\d,]+) px$/.exec(t.trim())?.[1]).find(Boolean)?.replace(/,/g, ''));
   const cargo = area({ data: visibleMask('cargo') });
   assert.ok(Math.abs(selected - cargo) < 0.05 * cargo, `selected a mask of ${selected} px, the cargo box has ${cargo}`);
   await shot('10-everything-selected');
