@@ -434,7 +434,15 @@ test('clear messages for bad files and for a server that went away', { skip: ski
 });
 
 test('a model that cannot be loaded is reported in the page', { skip: skip ?? false }, async () => {
-  const broken = await startServer(['--model', path.join(SHOTS, 'no-such-manifest.json')]);
+  // A manifest that parses, naming files that are not ONNX: the server starts (a missing path is refused
+  // at start-up), the model fails when it loads.
+  const manifest = path.join(tmp, 'broken-model.json');
+  for (const f of ['broken-encoder.onnx', 'broken-decoder.onnx']) await writeFile(path.join(tmp, f), 'not an ONNX model');
+  await writeFile(manifest, JSON.stringify({
+    id: 'broken', encoder: { path: 'broken-encoder.onnx' }, decoder: { path: 'broken-decoder.onnx' },
+    preprocess: { inputSize: 1024, pixelMean: [123.675, 116.28, 103.53], pixelStd: [58.395, 57.12, 57.375], layout: 'NCHW' },
+  }));
+  const broken = await startServer(['--model', manifest]);
   try {
     const p2 = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await p2.goto(broken.url);
