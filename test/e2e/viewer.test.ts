@@ -7,16 +7,16 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import type { Browser, Page } from 'playwright-core';
 import { rleIou } from '../../src/core/rle-iou.js';
 import type { CompressedRle } from '../../src/core/rle.js';
-import { ARTIFACTS, browserTestsUnavailable, launchChromium, REFERENCE_IMAGES, startServer, waitReady, type RunningServer } from './harness.js';
+import { ARTIFACTS, browserUnavailable, launchChromium, SAMPLE_IMAGE, startServer, waitReady, type RunningServer } from './harness.js';
 
-const skip = browserTestsUnavailable();
+const skip = browserUnavailable();
 const SHOTS = path.join(ARTIFACTS, 'e2e-viewer');
 const W = 1600, H = 1200;
 /** A red rectangle (the object) on a one-pixel black and white checkerboard (what an upscaled preview blurs to grey). */
@@ -78,7 +78,8 @@ before(async () => {
   dir = path.join(await mkdtemp(path.join(os.tmpdir(), 'samkit-e2e-viewer-')), 'photos');
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, 'a-checker.png'), await checkerPng());
-  await copyFile(path.join(REFERENCE_IMAGES, 'truck.jpg'), path.join(dir, 'b-truck.jpg'));
+  // A second image for the next-image key: the sample photo.
+  await copyFile(SAMPLE_IMAGE, path.join(dir, 'b-chelsea.png'));
   server = await startServer([dir, '--classes', 'dog,truck']);
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -90,6 +91,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.stop();
+  if (dir) await rm(path.dirname(dir), { recursive: true, force: true });
 });
 
 test('zoom at the pointer keeps the image point under it; a click then lands there, in image coordinates', { skip: skip ?? false, timeout: 120000 }, async () => {
@@ -358,4 +360,5 @@ test('? lists the view, class and image keys from the keymap, and they do what t
   await page.keyboard.press(']');
   await page.waitForFunction((id) => location.hash.slice(1) !== id, first, { timeout: 10000 });
   await waitReady(page);
+  assert.match((await page.textContent('#image-title'))!, /b-chelsea\.png · 451 × 300/, '] opened the next image of the folder');
 });

@@ -85,7 +85,7 @@ let counter = 0;
 const newId = (): string => `p-${++counter}`;
 
 /** Export the objects as the app's "Export dataset" does, unzip, import the folder back. */
-async function roundTrip(format: 'coco' | 'yolo' | 'sa1b' | 'png', polygons = false): Promise<Map<string, Proposal[]>> {
+async function roundTrip(format: 'coco' | 'yolo' | 'sa1b' | 'png' | 'labelme', polygons = false): Promise<Map<string, Proposal[]>> {
   const zip = readZip(await exportProjectZip(parseClasses('dog,cat'), EXPORT_IMAGES, { format, polygons, project: 'p' }));
   const dir = await mkdtemp(path.join(tmp, `rt-${format}-`));
   for (const [name, data] of zip) {
@@ -155,6 +155,48 @@ test('YOLO: import(export(objects)) through polygon2mask on pixel centres gives 
   const mean = ious.reduce((a, b) => a + b, 0) / ious.length;
   console.log(`YOLO round trip: ${ious.length} masks, IoU min ${Math.min(...ious).toFixed(4)} mean ${mean.toFixed(4)}, exact ${ious.filter((v) => v === 1).length}`);
   assert.ok(Math.min(...ious) >= 0.97 && mean >= 0.99, `YOLO round-trip IoU min ${Math.min(...ious).toFixed(4)} mean ${mean.toFixed(4)}`);
+});
+
+test('LabelMe / X-AnyLabeling: import(export(objects)) rasterised as labelme draws polygons gives IoU ~1, labels and scores kept', async () => {
+  const added = await roundTrip('labelme');
+  const ious: number[] = [];
+  TARGETS.forEach((t, i) => {
+    const got = added.get(t.id)!;
+    assert.equal(got.length, OBJECTS[i].length, t.rel);
+    got.forEach((p, k) => {
+      assert.equal(p.label, labelOrObject(OBJECTS[i][k]));
+      assert.equal(p.score, OBJECTS[i][k].predictedIou);
+      ious.push(iou(rleToMask(p.segmentation), rleToMask(OBJECTS[i][k].segmentation)));
+    });
+  });
+  const mean = ious.reduce((a, b) => a + b, 0) / ious.length;
+  console.log(`LabelMe round trip: ${ious.length} masks, IoU min ${Math.min(...ious).toFixed(4)} mean ${mean.toFixed(4)}, exact ${ious.filter((v) => v === 1).length}`);
+  assert.ok(Math.min(...ious) >= 0.97 && mean >= 0.99, `LabelMe round-trip IoU min ${Math.min(...ious).toFixed(4)} mean ${mean.toFixed(4)}`);
+});
+
+test('LabelMe shapes: rectangles, circles and group_id parts become masks; points skipped; bad shapes named', () => {
+  const doc = {
+    version: '5.4.1', imagePath: '../pics/one.png', imageWidth: W, imageHeight: H, shapes: [
+      { label: 'box', points: [[2, 3], [6, 5]], shape_type: 'rectangle', group_id: null },
+      { label: 'ball', points: [[20, 20], [23, 24]], shape_type: 'circle', group_id: null },
+      { label: 'dog', points: [[30, 2], [34, 2], [34, 6]], shape_type: 'polygon', group_id: 7 },
+      { label: 'dog', points: [[40, 2], [44, 2], [44, 6]], shape_type: 'polygon', group_id: 7 },
+      { label: 'nose', points: [[1, 1]], shape_type: 'point', group_id: null },
+    ],
+  };
+  const set = parseJsonImport(JSON.stringify(doc), 'one.json');
+  assert.equal(set.format, 'labelme');
+  const [im] = set.images;
+  assert.deepEqual(im.ref, { fileName: 'pics/one.png' });
+  assert.deepEqual(im.masks.map((m) => m.label), ['box', 'ball', 'dog']);
+  const masks = im.masks.map((m) => rleToMask(shapeToRle(m.shape, W, H, m.where)));
+  assert.equal(masks[0].area, 5 * 3, 'rectangle corners inclusive');
+  assert.deepEqual(masks[0].bbox, [2, 3, 4, 2], 'x 2..6, y 3..5 (bbox w = last - first)');
+  assert.equal(masks[1].area, [...Array(W * H).keys()].filter((i) => (i % W - 20) ** 2 + (Math.floor(i / W) - 20) ** 2 <= 25).length, 'circle of radius 5');
+  const dog = masks[2];
+  assert.ok(dog.data[3 * W + 33] && dog.data[3 * W + 43] && !dog.data[3 * W + 38], 'both parts of group 7 in one mask');
+  assert.throws(() => parseJsonImport(JSON.stringify({ ...doc, shapes: [{ label: 'x', points: [[1, 2]], shape_type: 'polygon' }] }), 'b.json'), /b\.json shapes\[0\]: a polygon needs at least 3 points/);
+  assert.throws(() => parseJsonImport(JSON.stringify({ ...doc, shapes: [{ label: 'x', points: [[1, 2], [3, 4]], shape_type: 'cuboid' }] }), 'c.json'), /shape_type 'cuboid' is not one import reads/);
 });
 
 test('the YOLO rasteriser is Ultralytics\' polygon2mask (truncate, fill with the boundary) on any ring', () => {
