@@ -14,7 +14,9 @@ const FLAG = '--experimental-wasm-relaxed-simd';
 const relaxedNode = spawnSync(process.execPath, [FLAG, '-e', '0']).status === 0;
 
 test('the threaded build with a helper thread decodes exactly as the single-threaded build', { skip: !relaxedNode && 'this Node has no relaxed SIMD' }, () => {
-  const r = spawnSync(process.execPath, [FLAG, path.join(PROJECT_ROOT, 'dist/test/helpers/kernel-threads-check.js')], { encoding: 'utf8', timeout: 300000 });
+  const r = spawnSync(process.execPath, [FLAG, path.join(PROJECT_ROOT, 'dist/test/helpers/kernel-threads-check.js')], {
+    encoding: 'utf8', timeout: 300000, env: { ...process.env, SAMKIT_KERNEL_THREADS_CHECK: '1' },
+  });
   assert.equal(r.status, 0, r.stderr.slice(-2000));
   const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { helperAlive: boolean; helperItems: number; compared: number; differing: number };
   console.log(`threaded vs single: ${out.compared} values compared, ${out.differing} differ (helper running: ${out.helperAlive}, items it did: ${out.helperItems})`);
