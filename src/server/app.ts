@@ -33,6 +33,7 @@ import type { ProjectClass } from '../project/classes.js';
 import { ProjectStore } from '../project/project-store.js';
 import { registerProjectRoutes } from './project-routes.js';
 import { registerImportRoutes } from './import-routes.js';
+import { registerPrepareRoute } from './prepare-route.js';
 import { ProposalStore } from '../project/proposal-store.js';
 import { EXPORT_FORMATS, type AnnotationDoc, type AutoEvent, type ExportFormat, type ImageListEntry, type ModelInfo } from './protocol.js';
 
@@ -280,6 +281,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   app.samkit.project = project;
   registerProjectRoutes(app, project, embeddings, heavy);
   registerImportRoutes(app, project, new ProposalStore(options.dataDir));
+  registerPrepareRoute(app, serverDecode, library);
   registerTranscribe(app, { asr: options.asr, classes: async () => project ? (await project.readFile()).classes.map((c) => c.name) : [] });
   registerInpaint(app, { library, annotations, heavy, lama: options.lama, sdUrl: options.sdUrl, sdTimeoutMs: options.sdTimeoutMs });
 

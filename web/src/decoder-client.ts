@@ -3,7 +3,7 @@ import type { MaskTokenRule } from '../../src/core/mask-choice.js';
 import type { ResizeRule, Size } from '../../src/core/transforms.js';
 import { LIVE_COLOR } from './paint.js';
 import type {
-  DecodeResult, FinalizeResult, HoverCalibration, HoverVia, PaintedMask, PromptInput, RasterizeResult, RleInput, Rgb, WorkerRequest, WorkerResponse,
+  DecodeResult, FinalizeResult, HoverCalibration, HoverVia, PaintedMask, PrepareResult, PromptInput, RasterizeResult, RleInput, Rgb, WorkerRequest, WorkerResponse,
 } from './worker-protocol.js';
 
 export class DecoderClient {
@@ -15,9 +15,13 @@ export class DecoderClient {
   private hoverNext: { prompt: PromptInput; done: (r: DecodeResult | null) => void } | null = null;
 
   constructor(url: string) {
-    // ?decoder=graph on the page: the worker decodes with onnxruntime's prompt graph, not the kernel
-    const decoder = new URLSearchParams(self.location.search).get('decoder');
-    this.worker = new Worker(decoder ? `${url}?decoder=${encodeURIComponent(decoder)}` : url, { type: 'module', name: 'samkit-decoder' });
+    // ?decoder=graph on the page: the worker decodes with onnxruntime's prompt graph, not the kernel;
+    // ?ahead=off: nothing is prepared ahead (the worker runs each image's image part on opening it).
+    const page = new URLSearchParams(self.location.search);
+    const q = new URLSearchParams();
+    for (const k of ['decoder', 'ahead']) { const v = page.get(k); if (v) q.set(k, v); }
+    const qs = q.toString();
+    this.worker = new Worker(qs ? `${url}?${qs}` : url, { type: 'module', name: 'samkit-decoder' });
     this.worker.onmessage = (e: MessageEvent<WorkerResponse>) => {
       const p = this.pending.get(e.data.id);
       if (!p) return;
@@ -53,8 +57,18 @@ export class DecoderClient {
     return this.call({ kind: 'calibrate', point, rounds, force });
   }
 
-  setEmbedding(embedding: Float32Array, dims: number[]): Promise<void> {
-    return this.call({ kind: 'embedding', embedding, dims }, [embedding.buffer]);
+  /** `key`: the image id, so a slot prepared ahead for it (same embedding) is used. */
+  setEmbedding(embedding: Float32Array, dims: number[], key?: string): Promise<void> {
+    return this.call({ kind: 'embedding', embedding, dims, key }, [embedding.buffer]);
+  }
+
+  /**
+   * Prepare another image's per-image decoder state in the background (a copy of `embedding` is
+   * sent), and the server's at `prepareUrl` when hovers go there.
+   */
+  prepare(key: string, embedding: Float32Array, dims: number[], prepareUrl: string | null): Promise<PrepareResult> {
+    const copy = embedding.slice();
+    return this.call({ kind: 'prepare', key, embedding: copy, dims, prepareUrl }, [copy.buffer]);
   }
 
   setDisplay(display: Size): Promise<void> {

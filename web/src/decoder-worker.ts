@@ -15,9 +15,12 @@ import { lowResFootprint, planUpsample, UpsampleScratch, upsampleThreshold } fro
 import { extentValues, LOWRANK_EXTENT_INPUT } from '../../src/model/lowrank-io.js';
 import { DecoderKernel, KERNEL_MAX_POINTS } from '../../src/kernel/decoder-kernel.js';
 import { kernelWeights } from '../../src/kernel/kernel-weights.js';
+import { ImageSideClient, type ImageSideOutputs } from './image-side-client.js';
+import { PreparedImages } from './image-slots.js';
+import { LruMap } from '../../src/core/lru.js';
 import { paintMask } from './paint.js';
 import type {
-  DecodeResult, DisplayCrop, FinalizeResult, HoverCalibration, HoverVia, PaintedMask, PromptInput, RasterizeResult, RleInput, Rgb, WorkerRequest, WorkerResponse,
+  DecodeResult, DisplayCrop, FinalizeResult, HoverCalibration, HoverVia, PaintedMask, PrepareResult, PromptInput, RasterizeResult, RleInput, Rgb, WorkerRequest, WorkerResponse,
 } from './worker-protocol.js';
 
 interface ImageState {
@@ -31,6 +34,10 @@ interface ImageState {
   displayMask: Uint8Array;
   fullScratch: UpsampleScratch | null;
   decodeUrl: string | null;
+  /** The image id the page gave with the embedding (slots are found by it), or null. */
+  key: string | null;
+  /** The image part came from a slot prepared before this image was opened (ahead, or an earlier visit). */
+  fromSlot: boolean;
 }
 
 let session: ort.InferenceSession | null = null;
@@ -55,6 +62,16 @@ let carried: Record<string, ort.Tensor> | null = null;
 let kernel: DecoderKernel | null = null;
 /** The decoder sessions being created: an embedding can arrive before they are. */
 let initialized: Promise<unknown> = Promise.resolve();
+/**
+ * Per-image decoder state (the split's carried tensors) by image id: the current image, the next one
+ * prepared ahead on the image-side worker, and the previous one. `?ahead=off` on the page: none kept
+ * (every image runs its image part when opened, as before), for comparisons.
+ */
+const aheadEnabled = new URLSearchParams(self.location.search).get('ahead') !== 'off';
+const slots = new PreparedImages<Record<string, ort.Tensor>>();
+let imageSide: ImageSideClient | null = null;
+/** Images the server said it prepared (POST prepareUrl), as many as it keeps (SERVER_PREPARED_IMAGES). */
+const serverPrepared = new LruMap<string, true>(3);
 let image: ImageState | null = null;
 const noMask = new ort.Tensor('float32', new Float32Array([0]), [1]);
 const withMask = new ort.Tensor('float32', new Float32Array([1]), [1]);
@@ -92,6 +109,9 @@ async function init(req: Extract<WorkerRequest, { kind: 'init' }>): Promise<{ th
         carried: req.hover.carried,
         blockedMasks: req.hover.blockedMasks,
       };
+      // One thread: it runs beside the hovers on the current image and leaves them a core. The
+      // products are split over rows and columns, not sums, so the tensors are the same bits.
+      imageSide = aheadEnabled ? new ImageSideClient(req.hover.imageUrl, 1) : null;
     } catch {
       split = null; // hovering then uses the full decoder
     }
@@ -125,19 +145,83 @@ async function startKernel(decoderBytes: Uint8Array): Promise<DecoderKernel | nu
   }
 }
 
-/** Run the image part of the split on a new embedding: what every hover that follows needs. */
-async function carryImage(s: ImageState): Promise<void> {
+/** The image part of the split on this worker's onnxruntime: what every hover that follows needs. */
+async function runImagePart(embedding: ort.Tensor): Promise<Record<string, ort.Tensor>> {
+  const out = await split!.image.run({ image_embeddings: embedding });
+  return Object.fromEntries(split!.carried.map((n) => [n, out[n]]));
+}
+
+function asTensors(outputs: ImageSideOutputs): Record<string, ort.Tensor> {
+  return Object.fromEntries(Object.entries(outputs).map(([n, t]) => [n, new ort.Tensor('float32', t.data, t.dims)]));
+}
+
+/**
+ * The image part for a new embedding: from the slot prepared for this image (same id and embedding)
+ * when there is one, else computed here (and kept for going back).
+ */
+async function carryImage(s: ImageState, key: string | undefined): Promise<void> {
   carried = null;
   await initialized.catch(() => undefined);
   if (!split || !s.embedding || image !== s) return;
-  const out = await split.image.run({ image_embeddings: s.embedding });
+  const embedding = s.embedding;
+  let next: Record<string, ort.Tensor>;
+  if (aheadEnabled && key) {
+    const { value, reused } = slots.prepare(key, embedding.data as Float32Array, () => runImagePart(embedding));
+    // A slot whose preparation failed (the image-side worker died): computed here after all.
+    next = await (reused ? value.catch(() => slots.prepare(key, embedding.data as Float32Array, () => runImagePart(embedding)).value) : value);
+    s.fromSlot = reused;
+  } else {
+    next = await runImagePart(embedding);
+  }
   if (image !== s) return;
-  carried = Object.fromEntries(split.carried.map((n) => [n, out[n]]));
+  carried = next;
   try {
     kernel?.setImage(carried, carried);
   } catch {
     kernel = null;
   }
+}
+
+/** The server prepares the image for its hover decodes (POST prepareUrl); true when it says it did. */
+async function prepareOnServer(key: string, url: string): Promise<boolean> {
+  const res = await fetch(url, { method: 'POST' }).catch(() => null);
+  const ok = res?.ok === true && ((await res.json().catch(() => null)) as { prepared?: boolean } | null)?.prepared === true;
+  if (ok) serverPrepared.set(key, true);
+  return ok;
+}
+
+/**
+ * 'prepare': another image's image part, on the image-side worker, into a slot; and, when hovers go
+ * to the server for this image (so they will for the next), the server's per-image part too.
+ */
+async function prepare(req: Extract<WorkerRequest, { kind: 'prepare' }>): Promise<PrepareResult> {
+  await initialized.catch(() => undefined);
+  const t0 = performance.now();
+  const server = hoverVia === 'server' && req.prepareUrl ? prepareOnServer(req.key, req.prepareUrl) : Promise.resolve(null);
+  const side = imageSide;
+  let page: { reused: boolean } | null = null;
+  if (split && side?.available) {
+    const outputs = split.carried;
+    const { value, reused } = slots.prepare(req.key, req.embedding, (emb) => side.run(emb, req.dims, outputs).then(asTensors));
+    const tensors = await value.catch(() => null);
+    // Into the kernel's second set of buffers too, so opening the image only swaps pointers.
+    if (tensors) {
+      try {
+        kernel?.stageImage(tensors, tensors);
+      } catch { /* then setImage copies it on opening */ }
+    }
+    page = tensors ? { reused } : null;
+  }
+  return { prepared: page !== null, reused: page?.reused ?? false, server: await server, ms: Math.round(performance.now() - t0) };
+}
+
+/**
+ * Whether the side hovers decode on already holds this image's per-image part, so the warm-up decode
+ * (which exists to compute it) would only cost time: the page's slot, or the server's prepared image.
+ */
+function preparedFor(s: ImageState, via: HoverVia): boolean {
+  if (!aheadEnabled || !s.key) return false;
+  return via === 'server' ? serverPrepared.has(s.key) : s.fromSlot && carried !== null && (kernel !== null || !split?.blockedMasks);
 }
 
 function setImage(req: Extract<WorkerRequest, { kind: 'image' }>): void {
@@ -156,6 +240,8 @@ function setImage(req: Extract<WorkerRequest, { kind: 'image' }>): void {
     displayMask: new Uint8Array(req.display.width * req.display.height),
     fullScratch: null,
     decodeUrl: req.decodeUrl,
+    key: null,
+    fromSlot: false,
   };
   hoverVia = 'page';
 }
@@ -283,6 +369,11 @@ function median(xs: number[]): number | null {
 async function calibrate(req: Extract<WorkerRequest, { kind: 'calibrate' }>): Promise<HoverCalibration> {
   const s = requireImage();
   hoverVia = 'page';
+  // A later image whose hover side was prepared ahead: nothing left to warm up.
+  if (req.rounds === 0 && req.force && preparedFor(s, req.force)) {
+    hoverVia = req.force;
+    return { via: hoverVia, pageMs: null, serverMs: null, warmed: false };
+  }
   const p: PromptInput = { points: req.point, labels: [1], box: null, maskInput: null };
   const inPage = req.force === 'server' ? null : () => decodeInPage(s, p, true);
   const onServer = req.force === 'page' || !s.decodeUrl ? null : () => decodeOnServer(s, p, 'auto');
@@ -301,9 +392,9 @@ async function calibrate(req: Extract<WorkerRequest, { kind: 'calibrate' }>): Pr
   };
   const pageMs = pageOk ? await time(inPage!) : null;
   const serverMs = serverOk ? await time(onServer!) : null;
-  if (image !== s) return { via: 'page', pageMs, serverMs };
+  if (image !== s) return { via: 'page', pageMs, serverMs, warmed: true };
   hoverVia = req.force ?? (serverOk && serverMs !== null && (pageMs === null || serverMs < pageMs) ? 'server' : 'page');
-  return { via: hoverVia, pageMs, serverMs };
+  return { via: hoverVia, pageMs, serverMs, warmed: true };
 }
 
 /** The grid cells of the low-res masks that any upsampling of this image reads. */
@@ -437,9 +528,12 @@ async function handle(req: WorkerRequest): Promise<unknown> {
     case 'embedding': {
       const s = requireImage();
       s.embedding = new ort.Tensor('float32', req.embedding, req.dims);
-      await carryImage(s);
+      s.key = req.key ?? null;
+      s.fromSlot = false;
+      await carryImage(s, req.key);
       return true;
     }
+    case 'prepare': return prepare(req);
     case 'display': {
       const s = requireImage();
       s.display = req.display;

@@ -17,6 +17,12 @@ export interface Prefetched {
 /** One image ahead: each holds a full-resolution bitmap and a 4 MiB embedding. */
 const KEEP = 1;
 const cache = new Map<string, Prefetched>();
+/** Told about each image loaded ahead (ahead-prepare.ts prepares its decoder state from the embedding). */
+const listeners: Array<(id: string, p: Prefetched) => void> = [];
+
+export function onPrefetch(listener: (id: string, p: Prefetched) => void): void {
+  listeners.push(listener);
+}
 
 function quiet<T>(p: Promise<T>): Promise<T> {
   p.catch(() => undefined);
@@ -34,8 +40,10 @@ export function prefetchImage(id: string): void {
   const info = quiet(api.image(id));
   const blob = quiet(api.imageBlob(id));
   const bitmap = quiet(Promise.all([blob, info]).then(([b, i]) => decodeImageBitmap(b, i)));
-  cache.set(id, { info, blob, bitmap, embedding: quiet(api.embedding(id)) });
+  const entry = { info, blob, bitmap, embedding: quiet(api.embedding(id)) };
+  cache.set(id, entry);
   while (cache.size > KEEP) drop(cache.keys().next().value as string);
+  for (const l of listeners) l(id, entry);
 }
 
 /** What was loaded ahead for this image (taken: the caller owns the bitmap), or null. */

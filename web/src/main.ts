@@ -32,6 +32,7 @@ import { LabelFlow } from './label-flow.js';
 import { mountViewControls } from './view-controls.js';
 import { openTiming } from './open-timing.js';
 import { takePrefetched } from './image-prefetch.js';
+import { mountAheadPrepare } from './ahead-prepare.js';
 import type { HoverVia, PromptInput } from './worker-protocol.js';
 
 class App {
@@ -102,6 +103,7 @@ class App {
     const find = mountFindPanel({ imageId: () => this.loaded?.info.id ?? null, addObjects: (objs) => this.objects.add(...objs) });
     // Push-to-talk for the Find box, and the Remove / Replace panel: their own modules.
     mountVoiceButton({ input: find.querySelector<HTMLInputElement>('#find-text')!, find: () => find.querySelector<HTMLButtonElement>('#find-go')!.click(), keymap: this.keymap });
+    mountAheadPrepare(this.decoder); // the next image's decoder state, prepared while this one is annotated
     mountInpaintPanel({ image: () => (this.loaded ? { id: this.loaded.info.id, name: this.loaded.info.name } : null), objects: () => this.objects.all, selectedId: selected, onSelectionChange });
     this.setMode('hover');
     this.objects.render();
@@ -378,7 +380,7 @@ class App {
     if (seq !== this.loadSeq) return;
     const ms = performance.now() - t0;
     openTiming.mark('embedding');
-    await this.decoder.setEmbedding(emb.data, emb.dims);
+    await this.decoder.setEmbedding(emb.data, emb.dims, info.id);
     // An image opened from the URL hash can get here before the model info came (a cold server):
     // decoderReady is only the decoder's start once that info has arrived.
     await this.modelReady;

@@ -31,7 +31,16 @@ export type WorkerRequest =
   | { kind: 'init'; decoderUrl: string; threads: number; hover: { imageUrl: string; promptUrl: string; carried: string[]; blockedMasks: boolean } | null }
   /** `decodeUrl`: the server's decode endpoint for this image (hover previews may use it, see 'calibrate'). */
   | { kind: 'image'; original: Size; display: Size; inputSize: number; resize: ResizeRule; maskSize: number; decodeUrl: string | null }
-  | { kind: 'embedding'; embedding: Float32Array; dims: number[] }
+  /**
+   * The current image's embedding. `key` (the image id): its per-image decoder state may come from
+   * a slot prepared ahead for the same id and the same embedding values (see 'prepare').
+   */
+  | { kind: 'embedding'; embedding: Float32Array; dims: number[]; key?: string }
+  /**
+   * Compute another image's per-image decoder state ahead, off the decoder worker's thread, into a
+   * slot used when that image's 'embedding' comes (see image-slots.ts).
+   */
+  | { kind: 'prepare'; key: string; embedding: Float32Array; dims: number[]; prepareUrl: string | null }
   | { kind: 'display'; display: Size }
   /**
    * `imageOnly`: the logits are only shown, accepted or finalized, never a later prompt's mask input,
@@ -71,6 +80,8 @@ export interface HoverCalibration {
   /** Median decode-to-logits time of each side, ms (null: not measured or failed). */
   pageMs: number | null;
   serverMs: number | null;
+  /** A warm-up decode ran (false: the side was prepared ahead for this image, nothing to warm). */
+  warmed: boolean;
 }
 
 export interface DecodeResult {
@@ -100,6 +111,26 @@ export interface RasterizeResult {
   /** Per display pixel: index of the smallest item covering it, or -1. */
   labelMap: Int32Array | null;
 }
+
+/** What 'prepare' did. */
+export interface PrepareResult {
+  /** The page's slot holds the image's part (false: no split decoder or no image-side worker here). */
+  prepared: boolean;
+  /** It was there already. */
+  reused: boolean;
+  /** The server prepared it too (null: not asked, hovers are decoded in the page). */
+  server: boolean | null;
+  ms: number;
+}
+
+/** Between the decoder worker and its image-side worker (image-side-worker.ts). */
+export type ImageSideRequest =
+  | { kind: 'init'; imageUrl: string; threads: number }
+  | { kind: 'run'; id: number; embedding: Float32Array; dims: number[]; outputs: string[] };
+
+export type ImageSideResponse =
+  | { id: number; ok: true; tensors: Array<{ name: string; data: Float32Array; dims: number[] }> }
+  | { id: number; ok: false; error: string };
 
 export type WorkerResponse =
   | { id: number; ok: true; value: unknown }
