@@ -101,7 +101,7 @@ async function moveTo(page: Page, id: string, how: string): Promise<number> {
 }
 
 /** The flow on one page: next (prepared ahead), back, jump to an image two ahead; each with its first hover. */
-async function flow(page: Page, query: string, ahead: boolean): Promise<{ next: Hover & { ms: number }; back: Hover; jump: Hover }> {
+async function flow(page: Page, query: string, ahead: boolean): Promise<{ next: Hover & { ms: number; readyMs: number }; back: Hover; jump: Hover }> {
   await openAt(page, query, ids[0]);
   if (ahead) {
     await page.waitForFunction((want) => document.body.dataset.ahead === want, ids[1], { timeout: 180000, polling: 50 });
@@ -111,8 +111,11 @@ async function flow(page: Page, query: string, ahead: boolean): Promise<{ next: 
   }
   await page.locator('#layer-live').focus();
   const t0 = await moveTo(page, ids[1], ']');
-  const next = await hoverAt(page, AT[1], t0);
-  console.log(`# ${query}: ${JSON.stringify(await page.evaluate(() => (window as unknown as { __samkitOpen: unknown }).__samkitOpen))}`);
+  const readyMs = await page.evaluate((t) => {
+    const o = (window as unknown as { __samkitOpen: { t0: number; phases: Array<[string, number]> } }).__samkitOpen;
+    return o.t0 + (o.phases.find(([p]) => p === 'ready')?.[1] ?? NaN) - t;
+  }, t0);
+  const next = { ...(await hoverAt(page, AT[1], t0)), readyMs };
   await moveTo(page, ids[0], '[');
   const back = await hoverAt(page, AT[0]);
   await moveTo(page, ids[3], 'click');
@@ -152,13 +155,16 @@ for (const hover of ['page', 'server'] as const) {
       const record = await page.evaluate(() => (window as unknown as { __samkitAhead?: unknown }).__samkitAhead);
       await page.screenshot({ path: path.join(SHOTS, `${hover}-ahead-jump.png`) });
       const old = await flow(page, `?hover=${hover}&ahead=off`, false);
-      console.log(`# hover=${hover}: key to first hover on the next image ${fast.next.ms.toFixed(0)} ms prepared ahead, ${old.next.ms.toFixed(0)} ms on the old path; ahead: ${JSON.stringify(record)}`);
+      console.log(`# hover=${hover}: key to ready / first hover on the next image: prepared ahead ${fast.next.readyMs.toFixed(0)} / ${fast.next.ms.toFixed(0)} ms, old path ${old.next.readyMs.toFixed(0)} / ${old.next.ms.toFixed(0)} ms; ahead: ${JSON.stringify(record)}`);
 
       assert.ok(fast.next.mask.some((v) => v === 1), 'the first hover after next paints a mask');
       sameMask(fast.next, old.next, 'next');
       sameMask(fast.back, old.back, 'back');
       sameMask(fast.jump, old.jump, 'jump');
-      assert.ok(fast.next.ms < old.next.ms, `prepared ahead (${fast.next.ms.toFixed(0)} ms) is faster than the old path (${old.next.ms.toFixed(0)} ms)`);
+      // Loose on purpose (the machine may be busy): the old path computes the image part on opening
+      // (0.5-1.5 s of WebAssembly), so even its ready state comes well after the prepared one's.
+      assert.ok(fast.next.ms < old.next.ms, `first hover prepared ahead (${fast.next.ms.toFixed(0)} ms) comes before the old path's (${old.next.ms.toFixed(0)} ms)`);
+      assert.ok(fast.next.readyMs < 0.6 * old.next.readyMs, `ready prepared ahead (${fast.next.readyMs.toFixed(0)} ms) well before the old path (${old.next.readyMs.toFixed(0)} ms)`);
 
       // The mask is this image's: the library's best candidate for the same point on the same photo.
       if (hover === 'page') {

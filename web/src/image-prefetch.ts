@@ -46,6 +46,11 @@ export function prefetchImage(id: string): void {
   for (const l of listeners) l(id, entry);
 }
 
+/** Whether this image is the one loaded ahead now (not taken, not replaced by another). */
+export function isPrefetched(id: string): boolean {
+  return cache.has(id);
+}
+
 /** What was loaded ahead for this image (taken: the caller owns the bitmap), or null. */
 export function takePrefetched(id: string): Prefetched | null {
   const p = cache.get(id) ?? null;
