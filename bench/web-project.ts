@@ -54,7 +54,11 @@ async function hovers(page: Page, n: number): Promise<number[]> {
   return out;
 }
 
-interface Move { to: string; toReadyMs: number; toHoverMs: number; hoverVia: string; phases: Array<[string, number]> }
+/**
+ * One move: key to ready and to the first hover painted (page clock); of the latter, how long after
+ * ready the bench's pointer move arrived (its own reaction time) and the hover itself.
+ */
+interface Move { to: string; toReadyMs: number; toHoverMs: number; moveAfterReadyMs: number; hoverMs: number; hoverVia: string; phases: Array<[string, number]> }
 
 /** Photos for the project: the reference images, then mirrored copies (new content hashes) when more moves are asked for. */
 async function projectPhotos(dir: string, count: number): Promise<string[]> {
@@ -117,10 +121,10 @@ export async function benchWebProject(): Promise<Record<string, unknown>> {
         const w = window as unknown as { __draws: Record<string, number>; __lastMove: number };
         return (w.__draws['layer-live'] ?? 0) > w.__lastMove;
       }, null, { timeout: 30000, polling: 5 });
-      const tHover = await page.evaluate(() => (window as unknown as { __draws: Record<string, number> }).__draws['layer-live']);
+      const [tMove, tHover] = await page.evaluate(() => { const w = window as unknown as { __draws: Record<string, number>; __lastMove: number }; return [w.__lastMove, w.__draws['layer-live']]; });
       const phases = await page.evaluate(() => (window as unknown as { __samkitOpen: { phases: Array<[string, number]> } }).__samkitOpen.phases);
       const hoverVia = (await page.locator('#chip-decoder').textContent())?.replace(/^.*hover /, '') ?? '';
-      moves[mode].push({ to: files[k], toReadyMs: Math.round(tReady - t0), toHoverMs: Math.round(tHover - t0), hoverVia, phases });
+      moves[mode].push({ to: files[k], toReadyMs: Math.round(tReady - t0), toHoverMs: Math.round(tHover - t0), moveAfterReadyMs: Math.round(tMove - tReady), hoverMs: Math.round(tHover - tMove), hoverVia, phases });
     }
     const fit = await hovers(page, HOVERS);
     // 4x the fitted zoom at the stage centre (4 steps of 1.25 plus one of about 1.64): masks then at the image's resolution.
@@ -129,8 +133,13 @@ export async function benchWebProject(): Promise<Record<string, unknown>> {
     const zoom = await page.evaluate(() => document.getElementById('zoom-level')?.textContent);
     const zoomed = await hovers(page, HOVERS);
     const display = await page.evaluate(() => { const c = document.getElementById('layer-live') as HTMLCanvasElement; return `${c.width}x${c.height}`; });
-    const ahead = { nextImageReady: stats(moves.ahead.map((m) => m.toReadyMs)), firstHoverAfterNextImage: stats(moves.ahead.map((m) => m.toHoverMs)) };
-    const old = { nextImageReady: stats(moves.old.map((m) => m.toReadyMs)), firstHoverAfterNextImage: stats(moves.old.map((m) => m.toHoverMs)) };
+    const summary = (list: Move[]) => ({
+      nextImageReady: stats(list.map((m) => m.toReadyMs)),
+      firstHoverAfterNextImage: stats(list.map((m) => m.toHoverMs)),
+      firstHoverItselfMedianMs: stats(list.map((m) => m.hoverMs)).medianMs,
+    });
+    const ahead = summary(moves.ahead);
+    const old = summary(moves.old);
     return {
       images: files,
       nextImage: {
