@@ -8,7 +8,7 @@ import { preprocessImage } from '../../src/core/transforms.js';
 import { SamAutomaticMaskGenerator } from '../../src/amg/generator.js';
 import { defaultModelManifest } from '../../src/model/resolve.js';
 import { describeModel } from '../../src/models/describe.js';
-import { toHfPrompts } from '../../src/models/hf-sam/decoder.js';
+import { toHfPrompts } from '../../src/models/hf-sam/codec.js';
 import { writeHfSamFolder } from '../../src/models/hf-sam/write-folder.js';
 import { fileIO } from '../../src/models/graph-io.js';
 import { SamPredictor } from '../../src/predictor.js';
