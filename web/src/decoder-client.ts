@@ -3,7 +3,7 @@ import type { MaskTokenRule } from '../../src/core/mask-choice.js';
 import type { ResizeRule, Size } from '../../src/core/transforms.js';
 import { LIVE_COLOR } from './paint.js';
 import type {
-  DecodeResult, FinalizeResult, HoverCalibration, HoverVia, PaintedMask, PromptInput, RasterizeResult, RleInput, Rgb, WorkerRequest, WorkerResponse,
+  DecodeResult, DecoderStart, FinalizeResult, HoverCalibration, HoverVia, PaintedMask, PromptInput, RasterizeResult, RleInput, Rgb, WorkerRequest, WorkerResponse,
 } from './worker-protocol.js';
 
 export class DecoderClient {
@@ -40,8 +40,8 @@ export class DecoderClient {
     });
   }
 
-  init(decoderUrl: string, threads: number, hover: { imageUrl: string; promptUrl: string; carried: string[]; blockedMasks: boolean } | null): Promise<{ threads: number; isolated: boolean; split: boolean }> {
-    return this.call({ kind: 'init', decoderUrl, threads, hover });
+  init(decoderUrl: string, threads: number, hover: { imageUrl: string; promptUrl: string; carried: string[]; blockedMasks: boolean } | null, family = { id: 'sam-onnx', maskInputSize: 256 }): Promise<DecoderStart> {
+    return this.call({ kind: 'init', decoderUrl, threads, hover, family });
   }
 
   setImage(original: Size, display: Size, geometry: { inputSize: number; resize: ResizeRule }, maskSize: number, decodeUrl: string | null): Promise<void> {
@@ -53,8 +53,9 @@ export class DecoderClient {
     return this.call({ kind: 'calibrate', point, rounds, force });
   }
 
-  setEmbedding(embedding: Float32Array, dims: number[]): Promise<void> {
-    return this.call({ kind: 'embedding', embedding, dims }, [embedding.buffer]);
+  setEmbedding(embedding: Float32Array, dims: number[], inputs: Record<string, { data: Float32Array; dims: number[] }> = {}): Promise<void> {
+    // Inputs are views into the embedding's response body (one buffer, transferred once).
+    return this.call({ kind: 'embedding', embedding, dims, inputs }, [embedding.buffer]);
   }
 
   setDisplay(display: Size): Promise<void> {
