@@ -42,6 +42,7 @@ test('the repacked folder has the transformers.js layout: file names, I/O names,
   assert.equal(JSON.parse(readFileSync(path.join(folder, 'config.json'), 'utf8')).model_type, 'sam');
   const d = await describeModel(folder);
   assert.deepEqual([d.encoder.family, d.decoder.family, d.supports], ['hf-sam', 'hf-sam', { points: true, boxes: false, maskInput: false, singleMask: false }]);
+  assert.deepEqual(d.lacks, ['box prompts (no input_boxes or corner points)', 'a mask input (no refining from a previous mask)', 'single-mask output (only the 3 multimask candidates)']);
 });
 
 test('prompts become input_points / input_labels without samkit\'s padding point; boxes go to input_boxes', () => {

@@ -39,7 +39,7 @@ export class PageFamilyDecoder {
   /** The family's graph in onnxruntime-web; throws when there is no codec or the graph cannot run here. */
   static async create(bytes: Uint8Array, family: string, maskInputSize: number): Promise<PageFamilyDecoder> {
     const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
-    const codec = codecFor(family, session.inputNames, maskInputSize, `(${family})`);
+    const codec = codecFor(family, session.inputNames, maskInputSize, 'in this page');
     if (!codec) throw new Error(`no page decoder for the ${family} family`);
     const missing = [codec.embeddingInput, ...codec.imageInputs].filter((n) => !session.inputNames.includes(n));
     if (missing.length) throw new Error(`the ${family} decoder graph has no input ${missing.join(', ')}`);
