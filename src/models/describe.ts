@@ -13,7 +13,7 @@ export interface ModelDescription {
   encoder: { file: string; family: string | null; runnable: boolean };
   decoder: { file: string; family: string | null; runnable: boolean };
   /** Prompt kinds the decoder takes; singleMask: the single-mask token (else only the 3 multimask candidates). */
-  supports: { points: boolean; boxes: boolean; maskInput: boolean; singleMask: boolean };
+  supports: DecoderSupports;
   /** What the decoder lacks, in words (empty when it takes every prompt kind). */
   lacks: string[];
   /** The decoder graph's inputs. */
@@ -27,6 +27,7 @@ export function lacking(s: DecoderSupports): string[] {
   if (!s.boxes) out.push('box prompts (no input_boxes or corner points)');
   if (!s.maskInput) out.push('a mask input (no refining from a previous mask)');
   if (!s.singleMask) out.push('single-mask output (only the 3 multimask candidates)');
+  if (s.boxRequired) out.push('prompts without a box (its graph takes input_boxes with every prompt)');
   return out;
 }
 

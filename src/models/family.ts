@@ -67,6 +67,8 @@ export interface DecoderSupports {
   maskInput: boolean;
   /** The single-mask token (token 0); false when the graph returns only the multimask candidates. */
   singleMask: boolean;
+  /** Every prompt needs a box (a transformers.js SAM graph traced with input_boxes pairs one box with each prompt). */
+  boxRequired?: boolean;
 }
 
 /** A tensor as onnxruntime returns it (only what decoders read). */

@@ -45,7 +45,7 @@ export function hfSamCodec(inputNames: readonly string[], what: string): PromptC
   const boxes = inputNames.includes('input_boxes');
   return {
     family: 'hf-sam',
-    supports: { points: true, boxes, maskInput: false, singleMask: false },
+    supports: { points: true, boxes, maskInput: false, singleMask: false, ...(boxes ? { boxRequired: true } : {}) },
     embeddingInput: 'image_embeddings',
     imageInputs: ['image_positional_embeddings'],
     // The dense positional encoding depends only on the grid, not on the image.
