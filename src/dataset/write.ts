@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { cocoBytes, type CocoCategory, type PolygonFn } from './coco.js';
 import type { DatasetFormat } from './formats.js';
+import { labelmeJson } from './labelme.js';
 import { pngFolderFiles } from './png.js';
 import type { DatasetImage } from './records.js';
 import { sa1bJson } from './sa1b.js';
@@ -34,6 +35,7 @@ export async function writeDataset(format: DatasetFormat, out: string, images: r
     await mkdir(path.dirname(target), { recursive: true });
     if (format === 'sa1b') await writeFileAtomic(`${target}.json`, sa1bJson(image, options.polygons));
     else if (format === 'yolo') await writeYoloImage(out, image, options);
+    else if (format === 'labelme') await writeFileAtomic(`${target}.json`, labelmeJson(image, needPolygon(options), options.categories?.map((c) => c.name), labelmeImagePath(target, image)));
     else await replaceFolder(target, await pngFolderFiles(image));
   }
   if (format === 'yolo') {
@@ -47,12 +49,23 @@ export async function writeDataset(format: DatasetFormat, out: string, images: r
  * The Ultralytics layout: images/<stem>.<ext> (a copy of the input) and labels/<stem>.txt, which is
  * where its loader looks for an image's labels (the images/ part of the path replaced by labels/).
  */
+function needPolygon(options: WriteOptions): NonNullable<WriteOptions['yoloPolygon']> {
+  if (!options.yoloPolygon) throw new Error('yolo and labelme output need a polygon function');
+  return options.yoloPolygon;
+}
+
+/** LabelMe's imagePath: the image relative to its JSON (the file name when the image is not on disk). */
+function labelmeImagePath(target: string, image: DatasetImage): string {
+  if (!image.source) return path.posix.basename(image.fileName);
+  return path.relative(path.dirname(target), image.source).split(path.sep).join('/');
+}
+
 async function writeYoloImage(out: string, image: DatasetImage, options: WriteOptions): Promise<void> {
-  if (!options.yoloPolygon) throw new Error('yolo output needs a polygon function');
+  needPolygon(options);
   const parts = image.stem.split('/');
   const label = path.join(out, 'labels', ...parts);
   await mkdir(path.dirname(label), { recursive: true });
-  await writeFileAtomic(`${label}.txt`, yoloLabels(image, options.yoloPolygon));
+  await writeFileAtomic(`${label}.txt`, yoloLabels(image, needPolygon(options)));
   if (!image.source) return;
   const copy = path.join(out, 'images', ...parts) + path.extname(image.fileName);
   await mkdir(path.dirname(copy), { recursive: true });

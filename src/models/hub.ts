@@ -5,7 +5,9 @@
  * in the repo's own layout, so that the folder loader (folder.ts) then reads it as any local folder.
  * Each file streams into a `.part` beside its target, resumed with a Range request after an
  * interruption, checked against the listed size and (for LFS files) sha256, then renamed into place.
- * SAMKIT_HF_ENDPOINT (or HF_ENDPOINT) points at another hub or a mirror.
+ * SAMKIT_HF_ENDPOINT (or HF_ENDPOINT) points at another hub or a mirror; SAMKIT_HF_TOKEN (or HF_TOKEN,
+ * HUGGING_FACE_HUB_TOKEN, the names huggingface_hub reads) is sent to it for gated and private repos.
+ * `owner/name@revision` pins a branch, tag or commit.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -14,11 +16,22 @@ import * as path from 'node:path';
 import { DownloadError, InvalidOptionError, ModelError } from '../core/errors.js';
 import { defaultCacheDir } from '../model/download.js';
 
-/** owner/name as the hub spells repo ids. */
-const HUB_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*\/[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+/** owner/name as the hub spells repo ids, optionally @revision (a branch, tag or commit). */
+const HUB_ID = /^([A-Za-z0-9][A-Za-z0-9_.-]*\/[A-Za-z0-9][A-Za-z0-9_.-]*)(?:@([A-Za-z0-9][A-Za-z0-9_.-]*))?$/;
 
 export function isHubId(source: string): boolean {
   return HUB_ID.test(source) && !source.includes('..');
+}
+
+/** `owner/name[@revision]` split; null when it is not a hub id. */
+export function parseHubId(source: string): { id: string; revision?: string } | null {
+  const m = isHubId(source) ? HUB_ID.exec(source) : null;
+  return m ? { id: m[1], ...(m[2] ? { revision: m[2] } : {}) } : null;
+}
+
+/** The access token for gated or private repos, from the variables huggingface_hub reads. */
+export function hubToken(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.SAMKIT_HF_TOKEN || env.HF_TOKEN || env.HUGGING_FACE_HUB_TOKEN || undefined;
 }
 
 export function hubEndpoint(env: NodeJS.ProcessEnv = process.env): string {
@@ -35,6 +48,8 @@ export interface HubOptions {
   /** fp32, fp16, q8 / quantized, ... (default: the most precise the repo has). */
   dtype?: string;
   revision?: string;
+  /** Bearer token (default: hubToken(env)). */
+  token?: string;
   /** Per file: bytes received so far and the file's size. */
   onProgress?: (file: string, received: number, total: number) => void;
   fetchImpl?: typeof fetch;
@@ -52,15 +67,25 @@ export function hubFolderPath(id: string, cacheDir: string, revision = 'main'): 
   return path.join(cacheDir, 'hub', `${owner}--${name}`, revision);
 }
 
-async function listRepo(endpoint: string, id: string, revision: string, fetchImpl: typeof fetch): Promise<TreeEntry[]> {
+function authHeaders(token: string | undefined): Record<string, string> {
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
+async function listRepo(endpoint: string, id: string, revision: string, fetchImpl: typeof fetch, token: string | undefined): Promise<TreeEntry[]> {
   const url = `${endpoint}/api/models/${id}/tree/${encodeURIComponent(revision)}?recursive=true`;
   let res: Response;
   try {
-    res = await fetchImpl(url);
+    res = await fetchImpl(url, { headers: authHeaders(token) });
   } catch (err) {
     throw new DownloadError('DOWNLOAD', `cannot list ${id} on ${endpoint}: ${(err as Error).message}`, { cause: err });
   }
-  if (res.status === 404 || res.status === 401) throw new ModelError(`${id} is not a model repo on ${endpoint} (HTTP ${res.status})`);
+  // The hub answers 401 for repos that do not exist as well as for gated/private ones without access.
+  if (res.status === 401 || res.status === 403) {
+    throw new ModelError(token
+      ? `${id} on ${endpoint} refused the token (HTTP ${res.status}): check that it has access to the repo (gated repos need their terms accepted on the hub)`
+      : `${id} is not a public model repo on ${endpoint} (HTTP ${res.status}): check the id, or set HF_TOKEN to a token with access if it is gated or private`);
+  }
+  if (res.status === 404) throw new ModelError(`${id}@${revision} was not found on ${endpoint} (HTTP 404): check the id and the revision`);
   if (!res.ok) throw new DownloadError('DOWNLOAD', `cannot list ${id} on ${endpoint}: HTTP ${res.status}`);
   const body = await res.json().catch(() => null) as unknown;
   if (!Array.isArray(body)) throw new DownloadError('DOWNLOAD', `the file list of ${id} from ${endpoint} is not a JSON array`);
@@ -112,7 +137,7 @@ async function sha256Of(file: string): Promise<string> {
 }
 
 /** One file into place: resumed from its .part, checked, renamed. */
-async function fetchFile(url: string, target: string, entry: TreeEntry, opts: HubOptions, fetchImpl: typeof fetch): Promise<void> {
+async function fetchFile(url: string, target: string, entry: TreeEntry, opts: HubOptions, fetchImpl: typeof fetch, token: string | undefined): Promise<void> {
   const size = entry.lfs?.size ?? entry.size;
   const sha = entry.lfs?.oid;
   const st = await fs.stat(target).catch(() => null);
@@ -123,7 +148,8 @@ async function fetchFile(url: string, target: string, entry: TreeEntry, opts: Hu
   if (size !== undefined && have > size) { await fs.rm(part, { force: true }); have = 0; }
   let res: Response;
   try {
-    res = await fetchImpl(url, { headers: have > 0 ? { range: `bytes=${have}-` } : {}, redirect: 'follow' });
+    // fetch drops the authorization header on a redirect to another origin (the hub's signed CDN URLs).
+    res = await fetchImpl(url, { headers: { ...authHeaders(token), ...(have > 0 ? { range: `bytes=${have}-` } : {}) }, redirect: 'follow' });
   } catch (err) {
     throw new DownloadError('DOWNLOAD', `download of ${url} failed: ${(err as Error).message}`, { cause: err });
   }
@@ -170,20 +196,26 @@ async function fetchFile(url: string, target: string, entry: TreeEntry, opts: Hu
 }
 
 /** The local folder of a hub model, downloading what is missing; the cached copy when offline. */
-export async function hubFolder(id: string, opts: HubOptions = {}): Promise<string> {
-  if (!isHubId(id)) throw new InvalidOptionError(`${JSON.stringify(id)} is not a hub id (owner/name)`);
-  const revision = opts.revision ?? 'main';
+export async function hubFolder(source: string, opts: HubOptions = {}): Promise<string> {
+  const parsed = parseHubId(source);
+  if (!parsed) throw new InvalidOptionError(`${JSON.stringify(source)} is not a hub id (owner/name or owner/name@revision)`);
+  const { id } = parsed;
+  if (parsed.revision && opts.revision && parsed.revision !== opts.revision) {
+    throw new InvalidOptionError(`${source} names revision ${parsed.revision} but --revision says ${opts.revision}`);
+  }
+  const revision = parsed.revision ?? opts.revision ?? 'main';
   const cacheDir = path.resolve(opts.cacheDir ?? defaultCacheDir(opts.env));
   const dir = hubFolderPath(id, cacheDir, revision);
   const fetchImpl = opts.fetchImpl ?? globalThis.fetch;
   const endpoint = hubEndpoint(opts.env);
   const record = await readHubRecord(dir);
   if (record && (opts.dtype === undefined || record.dtype === opts.dtype || (opts.dtype === 'quantized' && record.dtype === 'q8'))) return dir;
-  const entries = await listRepo(endpoint, id, revision, fetchImpl);
+  const token = opts.token ?? hubToken(opts.env);
+  const entries = await listRepo(endpoint, id, revision, fetchImpl, token);
   const { files, dtype } = selectFiles(id, entries, opts.dtype);
   for (const f of files) {
     const url = `${endpoint}/${id}/resolve/${encodeURIComponent(revision)}/${f.path.split('/').map(encodeURIComponent).join('/')}`;
-    await fetchFile(url, path.join(dir, ...f.path.split('/')), f, opts, fetchImpl);
+    await fetchFile(url, path.join(dir, ...f.path.split('/')), f, opts, fetchImpl, token);
   }
   // Another dtype downloaded earlier stays; the folder loader takes the record's files.
   const rec: HubRecord = { id, revision, dtype, files: files.map((f) => f.path), endpoint };

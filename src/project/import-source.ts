@@ -13,6 +13,7 @@ import { parseMetadataCsv, pngFolderImage } from './import/png-folder.js';
 import { isSa1bDocument, parseSa1bImport } from './import/sa1b.js';
 import type { ImportedImage, ImportSet } from './import/types.js';
 import { parseClassesTxt, parseDataYamlNames, parseYoloLabels } from './import/yolo.js';
+import { isLabelmeDocument, parseLabelmeImport } from './import/labelme.js';
 
 /** Largest single file read (a COCO file of a big project is tens of MB). */
 export const MAX_IMPORT_FILE_BYTES = 512 * 1024 * 1024;
@@ -95,14 +96,19 @@ export async function readImportSource(source: string, name = path.basename(sour
   const csvs = files.filter((f) => path.basename(f) === 'metadata.csv');
   if (csvs.length) return readPngFolders(source, name, csvs);
   const jsons = files.filter((f) => f.endsWith('.json'));
-  if (jsons.length === 0) throw new ImportError(`${name} holds nothing import reads (a YOLO labels/ folder, PNG folders with metadata.csv, SA-1B JSON files, or coco.json)`);
+  if (jsons.length === 0) throw new ImportError(`${name} holds nothing import reads (a YOLO labels/ folder, PNG folders with metadata.csv, SA-1B or LabelMe JSON files, or coco.json)`);
+  // One JSON per image: SA-1B files, or LabelMe / X-AnyLabeling files (often beside the images).
   const images: ImportedImage[] = [];
+  let format: 'sa1b' | 'labelme' | null = null;
   for (const file of jsons) {
     const rel = posixRel(source, file);
     const shown = `${name}/${rel}`;
     const doc = parseJson(await readText(file, shown), shown);
-    if (!isSa1bDocument(doc)) throw new ImportError(`${shown} is not an SA-1B file (a folder is read as one SA-1B file per image; import a COCO file on its own)`);
-    images.push(parseSa1bImport(doc, shown, rel.slice(0, -5)));
+    const kind = isSa1bDocument(doc) ? 'sa1b' : isLabelmeDocument(doc) ? 'labelme' : null;
+    if (!kind) throw new ImportError(`${shown} is neither an SA-1B nor a LabelMe file (a folder is read as one such file per image; import a COCO file on its own)`);
+    if (format && kind !== format) throw new ImportError(`${shown} is a ${kind} file among ${format} files: import one format at a time`);
+    format = kind;
+    images.push(kind === 'sa1b' ? parseSa1bImport(doc, shown, rel.slice(0, -5)) : parseLabelmeImport(doc, shown, rel));
   }
-  return { format: 'sa1b', images };
+  return { format: format ?? 'sa1b', images };
 }

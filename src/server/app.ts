@@ -282,7 +282,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   if (project && options.projectClasses) await project.setClasses(options.projectClasses);
   app.samkit.project = project;
   registerProjectRoutes(app, project, embeddings, heavy);
-  registerImportRoutes(app, project, new ProposalStore(options.dataDir));
+  registerImportRoutes(app, project, new ProposalStore(options.dataDir), maxUploadBytes);
   registerTranscribe(app, { asr: options.asr, classes: async () => project ? (await project.readFile()).classes.map((c) => c.name) : [] });
   registerInpaint(app, { library, annotations, heavy, lama: options.lama, sdUrl: options.sdUrl, sdTimeoutMs: options.sdTimeoutMs });
 

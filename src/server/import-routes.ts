@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { PROPOSAL_STATUSES, type ProposalStatus } from '../project/import/proposal.js';
 import { importIntoProject, importUpload } from '../project/import-run.js';
+import { withUploadedFolder, type UploadedFile } from '../project/import-upload-folder.js';
 import type { ProjectStore } from '../project/project-store.js';
 import type { ProposalStore } from '../project/proposal-store.js';
 import { HttpError } from './http-error.js';
@@ -26,30 +27,41 @@ async function insideProject(project: ProjectStore, p: unknown): Promise<string>
 
 const optionalImage = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
-export function registerImportRoutes(app: FastifyInstance, project: ProjectStore | null, proposals: ProposalStore): void {
+/** Files one folder upload may hold (a YOLO labels/ folder has one per image). */
+const MAX_FOLDER_FILES = 100_000;
+
+export function registerImportRoutes(app: FastifyInstance, project: ProjectStore | null, proposals: ProposalStore, maxUploadBytes: number): void {
   const need = (): ProjectStore => {
     if (!project) throw new HttpError(404, 'no project folder is open (start the app with `samkit app <dir>`)', 'NO_PROJECT');
     return project;
   };
 
-  // A file upload (multipart, or the raw bytes with ?name=), or {"path", "image"?} for a file or folder in the project.
+  // A file upload (multipart, or the raw bytes with ?name=), a folder upload (multipart, one part per
+  // file named by its path in the picked folder), or {"path", "image"?} for a file or folder in the project.
   app.post('/api/project/import', async (req) => {
     const p = need();
     const q = req.query as { name?: unknown; image?: unknown };
     if (req.isMultipart()) {
-      let text: string | null = null;
-      let name = 'upload.json';
+      const files: UploadedFile[] = [];
+      let total = 0;
       let image: string | undefined;
-      for await (const part of req.parts()) {
+      for await (const part of req.parts({ preservePath: true, limits: { files: MAX_FOLDER_FILES, fileSize: maxUploadBytes } })) {
         if (part.type === 'file') {
-          text = (await part.toBuffer()).toString('utf8');
-          name = cleanName(part.filename || name);
+          const bytes = await part.toBuffer();
+          total += bytes.length;
+          if (total > maxUploadBytes) throw new HttpError(413, `the upload is larger than the ${Math.round(maxUploadBytes / 2 ** 20)} MB limit (--max-upload-mb)`, 'FILE_TOO_LARGE');
+          files.push({ rel: part.filename || 'upload.json', bytes });
         } else if (part.fieldname === 'image') {
           image = optionalImage(part.value);
         }
       }
-      if (text === null) throw new HttpError(400, 'the form has no file field', 'NO_FILE');
-      return { imported: await importUpload(p, proposals, text, name, image ?? optionalImage(q.image)) };
+      if (!files.length) throw new HttpError(400, 'the form has no file field', 'NO_FILE');
+      image ??= optionalImage(q.image);
+      const [one] = files;
+      if (files.length === 1 && !/[\\/]/.test(one.rel)) {
+        return { imported: await importUpload(p, proposals, one.bytes.toString('utf8'), cleanName(one.rel), image) };
+      }
+      return { imported: await withUploadedFolder(files, (dir, name) => importIntoProject(p, proposals, dir, { image, name })) };
     }
     if (Buffer.isBuffer(req.body)) {
       return { imported: await importUpload(p, proposals, req.body.toString('utf8'), cleanName(q.name ?? 'upload.json'), optionalImage(q.image)) };

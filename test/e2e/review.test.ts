@@ -149,12 +149,24 @@ test('review: import a samkit annotate COCO, filter, accept, reject, duplicates 
   await page.setInputFiles('#review-import-file', upload);
   await waitRows(dogAnns.length - 1);
   assert.match((await page.locator('#review-summary').textContent())!, /1 hidden as duplicates of objects/);
-  // Undo the accept: the near-copy is no longer a duplicate of anything; redo hides it again.
+  // Undo the accept: the proposal is back to review (pending, on the server too) and the near-copy
+  // no longer duplicates anything; redo accepts it again and hides the near-copy again.
+  const statusOf = async (want: string): Promise<string | undefined> => {
+    let s: string | undefined;
+    for (let t = Date.now(); Date.now() - t < 10000; await new Promise((r) => setTimeout(r, 100))) {
+      s = (await proposals(dogId)).proposals.find((p) => p.id === first)?.status;
+      if (s === want) break;
+    }
+    return s;
+  };
   await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
   await page.keyboard.press('Control+z');
-  await waitRows(dogAnns.length);
+  await waitRows(dogAnns.length + 1);
+  assert.ok((await rows()).includes(first), 'the undone proposal is listed again');
+  assert.equal(await statusOf('pending'), 'pending', 'the server has it pending again');
   await page.keyboard.press('Control+Shift+z');
   await waitRows(dogAnns.length - 1);
+  assert.equal(await statusOf('accepted'), 'accepted', 'redo accepts it again');
   await shot('4-duplicate-hidden');
 
   // Accept all the filter shows (Shift+A), as label "object" from the file's category.

@@ -17,6 +17,8 @@ import { SamPredictor } from '../../src/predictor.js';
 import { EmbeddingStore, imageKey } from '../../src/store/embedding-store.js';
 import { NO_REFERENCE_MESSAGE, REFERENCE_DIR } from '../helpers/reference.js';
 import { standInImages } from '../helpers/stand-in-images.js';
+import { parseJsonImport } from '../../src/project/import/detect.js';
+import { shapeToRle } from '../../src/project/import/rasterise.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const BIN = path.join(ROOT, 'bin', 'samkit.js');
@@ -95,6 +97,9 @@ test('bad flags: one line, exit 2, nothing written', async () => {
     ['boxes2masks', path.join(dir, 'x.json'), '--out', out],
     ['boxes2masks', path.join(dir, 'x.json'), '--images', path.join(dir, 'none'), '--out', out],
     ['embed', path.join(dir, 'missing'), '--out', out],
+    ['annotate', IMAGES, '--out', out, '--model', './no-such-model.json'],
+    ['annotate', IMAGES, '--out', out, '--dtype', 'q8'],
+    ['embed', IMAGES, '--out', out, '--model', IMAGES, '--revision', 'v1'],
   ];
   for (const args of cases) {
     const r = await samkit(args);
@@ -193,13 +198,13 @@ test('annotate: Ctrl+C stops the workers cleanly with exit 130 and keeps finishe
   assert.ok(existsSync(`${out}.partial`));
 });
 
-test('annotate: SA-1B, PNG (amg.py layout), YOLO and COCO polygon outputs', async () => {
+test('annotate: SA-1B, PNG (amg.py layout), YOLO, LabelMe and COCO polygon outputs', async () => {
   const dir = path.join(tmpDir(), 'one');
   mkdirSync(dir);
   copyFileSync(path.join(IMAGES, 'dog.jpg'), path.join(dir, 'dog.jpg'));
   const base = path.dirname(dir);
   const common = ['--points-per-side', PPS, '--jobs', '1', '--quiet'];
-  for (const [format, out] of [['coco', 'rle.json'], ['sa1b', 'sa1b'], ['png', 'png'], ['yolo', 'yolo']]) {
+  for (const [format, out] of [['coco', 'rle.json'], ['sa1b', 'sa1b'], ['png', 'png'], ['yolo', 'yolo'], ['labelme', 'labelme']]) {
     const r = await samkit(['annotate', dir, '--out', path.join(base, out), '--format', format, ...common]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, '', '--quiet prints nothing on stderr on success');
@@ -254,6 +259,19 @@ test('annotate: SA-1B, PNG (amg.py layout), YOLO and COCO polygon outputs', asyn
     assert.ok(xy.length >= 6);
     assert.ok(xy.every((v) => Number(v) >= 0 && Number(v) <= 1));
   }
+
+  // LabelMe / X-AnyLabeling: one JSON per image whose imagePath leads to the image; its polygons,
+  // drawn as labelme draws them (import does), give the masks back.
+  const lmFile = path.join(base, 'labelme', 'dog.json');
+  const lm = JSON.parse(readFileSync(lmFile, 'utf8'));
+  assert.deepEqual([lm.imageWidth, lm.imageHeight, lm.imageData, lm.shapes.length], [800, 534, null, anns.length]);
+  assert.equal(path.resolve(path.dirname(lmFile), lm.imagePath), path.join(dir, 'dog.jpg'));
+  const lmMasks = parseJsonImport(readFileSync(lmFile, 'utf8'), 'dog.json').images[0].masks;
+  lmMasks.forEach((m, k) => {
+    assert.equal(m.label, 'object');
+    const back = rleToMask(shapeToRle(m.shape, 800, 534, m.where));
+    assert.ok(iou(back.data, rleToMask(anns[k].segmentation).data) >= 0.95, `LabelMe shape ${k}`);
+  });
 
   const pd = JSON.parse(readFileSync(path.join(base, 'poly.json'), 'utf8'));
   pd.annotations.forEach((a: { segmentation: number[][]; area: number }, k: number) => {

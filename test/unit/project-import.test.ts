@@ -23,9 +23,11 @@ import { ImageMatcher, type TargetImage } from '../../src/project/import/match.j
 import { planImport } from '../../src/project/import/plan.js';
 import type { Proposal } from '../../src/project/import/proposal.js';
 import { fillRingLikePolygon2Mask, shapeToRle } from '../../src/project/import/rasterise.js';
-import { reviewView, rleIou } from '../../src/project/import/review.js';
+import { reconcileAccepted, reviewView, rleIou } from '../../src/project/import/review.js';
 import { parseYoloLabels } from '../../src/project/import/yolo.js';
 import { readImportSource } from '../../src/project/import-source.js';
+import { pickedRoot, uploadedPath } from '../../src/project/import-upload-folder.js';
+import { filesToUpload } from '../../web/src/import-folder-pick.js';
 import { createApp } from '../../src/server/app.js';
 import { exportProjectZip } from '../../src/server/project-export.js';
 import type { AnnotationObject } from '../../src/server/protocol.js';
@@ -83,7 +85,7 @@ let counter = 0;
 const newId = (): string => `p-${++counter}`;
 
 /** Export the objects as the app's "Export dataset" does, unzip, import the folder back. */
-async function roundTrip(format: 'coco' | 'yolo' | 'sa1b' | 'png', polygons = false): Promise<Map<string, Proposal[]>> {
+async function roundTrip(format: 'coco' | 'yolo' | 'sa1b' | 'png' | 'labelme', polygons = false): Promise<Map<string, Proposal[]>> {
   const zip = readZip(await exportProjectZip(parseClasses('dog,cat'), EXPORT_IMAGES, { format, polygons, project: 'p' }));
   const dir = await mkdtemp(path.join(tmp, `rt-${format}-`));
   for (const [name, data] of zip) {
@@ -153,6 +155,48 @@ test('YOLO: import(export(objects)) through polygon2mask on pixel centres gives 
   const mean = ious.reduce((a, b) => a + b, 0) / ious.length;
   console.log(`YOLO round trip: ${ious.length} masks, IoU min ${Math.min(...ious).toFixed(4)} mean ${mean.toFixed(4)}, exact ${ious.filter((v) => v === 1).length}`);
   assert.ok(Math.min(...ious) >= 0.97 && mean >= 0.99, `YOLO round-trip IoU min ${Math.min(...ious).toFixed(4)} mean ${mean.toFixed(4)}`);
+});
+
+test('LabelMe / X-AnyLabeling: import(export(objects)) rasterised as labelme draws polygons gives IoU ~1, labels and scores kept', async () => {
+  const added = await roundTrip('labelme');
+  const ious: number[] = [];
+  TARGETS.forEach((t, i) => {
+    const got = added.get(t.id)!;
+    assert.equal(got.length, OBJECTS[i].length, t.rel);
+    got.forEach((p, k) => {
+      assert.equal(p.label, labelOrObject(OBJECTS[i][k]));
+      assert.equal(p.score, OBJECTS[i][k].predictedIou);
+      ious.push(iou(rleToMask(p.segmentation), rleToMask(OBJECTS[i][k].segmentation)));
+    });
+  });
+  const mean = ious.reduce((a, b) => a + b, 0) / ious.length;
+  console.log(`LabelMe round trip: ${ious.length} masks, IoU min ${Math.min(...ious).toFixed(4)} mean ${mean.toFixed(4)}, exact ${ious.filter((v) => v === 1).length}`);
+  assert.ok(Math.min(...ious) >= 0.97 && mean >= 0.99, `LabelMe round-trip IoU min ${Math.min(...ious).toFixed(4)} mean ${mean.toFixed(4)}`);
+});
+
+test('LabelMe shapes: rectangles, circles and group_id parts become masks; points skipped; bad shapes named', () => {
+  const doc = {
+    version: '5.4.1', imagePath: '../pics/one.png', imageWidth: W, imageHeight: H, shapes: [
+      { label: 'box', points: [[2, 3], [6, 5]], shape_type: 'rectangle', group_id: null },
+      { label: 'ball', points: [[20, 20], [23, 24]], shape_type: 'circle', group_id: null },
+      { label: 'dog', points: [[30, 2], [34, 2], [34, 6]], shape_type: 'polygon', group_id: 7 },
+      { label: 'dog', points: [[40, 2], [44, 2], [44, 6]], shape_type: 'polygon', group_id: 7 },
+      { label: 'nose', points: [[1, 1]], shape_type: 'point', group_id: null },
+    ],
+  };
+  const set = parseJsonImport(JSON.stringify(doc), 'one.json');
+  assert.equal(set.format, 'labelme');
+  const [im] = set.images;
+  assert.deepEqual(im.ref, { fileName: 'pics/one.png' });
+  assert.deepEqual(im.masks.map((m) => m.label), ['box', 'ball', 'dog']);
+  const masks = im.masks.map((m) => rleToMask(shapeToRle(m.shape, W, H, m.where)));
+  assert.equal(masks[0].area, 5 * 3, 'rectangle corners inclusive');
+  assert.deepEqual(masks[0].bbox, [2, 3, 4, 2], 'x 2..6, y 3..5 (bbox w = last - first)');
+  assert.equal(masks[1].area, [...Array(W * H).keys()].filter((i) => (i % W - 20) ** 2 + (Math.floor(i / W) - 20) ** 2 <= 25).length, 'circle of radius 5');
+  const dog = masks[2];
+  assert.ok(dog.data[3 * W + 33] && dog.data[3 * W + 43] && !dog.data[3 * W + 38], 'both parts of group 7 in one mask');
+  assert.throws(() => parseJsonImport(JSON.stringify({ ...doc, shapes: [{ label: 'x', points: [[1, 2]], shape_type: 'polygon' }] }), 'b.json'), /b\.json shapes\[0\]: a polygon needs at least 3 points/);
+  assert.throws(() => parseJsonImport(JSON.stringify({ ...doc, shapes: [{ label: 'x', points: [[1, 2], [3, 4]], shape_type: 'cuboid' }] }), 'c.json'), /shape_type 'cuboid' is not one import reads/);
 });
 
 test('the YOLO rasteriser is Ultralytics\' polygon2mask (truncate, fill with the boundary) on any ring', () => {
@@ -335,4 +379,68 @@ test('samkit import: summary, then the same file adds nothing; bad JSON exits 1 
   r = await run(path.join(tmp, 'nowhere'), path.join(tmp, 'good.json'));
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^samkit: the project folder .*nowhere does not exist or is not a folder\n$/);
+});
+
+test('undo of an accepted proposal gives it back (pending), redo accepts it again; others untouched', () => {
+  const list = [{ id: 'a', status: 'accepted' as const }, { id: 'b', status: 'pending' as const }, { id: 'c', status: 'accepted' as const }, { id: 'd', status: 'rejected' as const }];
+  const acceptedAs = new Map([['a', 'obj-a'], ['b', 'obj-b'], ['c', 'obj-c']]);
+  // a's object was undone, b's came back by redo, c's is still there; d was never accepted here.
+  assert.deepEqual(reconcileAccepted(list, acceptedAs, new Set(['obj-b', 'obj-c', 'other'])), [{ id: 'a', status: 'pending' }, { id: 'b', status: 'accepted' }]);
+  assert.deepEqual(reconcileAccepted(list, new Map(), new Set()), [], 'accepted in an earlier visit: left alone');
+});
+
+test('routes: a folder picked in the page (YOLO, one part per file under its path) imports like the folder on disk; bad paths refused', async () => {
+  const dir = path.join(tmp, 'photos-folder');
+  await mkdir(path.join(dir, 'sub'), { recursive: true });
+  const px = (seed: number): Promise<Buffer> => sharp(Buffer.alloc(W * H * 3, seed), { raw: { width: W, height: H, channels: 3 } }).png().toBuffer();
+  await writeFile(path.join(dir, 'one.png'), await px(10));
+  await writeFile(path.join(dir, 'sub', 'two.png'), await px(200));
+  const web = path.join(tmp, 'web-folder');
+  await mkdir(web, { recursive: true });
+  await writeFile(path.join(web, 'index.html'), '<!doctype html><title>t</title>');
+  const server = await createApp({ dataDir: path.join(dir, '.samkit'), embeddingsDir: path.join(tmp, 'emb'), webRoot: web, host: '127.0.0.1', maxPixels: 1_000_000, projectDir: dir });
+  const upload = async (files: Array<[string, Buffer]>): Promise<{ status: number; body: { imported?: { format: string; images: number; proposals: number }; error?: string } }> => {
+    const form = new FormData();
+    for (const [name, data] of files) form.append('file', new Blob([new Uint8Array(data)]), name);
+    const req = new Request('http://127.0.0.1/', { method: 'POST', body: form });
+    const r = await server.inject({ method: 'POST', url: '/api/project/import', headers: { ...host, 'content-type': req.headers.get('content-type')! }, payload: Buffer.from(await req.arrayBuffer()) });
+    return { status: r.statusCode, body: r.json() };
+  };
+  try {
+    const zip = readZip(await exportProjectZip(parseClasses('dog,cat'), EXPORT_IMAGES, { format: 'yolo', polygons: false, project: 'p' }));
+    const picked = [...zip].map(([name, data]): [string, Buffer] => [`yolo-export/${name}`, data]);
+    assert.ok(picked.some(([n]) => n.startsWith('yolo-export/labels/')), 'the export has a labels folder');
+    // The same folder on disk, imported as `samkit import` would: the reference.
+    const disk = await mkdtemp(path.join(tmp, 'yolo-disk-'));
+    for (const [name, data] of zip) { await mkdir(path.dirname(path.join(disk, name)), { recursive: true }); await writeFile(path.join(disk, name), data); }
+    const expected = await readImportSource(disk);
+    const uploadsBefore = new Set(await readdir(os.tmpdir()));
+    const r = await upload(picked);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.deepEqual(r.body.imported, { format: 'yolo', images: 2, proposals: expected.images.reduce((n, im) => n + im.masks.length, 0), duplicates: 0, empty: 0 });
+    const list = (await server.inject({ method: 'GET', url: '/api/project', headers: host })).json() as { project: { images: Array<{ id: string; rel: string }> } };
+    const two = list.project.images.find((im) => im.rel === 'sub/two.png')!;
+    const doc = (await server.inject({ method: 'GET', url: `/api/images/${two.id}/proposals`, headers: host })).json() as { proposals: Proposal[] };
+    assert.ok(doc.proposals.length > 0 && doc.proposals.every((p) => p.source === 'yolo:yolo-export'), JSON.stringify(doc.proposals.map((p) => p.source)));
+    const before = await readdir(path.join(dir, '.samkit', 'proposals'));
+    for (const bad of ['../evil.txt', '/etc/x.txt', 'a/../../b.txt']) {
+      const b = await upload([[bad, Buffer.from('0 0.1 0.1 0.2 0.2 0.3 0.1')], ['yolo-export/data.yaml', Buffer.from('names: [a]')]]);
+      assert.equal(b.status, 400, `${bad}: ${JSON.stringify(b.body)}`);
+      assert.match(b.body.error ?? '', /not a relative path inside the picked folder/);
+    }
+    assert.deepEqual(await readdir(path.join(dir, '.samkit', 'proposals')), before, 'nothing stored by a refused upload');
+    assert.deepEqual((await readdir(os.tmpdir())).filter((f) => f.startsWith('samkit-upload-') && !uploadsBefore.has(f)), [], 'no temporary copy left behind');
+  } finally {
+    await server.close();
+  }
+});
+
+test('folder picks upload what importers read, never a YOLO dataset\'s photos or hidden folders', () => {
+  const pick = filesToUpload(['d/labels/a.txt', 'd/images/a.jpg', 'd/images/b.png', 'd/data.yaml', 'd/classes.txt', 'd/.samkit/project.json', 'd/notes.md'].map((p) => ({ path: p })));
+  assert.deepEqual(pick.map((f) => f.path), ['d/labels/a.txt', 'd/data.yaml', 'd/classes.txt']);
+  const png = filesToUpload(['m/photo/0.png', 'm/photo/metadata.csv', 'm/photo.jpg'].map((p) => ({ path: p })));
+  assert.deepEqual(png.map((f) => f.path), ['m/photo/0.png', 'm/photo/metadata.csv'], 'PNG mask folders keep their PNGs');
+  assert.equal(pickedRoot(['x/a', 'x/b/c']), 'x');
+  assert.equal(pickedRoot(['x/a', 'y/b']), '');
+  assert.equal(uploadedPath('x\\y/z.txt'), 'x/y/z.txt');
 });

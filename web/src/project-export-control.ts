@@ -2,7 +2,7 @@
  * "Export dataset" in the project panel: the whole project as one ZIP in a format `samkit annotate`
  * writes (the server builds it with the same writers), downloaded by the browser.
  */
-const FORMATS: ReadonlyArray<[string, string]> = [['coco', 'COCO (all images)'], ['yolo', 'YOLO segmentation'], ['png', 'PNG masks'], ['sa1b', 'SA-1B JSON']];
+const FORMATS: ReadonlyArray<[string, string]> = [['coco', 'COCO (all images)'], ['yolo', 'YOLO segmentation'], ['png', 'PNG masks'], ['sa1b', 'SA-1B JSON'], ['labelme', 'LabelMe / X-AnyLabeling JSON']];
 
 export function createExportControl(projectName: () => string): HTMLElement {
   const box = document.createElement('div');

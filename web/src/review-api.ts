@@ -27,5 +27,12 @@ export const reviewApi = {
     form.append('file', file, file.name);
     return (await call<{ imported: ImportSummary }>('/api/project/import', { method: 'POST', body: form })).imported;
   },
+  /** Upload a picked folder's files, each named by its path in the folder (webkitRelativePath). */
+  importFiles: async (files: ReadonlyArray<{ path: string; file: File }>, image: string | null): Promise<ImportSummary> => {
+    const form = new FormData();
+    if (image) form.append('image', image);
+    for (const f of files) form.append('file', f.file, f.path);
+    return (await call<{ imported: ImportSummary }>('/api/project/import', { method: 'POST', body: form })).imported;
+  },
   hasProject: async (): Promise<boolean> => (await call<{ project: unknown }>('/api/project').catch(() => ({ project: null }))).project !== null,
 };

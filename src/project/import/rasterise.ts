@@ -10,7 +10,7 @@
 import { ImportError } from '../../core/errors.js';
 import { Mask } from '../../core/mask.js';
 import { compressRle, decompressRle, maskToCocoRle, type CompressedRle, type UncompressedRle } from '../../core/rle.js';
-import type { ImportShape } from './types.js';
+import type { ImportShape, LabelmePart } from './types.js';
 
 /** Fill one ring into `mask` (OR), sampling pixel centres (x + 0.5, y + 0.5) with the even-odd rule. */
 export function fillRingAtCentres(mask: Mask, ring: readonly number[]): void {
@@ -113,12 +113,43 @@ export function shapeToRle(shape: ImportShape, width: number, height: number, wh
       outside(ring, width, height, `${what} polygon ${k}`);
       fillRingAtCentres(mask, ring);
     });
+  } else if (shape.kind === 'labelme') {
+    shape.parts.forEach((part, k) => {
+      const at = shape.parts.length > 1 ? `${what} part ${k}` : what;
+      outside(part.points, width, height, at);
+      fillLabelmePart(mask, part);
+    });
   } else {
     const ring = checkRing(shape.ring, what);
     for (const c of ring) if (c < -0.01 || c > 1.01) throw new ImportError(`${what}: YOLO coordinates are normalised to [0, 1], got ${c}`);
     fillRingLikePolygon2Mask(mask, ring.map((c, i) => c * (i % 2 === 0 ? width : height)));
   }
   return maskToCocoRle(mask);
+}
+
+/**
+ * A LabelMe shape as labelme's shape_to_mask draws it with PIL (outline and fill): polygons like
+ * polygon2mask (truncated vertices, edges included), rectangles corner to corner inclusive, circles
+ * every pixel within the radius of the centre.
+ */
+function fillLabelmePart(mask: Mask, part: LabelmePart): void {
+  const p = part.points;
+  if (part.type === 'polygon') { fillRingLikePolygon2Mask(mask, p); return; }
+  const { width, height, data } = mask;
+  if (part.type === 'rectangle') {
+    const x0 = Math.max(0, Math.trunc(Math.min(p[0], p[2]))), x1 = Math.min(width - 1, Math.trunc(Math.max(p[0], p[2])));
+    const y0 = Math.max(0, Math.trunc(Math.min(p[1], p[3]))), y1 = Math.min(height - 1, Math.trunc(Math.max(p[1], p[3])));
+    for (let y = y0; y <= y1; y++) if (x1 >= x0) data.fill(1, y * width + x0, y * width + x1 + 1);
+    return;
+  }
+  const [cx, cy] = p;
+  const r2 = (p[2] - cx) ** 2 + (p[3] - cy) ** 2;
+  const r = Math.sqrt(r2);
+  for (let y = Math.max(0, Math.floor(cy - r)); y <= Math.min(height - 1, Math.ceil(cy + r)); y++) {
+    for (let x = Math.max(0, Math.floor(cx - r)); x <= Math.min(width - 1, Math.ceil(cx + r)); x++) {
+      if ((x - cx) ** 2 + (y - cy) ** 2 <= r2) data[y * width + x] = 1;
+    }
+  }
 }
 
 /** Polygons well outside the image are another image's (or another size's): refuse rather than clip. */

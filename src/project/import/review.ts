@@ -50,3 +50,24 @@ export function reviewView(proposals: readonly Proposal[], objects: ReadonlyArra
   }
   return out;
 }
+
+/**
+ * Proposals accepted in this session whose object left the list (undo, delete) go back to pending;
+ * those whose object came back (redo) are accepted again. `acceptedAs` maps proposal id -> the id
+ * of the object its acceptance made. Returns the status changes to store.
+ */
+export function reconcileAccepted(
+  proposals: readonly Pick<Proposal, 'id' | 'status'>[],
+  acceptedAs: ReadonlyMap<string, string>,
+  objectIds: ReadonlySet<string>,
+): Array<{ id: string; status: 'pending' | 'accepted' }> {
+  const out: Array<{ id: string; status: 'pending' | 'accepted' }> = [];
+  for (const p of proposals) {
+    const objectId = acceptedAs.get(p.id);
+    if (objectId === undefined) continue;
+    const present = objectIds.has(objectId);
+    if (!present && p.status === 'accepted') out.push({ id: p.id, status: 'pending' });
+    else if (present && p.status === 'pending') out.push({ id: p.id, status: 'accepted' });
+  }
+  return out;
+}

@@ -5,7 +5,10 @@
 import type { Rle } from '../../core/rle.js';
 
 /** The formats `samkit import` reads. */
-export type ImportFormat = 'coco' | 'yolo' | 'sa1b' | 'png' | 'auto' | 'ground' | 'predict';
+export type ImportFormat = 'coco' | 'yolo' | 'sa1b' | 'png' | 'labelme' | 'auto' | 'ground' | 'predict';
+
+/** One LabelMe shape in image pixels: a polygon ring, a rectangle's two corners, a circle's centre and a point on it. */
+export interface LabelmePart { type: 'polygon' | 'rectangle' | 'circle'; points: number[] }
 
 /** A mask as the file holds it. */
 export type ImportShape =
@@ -15,6 +18,8 @@ export type ImportShape =
   | { kind: 'polygons'; rings: number[][] }
   /** A YOLO ring, normalised by the image size (vertices on pixel centres, as Ultralytics rasterises). */
   | { kind: 'yolo'; ring: number[] }
+  /** LabelMe / X-AnyLabeling shapes of one object (united), in image pixels. */
+  | { kind: 'labelme'; parts: LabelmePart[] }
   /** A decoded mask (PNG folders). */
   | { kind: 'bitmap'; width: number; height: number; data: Uint8Array };
 
