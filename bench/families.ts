@@ -95,6 +95,8 @@ export async function benchFamilies(images: string[]): Promise<Record<string, un
       image: path.basename(image), prompts: PROMPTS, rounds: 3,
       fastPathMsPerPrompt: pick('fastMs'), genericPathMsPerPrompt: pick('genericMs'), bareHfDecoderMsPerPrompt: pick('bareGraphMs'),
       fastDecodeMsPerPrompt: pick('fastDecodeMs'), genericDecodeMsPerPrompt: pick('genericDecodeMs'), sharedUpsampleMsPerPrompt: pick('upsampleMs'),
+      // Per prompt, the generic decode and the bare run are adjacent: their ratio shrugs off load drift.
+      genericDecodeOverBareMedianRatio: Number(median(samples.genericDecodeMs.map((v, i) => v / samples.bareGraphMs[i])).toFixed(3)),
       loadAverage: os.loadavg().map((v) => Number(v.toFixed(1))),
     };
   } finally {
