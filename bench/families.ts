@@ -75,18 +75,19 @@ export async function benchFamilies(images: string[]): Promise<Record<string, un
     const names = Object.keys(paths);
     const samples: Record<string, number[]> = Object.fromEntries([...names, 'upsampleMs'].map((n) => [n, []]));
     for (const n of names) { await paths[n](points[0]); await paths[n](points[1]); }
-    // Interleaved per prompt, in a rotating order, so that the machine's load hits every path alike.
-    let turn = 0;
+    // Interleaved per prompt in a shuffled order, so that the machine's load hits every path alike and
+    // no path always follows the same one (a session's threads still spinning after its run slow the
+    // next run: with a fixed cyclic order, one path always paid for the same neighbour).
     for (let r = 0; r < 3; r++) {
       for (const p of points) {
-        for (let i = 0; i < names.length; i++) {
-          const n = names[(i + turn) % names.length];
+        const order = [...names];
+        for (let i = order.length - 1; i > 0; i--) { const j = Math.floor(rnd() * (i + 1)); [order[i], order[j]] = [order[j], order[i]]; }
+        for (const n of order) {
           const t0 = performance.now();
           await paths[n](p);
           samples[n].push(performance.now() - t0);
         }
         samples.upsampleMs.push(await upsample(p));
-        turn++;
       }
     }
     const pick = (key: string) => Number(median(samples[key]).toFixed(1));
