@@ -42,9 +42,8 @@ let session: ort.InferenceSession | null = null;
  * input), so hovering skips the prompt-independent work.
  */
 /**
- * Whether the decoder graph is the official export this worker feeds (model families with other
- * contracts, e.g. transformers.js or SAM 2 exports, need tensors only the server has): else every
- * decode goes to the server's decode endpoint.
+ * Whether this worker can decode the model's prompts: the official export it feeds, or another
+ * family's graph running here (see `family`); else every decode goes to the server's decode endpoint.
  */
 let pageRunnable = true;
 /**
