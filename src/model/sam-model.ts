@@ -345,6 +345,16 @@ export class SamModel {
     };
   }
 
+  /**
+   * The decoder's image-side inputs besides the embedding for this embedding (by input name): none
+   * for the official export; the positional encoding or SAM 2's high-resolution features for other
+   * families, to run their decoder elsewhere (the page). Null when unknown (an embedding read from a
+   * store, for a family whose extra inputs depend on the image: encode the image again).
+   */
+  async imageInputs(embedding: Float32Array): Promise<Record<string, TensorLike> | null> {
+    return this.generic ? this.generic.imageInputs(embedding) : {};
+  }
+
   /** The rewritten decoder ONNX bytes (all mask tokens, no upsampling), e.g. to run it in a browser. */
   async decoderBytes(): Promise<Uint8Array> {
     if (this.generic) return this.generic.graphBytes();

@@ -1,24 +1,33 @@
 /**
  * The annotation app end to end: the real server with the default model, Debian's Chromium
- * headless, one of the shared reference images. Screenshots of every step go to
- * test-artifacts/e2e/.
+ * headless, a photo the test makes with objects of known geometry (a toy truck, test/helpers/toy-scene.ts;
+ * prompts go where its parts are and masks are compared with them) and the sample image.
+ * Screenshots of every step go to test-artifacts/e2e/.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { rleToMask } from '../../src/core/rle.js';
 import {
-  ARTIFACTS, browserTestsUnavailable, instrumentDraws, iou, launchChromium, layerMask, REFERENCE_IMAGES, resampleMask, startServer, waitReady,
+  ARTIFACTS, browserUnavailable, instrumentDraws, iou, launchChromium, layerMask, resampleMask, SAMPLE_IMAGE, startServer, waitReady,
   type RunningServer,
 } from './harness.js';
+import { bounds, centre, SCENE_HEIGHT as H, SCENE_WIDTH as W, sceneObject, unionMask, visibleMask, writeSceneJpeg } from '../helpers/toy-scene.js';
 
-const skip = browserTestsUnavailable();
+const skip = browserUnavailable();
 const SHOTS = path.join(ARTIFACTS, 'e2e');
-const IMAGE = path.join(REFERENCE_IMAGES, 'truck.jpg');
-const W = 1800;
-const H = 1200;
+let tmp = '';
+let IMAGE = '';
+/** Prompt points: the centres of the toy truck's parts. */
+const WINDOW = centre(sceneObject('window').shape);
+const CARGO = centre(sceneObject('cargo').shape);
+const CAB = centre(sceneObject('cab').shape);
+const ROAD = centre(sceneObject('road').shape);
+/** What two points on the window and the cargo box mean: the whole truck. */
+const TRUCK = ['cargo', 'cab', 'window', 'rear tyre', 'front tyre'];
 
 let server: RunningServer;
 let browser: Browser;
@@ -70,6 +79,14 @@ function countAt(m: { width: number; data: Uint8Array }, fx: number, fy: number)
 
 const area = (m: { data: Uint8Array }): number => m.data.reduce((a, b) => a + b, 0);
 
+/** The share of an object's pixels (0/1, same layout) that the mask covers. */
+function share(m: { data: Uint8Array }, object: Uint8Array): number {
+  let hit = 0;
+  let all = 0;
+  for (let i = 0; i < object.length; i++) { all += object[i]; hit += object[i] & m.data[i]; }
+  return hit / all;
+}
+
 async function accept(label: string): Promise<void> {
   painted.set(label, await liveMask());
   await page.fill('#label-input', label);
@@ -88,6 +105,9 @@ async function blur(): Promise<void> {
 before(async () => {
   if (skip) return;
   await mkdir(SHOTS, { recursive: true });
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'samkit-e2e-app-'));
+  IMAGE = path.join(tmp, 'toy-truck.jpg');
+  await writeSceneJpeg(IMAGE);
   server = await startServer();
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -98,6 +118,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.stop();
+  if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
 test('opens an image through the file input and computes its embedding', { skip: skip ?? false }, async () => {
@@ -113,19 +134,21 @@ test('opens an image through the file input and computes its embedding', { skip:
   const box = (await page.locator('#layer-live').boundingBox())!;
   assert.ok(Math.abs(box.width / box.height - W / H) < 0.01, 'the canvas shows the whole image at its aspect ratio');
   assert.match((await page.locator('#chip-embedding').textContent())!, /computed/);
-  assert.match((await page.locator('#image-title').textContent())!, /truck\.jpg · 1800 × 1200/);
+  assert.match((await page.locator('#image-title').textContent())!, new RegExp(`toy-truck\\.jpg · ${W} × ${H}`));
   await shot('03-ready');
 });
 
 test('hover paints the mask under the pointer', { skip: skip ?? false }, async () => {
   const t = await now();
-  const p = await at(500, 375);
+  const p = await at(...WINDOW);
   await page.mouse.move(p.x, p.y);
   await paintedAfter('layer-live', t);
   await page.waitForTimeout(300);
   const m = await liveMask();
-  assert.ok(countAt(m, 500 / W, 375 / H) > 0, 'mask at the pointer');
+  assert.ok(countAt(m, WINDOW[0] / W, WINDOW[1] / H) > 0, 'mask at the pointer');
   assert.ok(area(m) > 0.001 * m.data.length && area(m) < 0.5 * m.data.length, 'a plausible object, not the whole image');
+  const v = iou(m.data, visibleMask('window', m.width, m.height));
+  assert.ok(v > 0.85, `the hover mask is the window under the pointer (IoU ${v.toFixed(3)})`);
   assert.match((await page.locator('#current-stats').textContent())!, /score \d\.\d+/);
   await shot('04-hover');
 });
@@ -141,7 +164,7 @@ test('hovers decode where they were timed faster, and the page and the server pa
     await waitReady(page);
     assert.match((await page.locator('#chip-decoder').textContent())!, via === 'server' ? /hover on server/ : /hover in page/);
     const t = await now();
-    const p = await at(500, 375);
+    const p = await at(...WINDOW);
     await page.mouse.move(p.x, p.y);
     await paintedAfter('layer-live', t);
     await page.waitForTimeout(300);
@@ -160,25 +183,31 @@ test('hovers decode where they were timed faster, and the page and the server pa
 test('clicks add points, refine with the previous logits, and can be removed', { skip: skip ?? false }, async () => {
   await page.keyboard.press('c');
   let t = await now();
-  let p = await at(500, 375);
+  let p = await at(...WINDOW);
   await page.mouse.click(p.x, p.y);
   await paintedAfter('layer-live', t);
   await page.waitForFunction(() => /1 point/.test(document.getElementById('current-stats')?.textContent ?? ''));
   const one = await liveMask();
-  assert.ok(countAt(one, 500 / W, 375 / H) > 0);
+  assert.ok(countAt(one, WINDOW[0] / W, WINDOW[1] / H) > 0);
+  const v1 = iou(one.data, visibleMask('window', one.width, one.height));
+  assert.ok(v1 > 0.85, `one click on the window: the window (IoU ${v1.toFixed(3)})`);
 
+  // A second point on the cargo box: the refined mask is the whole truck.
   t = await now();
-  p = await at(1125, 625);
+  p = await at(...CARGO);
   await page.mouse.click(p.x, p.y);
   await page.waitForFunction(() => /2 points/.test(document.getElementById('current-stats')?.textContent ?? ''));
   await paintedAfter('layer-live', t);
   const two = await liveMask();
-  assert.ok(countAt(two, 1125 / W, 625 / H) > 0, 'the refined mask covers the second point');
+  assert.ok(countAt(two, CARGO[0] / W, CARGO[1] / H) > 0, 'the refined mask covers the second point');
   assert.ok(area(two) > area(one) * 1.5, `the refined mask grew to the whole truck (${area(one)} -> ${area(two)})`);
+  const truck = unionMask(TRUCK, two.width, two.height);
+  const v2 = iou(two.data, truck);
+  assert.ok(v2 > 0.9, `two points: the truck (IoU ${v2.toFixed(3)})`);
   await shot('05-click-two-points');
 
-  // Right click: a background point, drawn in red, the mask keeps the truck.
-  p = await at(150, 1100);
+  // Right click: a background point on the road, drawn in red, the mask keeps the truck.
+  p = await at(...ROAD);
   t = await now();
   await page.mouse.click(p.x, p.y, { button: 'right' });
   await page.waitForFunction(() => /3 points/.test(document.getElementById('current-stats')?.textContent ?? ''));
@@ -193,6 +222,8 @@ test('clicks add points, refine with the previous logits, and can be removed', {
   assert.ok(red[0] > 200 && red[1] < 120, `a red marker at the background point (${red.join(',')})`);
   const three = await liveMask();
   assert.ok(iou(three.data, two.data) > 0.8, 'a background point on the road keeps the truck');
+  const kept = share(three, unionMask(['cargo', 'cab', 'window'], three.width, three.height));
+  assert.ok(kept > 0.95 && share(three, visibleMask('road', three.width, three.height)) < 0.01, `with the background point: the truck's body and none of the road (${kept.toFixed(3)} of the body)`);
 
   // Clicking a point removes it.
   t = await now();
@@ -206,8 +237,10 @@ test('clicks add points, refine with the previous logits, and can be removed', {
 
 test('a dragged box prompts the decoder', { skip: skip ?? false }, async () => {
   await page.keyboard.press('b');
-  const a = await at(425, 600);
-  const b = await at(700, 875);
+  // A box around the front tyre, 20 px out.
+  const [bx0, by0, bx1, by1] = bounds(sceneObject('front tyre').shape);
+  const a = await at(bx0 - 20, by0 - 20);
+  const b = await at(bx1 + 20, by1 + 20);
   const t = await now();
   await page.mouse.move(a.x, a.y);
   await page.mouse.down();
@@ -224,10 +257,12 @@ test('a dragged box prompts the decoder', { skip: skip ?? false }, async () => {
     if (!m.data[y * m.width + x]) continue;
     const ix = (x / m.width) * W;
     const iy = (y / h) * H;
-    if (ix >= 415 && ix <= 710 && iy >= 590 && iy <= 885) inside++;
+    if (ix >= bx0 - 30 && ix <= bx1 + 30 && iy >= by0 - 30 && iy <= by1 + 30) inside++;
   }
   assert.ok(area(m) > 1000, 'a mask was painted');
   assert.ok(inside / area(m) > 0.85, `the mask lies in the box (${((100 * inside) / area(m)).toFixed(1)}%)`);
+  const v = iou(m.data, visibleMask('front tyre', m.width, m.height));
+  assert.ok(v > 0.85, `the box gives the tyre (IoU ${v.toFixed(3)})`);
   await shot('07-box');
   await accept('tire');
 });
@@ -245,14 +280,20 @@ test('Everything runs the automatic mask generator with progress, hover and sele
   const auto = await layerMask(page, 'layer-auto');
   assert.ok(area(auto) > 0.05 * auto.data.length, 'the automatic masks are painted');
   await shot('09-everything');
-  // Hover one mask (the truck body), then select it.
-  const p = await at(1125, 625);
+  // Hover one mask (the cargo box), then select it.
+  const p = await at(...CARGO);
   const t = await now();
   await page.mouse.move(p.x, p.y);
   await paintedAfter('layer-live', t);
   await page.mouse.click(p.x, p.y);
   await page.waitForFunction(() => !(document.getElementById('accept-button') as HTMLButtonElement).disabled);
-  assert.match((await page.locator('#current-stats').textContent())!, /IoU 0\.\d+/);
+  const stats = (await page.locator('#current-stats').textContent())!;
+  assert.match(stats, /IoU 0\.\d+/);
+  // The selected automatic mask is the cargo box under the pointer (its visible area, within 5 %).
+  const parts = await page.$$eval('#current-stats span', (spans) => spans.map((e) => e.textContent ?? ''));
+  const selected = Number(parts.map((t) => /^([\d,]+) px$/.exec(t.trim())?.[1]).find(Boolean)?.replace(/,/g, ''));
+  const cargo = area({ data: visibleMask('cargo') });
+  assert.ok(Math.abs(selected - cargo) < 0.05 * cargo, `selected a mask of ${selected} px, the cargo box has ${cargo}`);
   await shot('10-everything-selected');
   await page.fill('#label-input', 'auto');
   await page.press('#label-input', 'Enter');
@@ -334,11 +375,11 @@ test('a reload restores the image and its annotations', { skip: skip ?? false },
 });
 
 test('images open by drag and drop and by pasting', { skip: skip ?? false }, async () => {
-  const dogs = (await readFile(path.join(REFERENCE_IMAGES, 'dogs.jpg'))).toString('base64');
+  const other = (await readFile(SAMPLE_IMAGE)).toString('base64');
   const send = (how: 'drop' | 'paste'): Promise<void> => page.evaluate(([b64, kind]) => {
     const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
     const dt = new DataTransfer();
-    dt.items.add(new File([bytes], 'dogs.jpg', { type: 'image/jpeg' }));
+    dt.items.add(new File([bytes], 'chelsea.png', { type: 'image/png' }));
     if (kind === 'drop') {
       const stage = document.getElementById('stage')!;
       stage.dispatchEvent(new DragEvent('dragenter', { dataTransfer: dt, bubbles: true }));
@@ -346,17 +387,17 @@ test('images open by drag and drop and by pasting', { skip: skip ?? false }, asy
     } else {
       document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
     }
-  }, [dogs, how] as const);
+  }, [other, how] as const);
   await send('drop');
-  await page.waitForFunction(() => /dogs\.jpg/.test(document.getElementById('image-title')?.textContent ?? ''));
+  await page.waitForFunction(() => /chelsea\.png/.test(document.getElementById('image-title')?.textContent ?? ''));
   await waitReady(page);
   assert.equal(await page.locator('#object-list li').count(), 0, 'a new image starts without objects');
   await page.locator('input[type=file]').first().setInputFiles(IMAGE);
-  await page.waitForFunction(() => /truck\.jpg/.test(document.getElementById('image-title')?.textContent ?? ''));
+  await page.waitForFunction(() => /toy-truck\.jpg/.test(document.getElementById('image-title')?.textContent ?? ''));
   await waitReady(page);
   assert.equal(await page.locator('#object-list li').count(), 3, 'reopening an image brings its objects back');
   await send('paste');
-  await page.waitForFunction(() => /dogs\.jpg/.test(document.getElementById('image-title')?.textContent ?? ''));
+  await page.waitForFunction(() => /chelsea\.png/.test(document.getElementById('image-title')?.textContent ?? ''));
   await waitReady(page);
   assert.match((await page.locator('#chip-embedding').textContent())!, /cached/, 'the same content reuses its embedding');
   await shot('13-dropped-and-pasted');
@@ -382,7 +423,7 @@ test('clear messages for bad files and for a server that went away', { skip: ski
   await new Promise((r) => server.process.once('exit', r));
   await page.keyboard.press('h');
   const t = await now();
-  const p = await at(W * 0.62, H * 0.5);
+  const p = await at(...CAB);
   await page.mouse.move(p.x, p.y);
   await paintedAfter('layer-live', t);
   await page.keyboard.press('Enter');
@@ -393,7 +434,15 @@ test('clear messages for bad files and for a server that went away', { skip: ski
 });
 
 test('a model that cannot be loaded is reported in the page', { skip: skip ?? false }, async () => {
-  const broken = await startServer(['--model', path.join(SHOTS, 'no-such-manifest.json')]);
+  // A manifest that parses, naming files that are not ONNX: the server starts (a missing path is refused
+  // at start-up), the model fails when it loads.
+  const manifest = path.join(tmp, 'broken-model.json');
+  for (const f of ['broken-encoder.onnx', 'broken-decoder.onnx']) await writeFile(path.join(tmp, f), 'not an ONNX model');
+  await writeFile(manifest, JSON.stringify({
+    id: 'broken', encoder: { path: 'broken-encoder.onnx' }, decoder: { path: 'broken-decoder.onnx' },
+    preprocess: { inputSize: 1024, pixelMean: [123.675, 116.28, 103.53], pixelStd: [58.395, 57.12, 57.375], layout: 'NCHW' },
+  }));
+  const broken = await startServer(['--model', manifest]);
   try {
     const p2 = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await p2.goto(broken.url);

@@ -6,18 +6,22 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { rleArea, rleToBbox, rleToMask } from '../../src/core/rle.js';
 import type { AnnotationDoc, AnnotationObject } from '../../src/server/protocol.js';
-import { ARTIFACTS, browserTestsUnavailable, launchChromium, REFERENCE_IMAGES, startServer, waitReady, type RunningServer } from './harness.js';
+import { ARTIFACTS, browserUnavailable, launchChromium, startServer, waitReady, type RunningServer } from './harness.js';
+import { bounds, centre, SCENE_HEIGHT as H, SCENE_WIDTH as W, sceneObject, visibleMask, writeSceneJpeg } from '../helpers/toy-scene.js';
 
-const skip = browserTestsUnavailable();
+const skip = browserUnavailable();
 const SHOTS = path.join(ARTIFACTS, 'e2e-edit');
-const W = 1800;
-const H = 1200;
+/** The photo is a toy truck the test makes (known geometry): prompts and strokes go on its parts. */
+const WINDOW = centre(sceneObject('window').shape);
+const CARGO = sceneObject('cargo').shape;
+const [CARGO_X, CARGO_Y] = centre(CARGO);
+const [, CARGO_TOP, , CARGO_BOTTOM] = bounds(CARGO);
 
 let server: RunningServer;
 let browser: Browser;
@@ -60,7 +64,7 @@ before(async () => {
   await mkdir(SHOTS, { recursive: true });
   dir = path.join(await mkdtemp(path.join(os.tmpdir(), 'samkit-e2e-edit-')), 'photos');
   await mkdir(dir, { recursive: true });
-  await copyFile(path.join(REFERENCE_IMAGES, 'truck.jpg'), path.join(dir, 'truck.jpg'));
+  await writeSceneJpeg(path.join(dir, 'toy-truck.jpg'));
   // As `samkit app <dir>` keeps them by default: annotations in <dir>/.samkit.
   server = await startServer([dir, '--classes', 'truck,street'], { dataDir: path.join(dir, '.samkit'), embeddingsDir: path.join(dir, '..', 'embeddings') });
   browser = await launchChromium();
@@ -72,6 +76,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.stop();
+  if (dir) await rm(path.dirname(dir), { recursive: true, force: true });
 });
 
 test('edit: select, refine with a point, erase, delete and undo, all saved in the project', { skip: skip ?? false, timeout: 300000 }, async () => {
@@ -81,12 +86,14 @@ test('edit: select, refine with a point, erase, delete and undo, all saved in th
 
   // Accept one object: a click on the truck's window.
   await page.keyboard.press('c');
-  let p = await at(500, 375);
+  let p = await at(...WINDOW);
   await page.mouse.click(p.x, p.y);
   await page.waitForFunction(() => /1 point/.test(document.getElementById('current-stats')?.textContent ?? ''));
   await page.fill('#label-input', 'truck');
   await page.press('#label-input', 'Enter');
   const [first] = await savedWhen((o) => o.length === 1, 'the accepted object');
+  const windowArea = visibleMask('window').reduce((a, b) => a + b, 0);
+  assert.ok(Math.abs(first.area - windowArea) < 0.1 * windowArea, `the click gave the window (${first.area} px, the window has ${windowArea})`);
   await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
 
   // Edit mode: a click on the object selects it (highlighted in the list, its panel shown).
@@ -98,29 +105,31 @@ test('edit: select, refine with a point, erase, delete and undo, all saved in th
   assert.equal(await page.inputValue('#panel-edit .edit-label'), 'truck');
   await shot('1-selected');
 
-  // Refine with a second point on the truck's body: re-decoded with the object's logits as mask input.
+  // Refine with a second point on the cargo box: re-decoded with the object's logits as mask input.
   await page.keyboard.press('r');
-  p = await at(1125, 625);
+  p = await at(CARGO_X, CARGO_Y);
   await page.mouse.click(p.x, p.y);
   const [refined] = await savedWhen((o) => o.length === 1 && o[0].pointCoords.length === 2, 'the refined object');
   assert.equal(refined.id, first.id, 'refining keeps the object');
   assert.ok(refined.area > first.area * 1.5, `the refined mask grew to the whole truck (${first.area} -> ${refined.area})`);
   assert.deepEqual(refined.pointLabels, [1, 1]);
-  assert.ok(Math.abs(refined.pointCoords[1][0] - 1125) < 3 && Math.abs(refined.pointCoords[1][1] - 625) < 3, `the new point is at the clicked image point (${refined.pointCoords[1].join(', ')})`);
+  assert.equal(rleToMask(refined.segmentation).get(CARGO_X, CARGO_Y), 1, 'the refined mask covers the cargo box');
+  assert.ok(Math.abs(refined.pointCoords[1][0] - CARGO_X) < 3 && Math.abs(refined.pointCoords[1][1] - CARGO_Y) < 3, `the new point is at the clicked image point (${refined.pointCoords[1].join(', ')})`);
   assert.match(await statusText(), /Refined/);
   assert.match(await statusText(), /mask input: its logits\)/, 'the accepted object kept its logits for the refinement');
   assert.ok(refined.predictedIou !== null);
   await page.waitForFunction((a) => document.querySelector('#panel-edit .edit-area')?.textContent === a.toLocaleString('en-US'), refined.area);
   await shot('2-refined');
 
-  // Eraser: a vertical stroke through the truck at x = 900, brush 60 image pixels across.
+  // Eraser: a vertical stroke down through the cargo box at its centre, from above it to below it,
+  // brush 60 image pixels across.
   await page.keyboard.press('x');
   await page.evaluate(() => {
     const s = document.querySelector<HTMLInputElement>('#panel-edit .edit-size')!;
     s.value = '60';
     s.dispatchEvent(new Event('input', { bubbles: true }));
   });
-  const [x0, y0, y1] = [900, 250, 950];
+  const [x0, y0, y1] = [CARGO_X, CARGO_TOP - 30, CARGO_BOTTOM + 30];
   const a = await at(x0, y0);
   const b = await at(x0, y1);
   await page.mouse.move(a.x, a.y);
@@ -150,7 +159,7 @@ test('edit: select, refine with a point, erase, delete and undo, all saved in th
   }
   assert.equal(removed, refined.area - erased.area);
   for (let y = y0; y < y1; y += 10) for (let x = x0 - 25; x <= x0 + 25; x += 5) assert.equal(after.get(x, y), 0, `(${x}, ${y}) under the stroke is erased`);
-  assert.ok(removed > 20000, `the stroke removed a band of the truck (${removed} px)`);
+  assert.ok(removed > 0.9 * 60 * (CARGO_BOTTOM - CARGO_TOP), `the stroke removed a band of the truck (${removed} px)`);
   await page.waitForFunction((v) => document.querySelector('#panel-edit .edit-area')?.textContent === v.toLocaleString('en-US'), erased.area);
   const listed = await page.locator('#object-list li .object-area').textContent();
   assert.equal(listed, `${erased.area.toLocaleString('en-US')} px`);
@@ -176,7 +185,7 @@ test('edit: select, refine with a point, erase, delete and undo, all saved in th
 test('edit: select in the list, reorder, relabel (class key, typed), brush zoomed in, Esc; undo walks back through each', { skip: skip ?? false, timeout: 300000 }, async () => {
   // A second object: the road.
   await page.keyboard.press('c');
-  const p = await at(900, 1120);
+  const p = await at(...centre(sceneObject('road').shape));
   await page.mouse.click(p.x, p.y);
   await page.waitForFunction(() => /1 point/.test(document.getElementById('current-stats')?.textContent ?? ''));
   await page.fill('#label-input', 'road');
@@ -202,7 +211,7 @@ test('edit: select in the list, reorder, relabel (class key, typed), brush zoome
   await page.press('#panel-edit .edit-label', 'Enter');
   await savedWhen((o) => o[0]?.label === 'road surface', 'the typed label');
 
-  // Brush, zoomed in (the view's pointer mapping): a horizontal stroke over the truck's door, 40 image
+  // Brush, zoomed in (the view's pointer mapping): a horizontal stroke over the cargo box, 40 image
   // pixels across, adds exactly that band to the street.
   await page.keyboard.press('p');
   const fitWidth = (await page.locator('#layer-live').boundingBox())!.width;
@@ -216,7 +225,7 @@ test('edit: select in the list, reorder, relabel (class key, typed), brush zoome
     s.dispatchEvent(new Event('input', { bubbles: true }));
   });
   const before = (await saved())[0];
-  const [x0, x1, y0] = [800, 1000, 450];
+  const [x0, x1, y0] = [CARGO_X - 100, CARGO_X + 100, CARGO_TOP + 100];
   const stage = (await page.locator('#stage').boundingBox())!;
   const a = await at(x0, y0);
   const b = await at(x1, y0);

@@ -23,7 +23,7 @@ export function browserUnavailable(): string | null {
   return null;
 }
 
-/** Why the browser tests that prompt the shared reference photos cannot run here, or null when they can. */
+/** Why the browser benchmarks on the shared reference photos (bench/web*.ts) cannot run here, or null when they can. */
 export function browserTestsUnavailable(): string | null {
   return browserUnavailable() ?? referenceImagesUnavailable();
 }

@@ -1,6 +1,6 @@
 /**
- * Import and review end to end: a project folder of two reference images pre-annotated by the real
- * `samkit annotate` (COCO), imported with `samkit app <dir> --import`, reviewed in the page
+ * Import and review end to end: a project folder of two photos (a toy truck the test makes,
+ * test/helpers/toy-scene.ts, and the sample image) pre-annotated by the real `samkit annotate` (COCO), imported with `samkit app <dir> --import`, reviewed in the page
  * (filter by score and area, relabel and accept one, reject one, an uploaded near-copy of an
  * accepted object hidden as a duplicate until the accept is undone, accept all shown), then the
  * project exported as COCO and parsed back: the accepted objects and nothing else, with their
@@ -9,7 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -17,11 +17,13 @@ import type { Browser, Page } from 'playwright-core';
 import { maskToCocoRle, rleToMask, type CompressedRle } from '../../src/core/rle.js';
 import type { ProposalDoc } from '../../src/project/import/proposal.js';
 import { readZip } from '../unit/zip-read.js';
-import { ARTIFACTS, browserTestsUnavailable, launchChromium, layerMask, PROJECT_ROOT, REFERENCE_IMAGES, startServer, waitReady, type RunningServer } from './harness.js';
+import { ARTIFACTS, browserUnavailable, launchChromium, layerMask, PROJECT_ROOT, SAMPLE_IMAGE, startServer, waitReady, type RunningServer } from './harness.js';
+import { writeSceneJpeg } from '../helpers/toy-scene.js';
 
-const skip = browserTestsUnavailable();
+const skip = browserUnavailable();
 const SHOTS = path.join(ARTIFACTS, 'e2e-review');
-const FILES = ['dog.jpg', 'sub/picture1.jpg'];
+/** The reviewed image (first in the folder's order: the toy truck, whose parts give annotate many masks) and one in a subfolder, left unreviewed. */
+const [FIRST, SECOND] = ['toy-truck.jpg', 'unreviewed/chelsea.png'];
 
 interface CocoAnn { id: number; image_id: number; category_id: number; segmentation: CompressedRle; area: number; predicted_iou: number }
 interface Coco { images: Array<{ id: number; file_name: string; width: number; height: number }>; annotations: CocoAnn[]; categories: Array<{ id: number; name: string }> }
@@ -54,13 +56,14 @@ before(async () => {
   if (skip) return;
   await mkdir(SHOTS, { recursive: true });
   dir = path.join(await mkdtemp(path.join(os.tmpdir(), 'samkit-e2e-review-')), 'photos');
-  await mkdir(path.join(dir, 'sub'), { recursive: true });
-  for (const f of FILES) await copyFile(path.join(REFERENCE_IMAGES, path.basename(f)), path.join(dir, f));
+  await mkdir(path.join(dir, path.dirname(SECOND)), { recursive: true });
+  await writeSceneJpeg(path.join(dir, FIRST));
+  await copyFile(SAMPLE_IMAGE, path.join(dir, SECOND));
   // The real CLI, as a user pre-annotates a folder (a coarse grid keeps it short).
   const cocoFile = path.join(dir, 'pre.json');
   await promisify(execFile)(process.execPath, [path.join(PROJECT_ROOT, 'bin/samkit.js'), 'annotate', dir, '--out', cocoFile, '--points-per-side', '8', '--quiet'], { cwd: PROJECT_ROOT, timeout: 240000 });
   coco = JSON.parse(await readFile(cocoFile, 'utf8')) as Coco;
-  server = await startServer([dir, '--classes', 'dog,person', '--import', cocoFile]);
+  server = await startServer([dir, '--classes', 'truck,tyre', '--import', cocoFile]);
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.on('pageerror', (err) => console.log(`# page error: ${err.message}`));
@@ -70,6 +73,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.stop();
+  if (dir) await rm(path.dirname(dir), { recursive: true, force: true });
 });
 
 test('review: import a samkit annotate COCO, filter, accept, reject, duplicates hidden, export matches', { skip: skip ?? false, timeout: 600000 }, async () => {
@@ -80,59 +84,59 @@ test('review: import a samkit annotate COCO, filter, accept, reject, duplicates 
     console.log(`# chips: ${await page.locator('.chips').textContent()} · status: ${await page.locator('#status-text').textContent()}\n# server: ${server.log()}`);
     throw err;
   });
-  const dogId = await page.evaluate(() => location.hash.slice(1));
-  const dogAnns = coco.annotations.filter((a) => a.image_id === coco.images.find((im) => im.file_name === 'dog.jpg')!.id);
-  assert.ok(dogAnns.length >= 5, `annotate found ${dogAnns.length} masks on dog.jpg`);
-  await waitRows(dogAnns.length);
+  const firstId = await page.evaluate(() => location.hash.slice(1));
+  const firstAnns = coco.annotations.filter((a) => a.image_id === coco.images.find((im) => im.file_name === FIRST)!.id);
+  assert.ok(firstAnns.length >= 5, `annotate found ${firstAnns.length} masks on ${FIRST}`);
+  await waitRows(firstAnns.length);
   const layer = await layerMask(page, 'layer-proposals');
   assert.ok(layer.data.reduce((a, b) => a + b, 0) > 1000, 'the proposals are drawn on their own layer');
   assert.equal((await layerMask(page, 'layer-objects')).data.reduce((a, b) => a + b, 0), 0, 'nothing is drawn as an accepted object');
   await shot('1-imported');
 
   // Filters: score, then area too; hidden proposals are counted, not lost.
-  const byScore = [...dogAnns].sort((a, b) => a.predicted_iou - b.predicted_iou);
+  const byScore = [...firstAnns].sort((a, b) => a.predicted_iou - b.predicted_iou);
   const cut = byScore[Math.floor(byScore.length / 2)].predicted_iou;
   const minScore = Math.floor(cut * 100) / 100;
   await setRange('#review-min-score', minScore);
-  await waitRows(dogAnns.filter((a) => a.predicted_iou >= minScore).length);
-  const areas = dogAnns.map((a) => a.area).sort((a, b) => a - b);
+  await waitRows(firstAnns.filter((a) => a.predicted_iou >= minScore).length);
+  const areas = firstAnns.map((a) => a.area).sort((a, b) => a - b);
   const minArea = areas[Math.floor(areas.length / 2)];
   await setRange('#review-min-area', minArea);
-  await waitRows(dogAnns.filter((a) => a.predicted_iou >= minScore && a.area >= minArea).length);
+  await waitRows(firstAnns.filter((a) => a.predicted_iou >= minScore && a.area >= minArea).length);
   assert.match((await page.locator('#review-summary').textContent())!, /filtered out/);
   await shot('2-filtered');
   await setRange('#review-min-score', 0);
   await setRange('#review-min-area', 0);
-  await waitRows(dogAnns.length);
+  await waitRows(firstAnns.length);
 
   // Relabel the first proposal and accept it with its button; reject the next one with X.
   const [first, second] = await rows();
   const firstRow = page.locator(`#review-list li[data-id="${first}"]`);
-  await firstRow.locator('.proposal-label').fill('dog');
+  await firstRow.locator('.proposal-label').fill('truck');
   await firstRow.locator('button.accept').click();
-  await waitRows(dogAnns.length - 1);
+  await waitRows(firstAnns.length - 1);
   assert.deepEqual((await rows())[0], second, 'the next proposal has the focus');
   await page.keyboard.press('x');
-  await waitRows(dogAnns.length - 2);
+  await waitRows(firstAnns.length - 2);
   await page.waitForFunction(() => document.getElementById('chip-save')?.textContent === 'All changes saved');
   let objects = await savedObjects();
   assert.equal(objects.length, 1);
-  assert.equal(objects[0].label, 'dog');
+  assert.equal(objects[0].label, 'truck');
   assert.equal(objects[0].source, 'import');
   // The decisions reach the server after the page has moved on: wait for both.
   const decided = async (): Promise<ProposalDoc> => {
     for (let t = Date.now(); Date.now() - t < 10000; await new Promise((r) => setTimeout(r, 100))) {
-      const d = await proposals(dogId);
+      const d = await proposals(firstId);
       if (d.proposals.find((p) => p.id === first)?.status !== 'pending' && d.proposals.find((p) => p.id === second)?.status !== 'pending') return d;
     }
-    return proposals(dogId);
+    return proposals(firstId);
   };
   const doc = await decided();
   const accepted = doc.proposals.find((p) => p.id === first)!;
   assert.equal(accepted.status, 'accepted');
   assert.equal(doc.proposals.find((p) => p.id === second)!.status, 'rejected');
   assert.deepEqual(objects[0].segmentation, accepted.segmentation);
-  assert.ok(dogAnns.some((a) => a.segmentation.counts === accepted.segmentation.counts), 'the object is the annotate mask');
+  assert.ok(firstAnns.some((a) => a.segmentation.counts === accepted.segmentation.counts), 'the object is the annotate mask');
   assert.ok((await layerMask(page, 'layer-objects')).data.some((v) => v), 'the accepted object is drawn as an object');
   await shot('3-accepted-rejected');
 
@@ -147,35 +151,35 @@ test('review: import a samkit annotate COCO, filter, accept, reject, duplicates 
   const upload = path.join(path.dirname(dir), 'near-copy.json');
   await writeFile(upload, JSON.stringify(records));
   await page.setInputFiles('#review-import-file', upload);
-  await waitRows(dogAnns.length - 1);
+  await waitRows(firstAnns.length - 1);
   assert.match((await page.locator('#review-summary').textContent())!, /1 hidden as duplicates of objects/);
   // Undo the accept: the proposal is back to review (pending, on the server too) and the near-copy
   // no longer duplicates anything; redo accepts it again and hides the near-copy again.
   const statusOf = async (want: string): Promise<string | undefined> => {
     let s: string | undefined;
     for (let t = Date.now(); Date.now() - t < 10000; await new Promise((r) => setTimeout(r, 100))) {
-      s = (await proposals(dogId)).proposals.find((p) => p.id === first)?.status;
+      s = (await proposals(firstId)).proposals.find((p) => p.id === first)?.status;
       if (s === want) break;
     }
     return s;
   };
   await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
   await page.keyboard.press('Control+z');
-  await waitRows(dogAnns.length + 1);
+  await waitRows(firstAnns.length + 1);
   assert.ok((await rows()).includes(first), 'the undone proposal is listed again');
   assert.equal(await statusOf('pending'), 'pending', 'the server has it pending again');
   await page.keyboard.press('Control+Shift+z');
-  await waitRows(dogAnns.length - 1);
+  await waitRows(firstAnns.length - 1);
   assert.equal(await statusOf('accepted'), 'accepted', 'redo accepts it again');
   await shot('4-duplicate-hidden');
 
   // Accept all the filter shows (Shift+A), as label "object" from the file's category.
-  const pendingScores = (await proposals(dogId)).proposals.filter((p) => p.status === 'pending').map((p) => p.score ?? 0).sort((a, b) => b - a);
+  const pendingScores = (await proposals(firstId)).proposals.filter((p) => p.status === 'pending').map((p) => p.score ?? 0).sort((a, b) => b - a);
   const best = Math.floor(pendingScores[2] * 100) / 100; // the three best at least
   await setRange('#review-min-score', best);
   await page.waitForFunction(() => document.querySelectorAll('#review-list li').length > 0);
   const shown = await rows();
-  const shownDoc = (await proposals(dogId)).proposals.filter((p) => shown.includes(p.id));
+  const shownDoc = (await proposals(firstId)).proposals.filter((p) => shown.includes(p.id));
   assert.ok(shownDoc.every((p) => p.score === null || p.score >= best));
   await page.keyboard.press('Shift+A');
   await waitRows(0);
@@ -187,11 +191,11 @@ test('review: import a samkit annotate COCO, filter, accept, reject, duplicates 
   // The whole project exported as COCO holds exactly the accepted objects, with their labels.
   const zip = await page.evaluate(async () => Array.from(new Uint8Array(await (await fetch('/api/project/export?format=coco')).arrayBuffer())));
   const out = JSON.parse(readZip(Buffer.from(zip)).get('annotations.json')!.toString('utf8')) as Coco;
-  assert.deepEqual(out.images.map((im) => im.file_name), ['dog.jpg', 'sub/picture1.jpg']);
+  assert.deepEqual(out.images.map((im) => im.file_name), [FIRST, SECOND]);
   const name = new Map(out.categories.map((c) => [c.id, c.name]));
   const exported = out.annotations.filter((a) => a.image_id === out.images[0].id).map((a) => [name.get(a.category_id), a.segmentation.counts]);
-  const expected = [['dog', accepted.segmentation.counts], ...shownDoc.map((p) => [p.label || 'object', p.segmentation.counts])];
+  const expected = [['truck', accepted.segmentation.counts], ...shownDoc.map((p) => [p.label || 'object', p.segmentation.counts])];
   assert.deepEqual(exported, expected);
   assert.equal(out.annotations.filter((a) => a.image_id === out.images[1].id).length, 0, 'nothing of the unreviewed image is exported');
-  assert.deepEqual(out.categories.map((c) => c.name), ['dog', 'person', 'object']);
+  assert.deepEqual(out.categories.map((c) => c.name), ['truck', 'tyre', 'object']);
 });

@@ -89,6 +89,6 @@ test('annotate --format coco,yolo,sa1b writes each format into one folder, the s
   assert.ok(existsSync(path.join(dir, 'all', 'sa1b', 'cat.json')));
   const bad = samkit([...common, '--format', 'coco,xml', '--out', path.join(dir, 'never')]);
   assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /--format must be one or more of coco, sa1b, png, yolo \(comma-separated\), got 'xml'/);
+  assert.match(bad.stderr, /--format must be one or more of coco, sa1b, png, yolo, labelme \(comma-separated\), got 'xml'/);
   assert.equal(existsSync(path.join(dir, 'never')), false);
 });

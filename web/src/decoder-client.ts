@@ -3,7 +3,7 @@ import type { MaskTokenRule } from '../../src/core/mask-choice.js';
 import type { ResizeRule, Size } from '../../src/core/transforms.js';
 import { LIVE_COLOR } from './paint.js';
 import type {
-  DecodeResult, FinalizeResult, HoverCalibration, HoverVia, PaintedMask, PrepareResult, PromptInput, RasterizeResult, RleInput, Rgb, WorkerRequest, WorkerResponse,
+  DecodeResult, DecoderStart, FinalizeResult, HoverCalibration, HoverVia, PaintedMask, PrepareResult, PromptInput, RasterizeResult, RleInput, Rgb, WorkerRequest, WorkerResponse,
 } from './worker-protocol.js';
 
 export class DecoderClient {
@@ -44,8 +44,8 @@ export class DecoderClient {
     });
   }
 
-  init(decoderUrl: string, threads: number, hover: { imageUrl: string; promptUrl: string; carried: string[]; blockedMasks: boolean } | null): Promise<{ threads: number; isolated: boolean; split: boolean }> {
-    return this.call({ kind: 'init', decoderUrl, threads, hover });
+  init(decoderUrl: string, threads: number, hover: { imageUrl: string; promptUrl: string; carried: string[]; blockedMasks: boolean } | null, family = { id: 'sam-onnx', maskInputSize: 256 }): Promise<DecoderStart> {
+    return this.call({ kind: 'init', decoderUrl, threads, hover, family });
   }
 
   setImage(original: Size, display: Size, geometry: { inputSize: number; resize: ResizeRule }, maskSize: number, decodeUrl: string | null): Promise<void> {
@@ -57,9 +57,10 @@ export class DecoderClient {
     return this.call({ kind: 'calibrate', point, rounds, force });
   }
 
-  /** `key`: the image id, so a slot prepared ahead for it (same embedding) is used. */
-  setEmbedding(embedding: Float32Array, dims: number[], key?: string): Promise<void> {
-    return this.call({ kind: 'embedding', embedding, dims, key }, [embedding.buffer]);
+  /** `inputs`: the family's other image-side inputs; `key`: the image id, so a slot prepared ahead for it (same embedding) is used. */
+  setEmbedding(embedding: Float32Array, dims: number[], inputs: Record<string, { data: Float32Array; dims: number[] }> = {}, key?: string): Promise<void> {
+    // Inputs are views into the embedding's response body (one buffer, transferred once).
+    return this.call({ kind: 'embedding', embedding, dims, inputs, key }, [embedding.buffer]);
   }
 
   /**

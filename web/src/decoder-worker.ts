@@ -10,7 +10,7 @@ import { Mask } from '../../src/core/mask.js';
 import { chooseMaskToken, isLonePoint, type MaskTokenRule } from '../../src/core/mask-choice.js';
 import { encodePrompts, promptFromFlat } from '../../src/core/prompt.js';
 import { decompressRle, maskToCocoRle } from '../../src/core/rle.js';
-import { preprocessShape, type Size } from '../../src/core/transforms.js';
+import { preprocessShape, type ResizeRule, type Size } from '../../src/core/transforms.js';
 import { lowResFootprint, planUpsample, UpsampleScratch, upsampleThreshold } from '../../src/core/upsample.js';
 import { extentValues, LOWRANK_EXTENT_INPUT } from '../../src/model/lowrank-io.js';
 import { DecoderKernel, KERNEL_MAX_POINTS } from '../../src/kernel/decoder-kernel.js';
@@ -18,15 +18,17 @@ import { kernelWeights } from '../../src/kernel/kernel-weights.js';
 import { ImageSideClient, type ImageSideOutputs } from './image-side-client.js';
 import { PreparedImages } from './image-slots.js';
 import { LruMap } from '../../src/core/lru.js';
+import { asOfficialTokens, PageFamilyDecoder } from './family-decoder.js';
 import { paintMask } from './paint.js';
 import type {
-  DecodeResult, DisplayCrop, FinalizeResult, HoverCalibration, HoverVia, PaintedMask, PrepareResult, PromptInput, RasterizeResult, RleInput, Rgb, WorkerRequest, WorkerResponse,
+  DecodeResult, DecoderStart, DisplayCrop, FinalizeResult, HoverCalibration, HoverVia, PaintedMask, PrepareResult, PromptInput, RasterizeResult, RleInput, Rgb, WorkerRequest, WorkerResponse,
 } from './worker-protocol.js';
 
 interface ImageState {
   embedding: ort.Tensor | null;
   original: Size;
   resized: Size;
+  resize: ResizeRule;
   inputSize: number;
   maskSize: number;
   display: Size;
@@ -47,11 +49,17 @@ let session: ort.InferenceSession | null = null;
  * input), so hovering skips the prompt-independent work.
  */
 /**
- * Whether the decoder graph is the official export this worker feeds (model families with other
- * contracts, e.g. transformers.js or SAM 2 exports, need tensors only the server has): else every
- * decode goes to the server's decode endpoint.
+ * Whether this worker can decode the model's prompts: the official export it feeds, or another
+ * family's graph running here (see `family`); else every decode goes to the server's decode endpoint.
  */
 let pageRunnable = true;
+/**
+ * A model family other than the official export (ModelInfo.decoderFamily): its own graph in this
+ * worker (family-decoder.ts), or null with `familyReason` saying why its prompts go to the server.
+ */
+let familyId = 'sam-onnx';
+let family: PageFamilyDecoder | null = null;
+let familyReason: string | null = null;
 let split: { image: ort.InferenceSession; prompt: ort.InferenceSession; carried: string[]; blockedMasks: boolean } | null = null;
 let carried: Record<string, ort.Tensor> | null = null;
 /**
@@ -86,12 +94,14 @@ async function fetchModel(url: string): Promise<Uint8Array> {
   return new Uint8Array(await res.arrayBuffer());
 }
 
-async function init(req: Extract<WorkerRequest, { kind: 'init' }>): Promise<{ threads: number; isolated: boolean; split: boolean }> {
+async function init(req: Extract<WorkerRequest, { kind: 'init' }>): Promise<DecoderStart> {
   ort.env.wasm.wasmPaths = new URL('/ort/', self.location.origin).href;
   const isolated = self.crossOriginIsolated === true;
   ort.env.wasm.numThreads = isolated ? Math.max(1, req.threads) : 1;
-  // Fixed batch lets onnxruntime fold the shape arithmetic once instead of on every run.
   const decoderBytes = await fetchModel(req.decoderUrl);
+  familyId = req.family.id;
+  if (familyId !== 'sam-onnx') return initFamily(decoderBytes, req.family.maskInputSize, isolated);
+  // Fixed batch lets onnxruntime fold the shape arithmetic once instead of on every run.
   session = await ort.InferenceSession.create(decoderBytes, {
     executionProviders: ['wasm'], graphOptimizationLevel: 'all', freeDimensionOverrides: { batch: 1 },
   });
@@ -131,7 +141,26 @@ async function init(req: Extract<WorkerRequest, { kind: 'init' }>): Promise<{ th
       kernel = k;
     });
   }
-  return { threads: ort.env.wasm.numThreads ?? 1, isolated, split: split !== null };
+  return { threads: ort.env.wasm.numThreads ?? 1, isolated, split: split !== null, family: null };
+}
+
+/** A model family's own decoder graph here, or (it cannot run here, or ?decoder=server) the server's decode endpoint. */
+async function initFamily(bytes: Uint8Array, maskInputSize: number, isolated: boolean): Promise<DecoderStart> {
+  family = null;
+  familyReason = null;
+  split = null;
+  kernel = null;
+  if (new URLSearchParams(self.location.search).get('decoder') === 'server') {
+    familyReason = 'asked for with ?decoder=server';
+  } else {
+    try {
+      family = await PageFamilyDecoder.create(bytes, familyId, maskInputSize);
+    } catch (err) {
+      familyReason = `its graph did not start in onnxruntime-web: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
+  pageRunnable = family !== null;
+  return { threads: ort.env.wasm.numThreads ?? 1, isolated, split: false, family: { id: familyId, via: family ? 'page' : 'server', reason: familyReason } };
 }
 
 /** The kernel on the decoder's weights, or null (then the prompt graph decodes, as before). */
@@ -233,6 +262,7 @@ function setImage(req: Extract<WorkerRequest, { kind: 'image' }>): void {
     embedding: null,
     original: req.original,
     resized,
+    resize: req.resize,
     inputSize: req.inputSize,
     maskSize: req.maskSize,
     display: req.display,
@@ -268,6 +298,7 @@ interface Decoded {
 
 /** onnxruntime-web in this worker. `imageOnly`: see WorkerRequest. */
 async function decodeInPage(s: ImageState, p: PromptInput, imageOnly: boolean): Promise<Decoded> {
+  if (family) return decodeFamily(family, s, p);
   if (!session) throw new Error('the decoder is not loaded');
   if (!pageRunnable) throw new Error('this model\'s decoder runs on the server only');
   if (!s.embedding) throw new Error('the image embedding is not loaded yet');
@@ -308,11 +339,27 @@ async function decodeInPage(s: ImageState, p: PromptInput, imageOnly: boolean): 
 }
 
 /**
+ * A model family's own graph (family-decoder.ts), prompts encoded with the family's geometry (SAM 2
+ * stretches). Families without a mask input decode refinements from the points alone, as the
+ * server's endpoint and the library do.
+ */
+async function decodeFamily(f: PageFamilyDecoder, s: ImageState, p: PromptInput): Promise<Decoded> {
+  const maskInput = f.codec.supports.maskInput ? p.maskInput : null;
+  const enc = encodePrompts([promptFromFlat(p.points, p.labels, p.box, maskInput)], s.original, { inputSize: s.inputSize, resize: s.resize }, s.maskSize);
+  const out = await f.decode(enc);
+  const plane = s.maskSize * s.maskSize;
+  const t = asOfficialTokens(out.iou.subarray(0, out.tokens), out.masks.subarray(0, out.tokens * plane), plane);
+  return { scores: t.scores, logits: t.logits, graph: 'family' };
+}
+
+/**
  * The server's decoder (POST decodeUrl): the masks' rows over the image, padding left at 0; with a
  * `token` rule, only the chosen token's logits (the others stay 0).
  */
-async function decodeOnServer(s: ImageState, p: PromptInput, token?: MaskTokenRule): Promise<Decoded> {
+async function decodeOnServer(s: ImageState, p: PromptInput, rule?: MaskTokenRule): Promise<Decoded> {
   if (!s.decodeUrl) throw new Error('no server decoder for this image');
+  // A family's decoder numbers only its multimask candidates (official token t is its t - 1).
+  const token = typeof rule === 'number' && familyId !== 'sam-onnx' ? Math.max(0, rule - 1) : rule;
   const res = await fetch(s.decodeUrl, {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ points: p.points, labels: p.labels, box: p.box, token }),
   });
@@ -327,6 +374,10 @@ async function decodeOnServer(s: ImageState, p: PromptInput, token?: MaskTokenRu
   }
   const logits = new Float32Array(tokens * m * m);
   sent.forEach((t, i) => logits.set(body.subarray(tokens + i * rows * m, tokens + (i + 1) * rows * m), t * m * m));
+  if (res.headers.get('x-decode-multimask-only') === '1') {
+    const t = asOfficialTokens(body.subarray(0, tokens), logits, m * m);
+    return { scores: t.scores, logits: t.logits, graph: 'server', token: token === undefined ? undefined : sent[0] + 1 };
+  }
   return { scores: body.slice(0, tokens), logits, graph: 'server', token: token === undefined ? undefined : sent[0] };
 }
 
@@ -528,6 +579,18 @@ async function handle(req: WorkerRequest): Promise<unknown> {
     case 'embedding': {
       const s = requireImage();
       s.embedding = new ort.Tensor('float32', req.embedding, req.dims);
+      // The family's decoder may still be starting (the embedding can come first).
+      await initialized.catch(() => undefined);
+      if (family && image === s) {
+        try {
+          family.setImage(req.embedding, req.dims, req.inputs);
+        } catch (err) {
+          // e.g. an older server without the family's inputs: its decode endpoint still works.
+          family = null;
+          pageRunnable = false;
+          familyReason = err instanceof Error ? err.message : String(err);
+        }
+      }
       s.key = req.key ?? null;
       s.fromSlot = false;
       await carryImage(s, req.key);

@@ -4,14 +4,14 @@
  * network and the image decode; see docs/benchmarks.md ("next image").
  */
 import type { ImageInfo } from '../../src/server/protocol.js';
-import { api } from './api.js';
+import { api, type EmbeddingResponse } from './api.js';
 import { decodeImageBitmap } from './viewer.js';
 
 export interface Prefetched {
   info: Promise<ImageInfo>;
   blob: Promise<Blob>;
   bitmap: Promise<ImageBitmap>;
-  embedding: Promise<{ data: Float32Array; dims: number[]; source: string }>;
+  embedding: Promise<EmbeddingResponse>;
 }
 
 /** One image ahead: each holds a full-resolution bitmap and a 4 MiB embedding. */

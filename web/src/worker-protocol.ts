@@ -28,14 +28,16 @@ export interface RleInput {
 }
 
 export type WorkerRequest =
-  | { kind: 'init'; decoderUrl: string; threads: number; hover: { imageUrl: string; promptUrl: string; carried: string[]; blockedMasks: boolean } | null }
+  /** `family`: the decoder's family (ModelInfo.decoderFamily); other than 'sam-onnx', the page runs it with its codec (family-decoder.ts). */
+  | { kind: 'init'; decoderUrl: string; threads: number; hover: { imageUrl: string; promptUrl: string; carried: string[]; blockedMasks: boolean } | null; family: { id: string; maskInputSize: number } }
   /** `decodeUrl`: the server's decode endpoint for this image (hover previews may use it, see 'calibrate'). */
   | { kind: 'image'; original: Size; display: Size; inputSize: number; resize: ResizeRule; maskSize: number; decodeUrl: string | null }
   /**
    * The current image's embedding. `key` (the image id): its per-image decoder state may come from
-   * a slot prepared ahead for the same id and the same embedding values (see 'prepare').
+   * a slot prepared ahead for the same id and the same embedding values (see 'prepare'). `inputs`:
+   * the decoder's other image-side inputs by name (families other than sam-onnx, see embedding-body.ts).
    */
-  | { kind: 'embedding'; embedding: Float32Array; dims: number[]; key?: string }
+  | { kind: 'embedding'; embedding: Float32Array; dims: number[]; inputs: Record<string, { data: Float32Array; dims: number[] }>; key?: string }
   /**
    * Compute another image's per-image decoder state ahead, off the decoder worker's thread, into a
    * slot used when that image's 'embedding' comes (see image-slots.ts).
@@ -94,8 +96,8 @@ export interface DecodeResult {
   painted: Array<PaintedMask | null>;
   decodeMs: number;
   totalMs: number;
-  /** Which graph ran: the hover split, the full decoder, or the server's decoder. */
-  graph: 'hover' | 'full' | 'server' | 'kernel';
+  /** Which graph ran: the hover split, the full decoder, the server's decoder, the kernel, or a model family's own graph in the page. */
+  graph: 'hover' | 'full' | 'server' | 'kernel' | 'family';
 }
 
 export interface FinalizeResult {
@@ -135,3 +137,12 @@ export type ImageSideResponse =
 export type WorkerResponse =
   | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; error: string };
+
+/** What the worker's init reports. */
+export interface DecoderStart {
+  threads: number;
+  isolated: boolean;
+  split: boolean;
+  /** For model families other than sam-onnx: where their prompts decode, and why on the server. */
+  family: { id: string; via: 'page' | 'server'; reason: string | null } | null;
+}
