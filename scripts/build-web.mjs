@@ -11,7 +11,7 @@ await rm(out, { recursive: true, force: true });
 await mkdir(out, { recursive: true });
 await esbuild.build({
   absWorkingDir: root,
-  entryPoints: { app: 'web/src/main.ts', 'decoder-worker': 'web/src/decoder-worker.ts', 'kernel-helper-worker': 'web/src/kernel-helper-worker.ts' },
+  entryPoints: { app: 'web/src/main.ts', 'decoder-worker': 'web/src/decoder-worker.ts', 'image-side-worker': 'web/src/image-side-worker.ts', 'kernel-helper-worker': 'web/src/kernel-helper-worker.ts' },
   outdir: out,
   bundle: true,
   format: 'esm',

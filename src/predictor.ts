@@ -184,6 +184,7 @@ function checkSupported(model: SamModel, prompts: readonly Prompt[], multimask: 
   if (!multimask && !s.singleMask) throw new InvalidPromptError(`the ${family} decoder returns only the 3 multimask candidates (no single-mask token): use multimask output`);
   if (!s.maskInput && prompts.some((p) => p.maskInput)) throw new InvalidPromptError(`the ${family} decoder has no mask_input: prompt it without a mask input`);
   if (!s.boxes && prompts.some((p) => p.box)) throw new InvalidPromptError(`the ${family} decoder takes no boxes: prompt it with points`);
+  if (s.boxRequired && prompts.some((p) => !p.box)) throw new InvalidPromptError(`the ${family} decoder takes a box with every prompt (its graph has input_boxes): add a box`);
 }
 
 /**

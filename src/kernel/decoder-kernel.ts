@@ -64,7 +64,12 @@ export interface KernelOutput {
 export type ImageTensors = Record<string, { data: unknown }>;
 
 export class DecoderKernel {
-  private readonly imagePtrs: number[];
+  private imagePtrs: number[];
+  /**
+   * A second set of image buffers (allocated on first stageImage): another image's tensors copied
+   * ahead, so setImage for it only swaps pointers; after a swap it holds the image left.
+   */
+  private spare: { ptrs: number[]; key: object | null } | null = null;
   private reservedPoints = 0;
   private imageKey: object | null = null;
   private io = { ptr: 0, floats: 0 };
@@ -132,25 +137,55 @@ export class DecoderKernel {
     this.reservedPoints = points;
   }
 
-  /**
-   * Copy the low-rank image graph's outputs for one embedding (`key`: skipped if it is the last one
-   * set). `embedding` [256, 64, 64]: only prompts with a mask input need it (their per-image part is
-   * computed from it at the first such prompt).
-   */
-  setImage(key: object, tensors: ImageTensors, embedding?: Float32Array): void {
-    if (embedding) this.embedding = embedding;
-    if (this.imageKey === key) return;
-    this.imageKey = null;
-    this.denseKey = null;
-    this.embedding = embedding ?? null;
+  private copyImage(ptrs: number[], tensors: ImageTensors): void {
     IMAGE_SLOTS.forEach(([name, n], i) => {
       const data = tensors[name]?.data;
       if (!(data instanceof Float32Array) || data.length !== n) {
         throw new KernelUnsupportedError(`decoder kernel: image tensor ${name} is ${data instanceof Float32Array ? data.length : 'missing'} (expected ${n} floats)`);
       }
-      new Float32Array(this.x.memory.buffer, this.imagePtrs[i], n).set(data);
+      new Float32Array(this.x.memory.buffer, ptrs[i], n).set(data);
     });
+  }
+
+  /**
+   * Copy the low-rank image graph's outputs for one embedding (`key`: skipped if it is the last one
+   * set; only pointers move if it is the one staged). `embedding` [256, 64, 64]: only prompts with a
+   * mask input need it (their per-image part is computed from it at the first such prompt).
+   */
+  setImage(key: object, tensors: ImageTensors, embedding?: Float32Array): void {
+    if (this.imageKey === key) {
+      if (embedding) this.embedding = embedding;
+      return;
+    }
+    this.embedding = embedding ?? null;
+    if (this.spare && this.spare.key === key) {
+      const ptrs = this.spare.ptrs;
+      this.spare = { ptrs: this.imagePtrs, key: this.imageKey };
+      this.imagePtrs = ptrs;
+      ptrs.forEach((ptr, i) => this.setSlot(WEIGHT_SLOTS.length + i, ptr));
+      this.imageKey = key;
+      return;
+    }
+    this.imageKey = null;
+    this.copyImage(this.imagePtrs, tensors);
     this.imageKey = key;
+  }
+
+  /**
+   * Copy another embedding's tensors into the second set of buffers (16-32 MB more memory), so a
+   * later setImage with the same key is instant; the image set now is untouched.
+   */
+  stageImage(key: object, tensors: ImageTensors): void {
+    if (this.imageKey === key || this.spare?.key === key) return;
+    this.spare ??= { ptrs: IMAGE_SLOTS.map(([, n]) => this.alloc(n)), key: null };
+    this.spare.key = null;
+    this.copyImage(this.spare.ptrs, tensors);
+    this.spare.key = key;
+  }
+
+  /** Whether setImage with this key would only swap pointers (or do nothing). */
+  isStaged(key: object): boolean {
+    return this.imageKey === key || this.spare?.key === key;
   }
 
   /** The mask input's per-image part for the image last set (from its embedding), once per image. */

@@ -6,6 +6,7 @@ import onnxproto from 'onnx-proto';
 
 const { onnx } = onnxproto;
 const DataType = onnx.TensorProto.DataType;
+const ELEM_TYPES = { float32: DataType.FLOAT, int64: DataType.INT64, float16: DataType.FLOAT16 } as const;
 
 export type Dim = number | string;
 type AttrValue = number | number[] | string;
@@ -24,14 +25,14 @@ export class GraphBuilder {
     return `${this.prefix}/${hint}_${this.counter++}`;
   }
 
-  input(name: string, dims: Dim[], type: 'float32' | 'int64' = 'float32'): string {
-    this.inputs.push(valueInfo(name, dims, type === 'int64' ? DataType.INT64 : DataType.FLOAT));
+  input(name: string, dims: Dim[], type: 'float32' | 'int64' | 'float16' = 'float32'): string {
+    this.inputs.push(valueInfo(name, dims, ELEM_TYPES[type]));
     return name;
   }
 
-  output(tensor: string, name: string, dims: Dim[]): void {
+  output(tensor: string, name: string, dims: Dim[], type: 'float32' | 'int64' | 'float16' = 'float32'): void {
     this.nodes.push(onnx.NodeProto.create({ opType: 'Identity', name: `${this.prefix}/out_${name}`, input: [tensor], output: [name] }));
-    this.outputs.push(valueInfo(name, dims));
+    this.outputs.push(valueInfo(name, dims, ELEM_TYPES[type]));
   }
 
   /** A float32 initializer. */

@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import ort from 'onnxruntime-node';
 import { ModelError, InvalidArgumentError } from '../core/errors.js';
+import { LruMap } from '../core/lru.js';
 import type { EncodedPrompts } from '../core/prompt.js';
 import { fileExists } from '../io/file-exists.js';
 import { ALL_IOU_OUTPUT, ALL_MASKS_OUTPUT, DECODER_REWRITE_VERSION, rewriteDecoder, splitDecoder } from './decoder-graph.js';
@@ -165,14 +166,8 @@ async function decoderFiles(decoderPath: string, cacheDir: string, maskSize: num
 }
 
 
-/**
- * Prompt-independent decoder tensors for one embedding, computed once by the per-image graph and fed
- * to the per-prompt graph for every prompt without a mask input.
- */
-interface ImageSideCache {
-  embedding: Float32Array;
-  tensors: Promise<Record<string, ort.Tensor>>;
-}
+/** The most embeddings whose per-image decoder tensors a model keeps (see keepPreparedImages). */
+export const MAX_PREPARED_IMAGES = 8;
 
 /** Prompts per run of the low-rank prompt graph. */
 const PROMPTS_PER_RUN = 2;
@@ -191,7 +186,13 @@ export class SamModel {
   private readonly threads: number;
   private readonly sessions = new Map<keyof DecoderFiles, Promise<ort.InferenceSession>>();
   private embeddingTensor: { data: Float32Array; tensor: ort.Tensor } | null = null;
-  private imageSide: ImageSideCache | null = null;
+  /**
+   * Prompt-independent decoder tensors per embedding (computed once by the per-image graph and fed
+   * to the per-prompt graph for every prompt without a mask input), keyed by the embedding array
+   * itself. One by default (a batch run moves on); the app's server keeps a few (keepPreparedImages).
+   */
+  private readonly imageSides = new LruMap<Float32Array, Promise<Record<string, ort.Tensor>>>(1);
+  private sideRuns = 0;
   private readonly noMask: ort.Tensor;
   private readonly hasMask: ort.Tensor;
   private lanes: Promise<DecoderLanes | null> | null = null;
@@ -345,6 +346,16 @@ export class SamModel {
     };
   }
 
+  /**
+   * The decoder's image-side inputs besides the embedding for this embedding (by input name): none
+   * for the official export; the positional encoding or SAM 2's high-resolution features for other
+   * families, to run their decoder elsewhere (the page). Null when unknown (an embedding read from a
+   * store, for a family whose extra inputs depend on the image: encode the image again).
+   */
+  async imageInputs(embedding: Float32Array): Promise<Record<string, TensorLike> | null> {
+    return this.generic ? this.generic.imageInputs(embedding) : {};
+  }
+
   /** The rewritten decoder ONNX bytes (all mask tokens, no upsampling), e.g. to run it in a browser. */
   async decoderBytes(): Promise<Uint8Array> {
     if (this.generic) return this.generic.graphBytes();
@@ -405,13 +416,40 @@ export class SamModel {
     await this.imageSideTensors(embedding);
   }
 
-  private imageSideTensors(embedding: Float32Array): Promise<Record<string, ort.Tensor>> {
-    if (this.imageSide?.embedding !== embedding) {
-      const feed = this.embeddingFeed(embedding);
-      const tensors = this.session('image').then((s) => s.run({ image_embeddings: feed }));
-      this.imageSide = { embedding, tensors };
+  /**
+   * Keep the per-image decoder tensors of the last `count` embeddings prepared or prompted instead of
+   * only the last one (about 30 MB each for SAM's default decoder): a server prepares the next image
+   * while the current one is hovered, and going back finds the previous one still prepared.
+   */
+  keepPreparedImages(count: number): void {
+    if (!Number.isInteger(count) || count < 1 || count > MAX_PREPARED_IMAGES) {
+      throw new InvalidArgumentError(`keepPreparedImages takes 1 to ${MAX_PREPARED_IMAGES} images, got ${count}`);
     }
-    return this.imageSide.tensors;
+    this.imageSides.setCapacity(Math.max(count, this.imageSides.capacity));
+  }
+
+  /** Per-image graph runs so far (one per embedding prepared): shows what the kept image sides save. */
+  get imageSideRuns(): number {
+    return this.sideRuns;
+  }
+
+  /** Whether the per-image part for this embedding is computed (or being computed) and kept. */
+  isImagePrepared(embedding: Float32Array): boolean {
+    return this.imageSides.has(embedding);
+  }
+
+  private imageSideTensors(embedding: Float32Array): Promise<Record<string, ort.Tensor>> {
+    let tensors = this.imageSides.get(embedding);
+    if (!tensors) {
+      const feed = this.embeddingFeed(embedding);
+      this.sideRuns++;
+      const run = this.session('image').then((s) => s.run({ image_embeddings: feed }));
+      tensors = run;
+      this.imageSides.set(embedding, run);
+      // A failed run is not kept: the next prompt tries again.
+      run.catch(() => { if (this.imageSides.peek(embedding) === run) this.imageSides.delete(embedding); });
+    }
+    return tensors;
   }
 
   /** Run the decoder on a batch of encoded prompts. */
@@ -420,7 +458,7 @@ export class SamModel {
     if (prompts.hasMaskInput) return (await this.decodeMaskWithKernel(embedding, prompts)) ?? this.decodeFull(embedding, prompts);
     // The per-image part costs a few prompts' worth: it pays off from the second prompt on an image,
     // so a lone first prompt (one `samkit predict`) runs the full graph.
-    if (prompts.batch === 1 && this.imageSide?.embedding !== embedding && this.promptedOnce !== embedding) {
+    if (prompts.batch === 1 && !this.imageSides.has(embedding) && this.promptedOnce !== embedding) {
       this.promptedOnce = embedding;
       return this.decodeFull(embedding, prompts);
     }

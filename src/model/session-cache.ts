@@ -13,6 +13,7 @@ import ort from 'onnxruntime-node';
 import { ModelError } from '../core/errors.js';
 import { contentKey } from './content-key.js';
 import { recordDerived } from './derived-cache.js';
+import { withFloat32IO } from '../runtime/float16-session.js';
 
 function baseOptions(threads: number): ort.InferenceSession.SessionOptions {
   return { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential' };
@@ -35,7 +36,15 @@ async function optimizedPath(file: string, cacheDir: string): Promise<string | n
  * A session for a model file or bytes. With a cache dir, a file's optimized graph is saved there on
  * first use and loaded from there afterwards; any problem with the cache falls back to a plain load.
  */
+/**
+ * A session for a model file or bytes (optimized once and cached per content when a cache dir is
+ * given), taking and returning float32 where the graph declares float16 I/O (withFloat32IO).
+ */
 export async function createSession(model: string | Uint8Array, threads: number, what: string, cacheDir?: string): Promise<ort.InferenceSession> {
+  return withFloat32IO(await openSession(model, threads, what, cacheDir));
+}
+
+async function openSession(model: string | Uint8Array, threads: number, what: string, cacheDir?: string): Promise<ort.InferenceSession> {
   const options = baseOptions(threads);
   const optimized = typeof model === 'string' && cacheDir ? await optimizedPath(model, cacheDir) : null;
   if (optimized) {

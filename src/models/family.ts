@@ -67,6 +67,8 @@ export interface DecoderSupports {
   maskInput: boolean;
   /** The single-mask token (token 0); false when the graph returns only the multimask candidates. */
   singleMask: boolean;
+  /** Every prompt needs a box (a transformers.js SAM graph traced with input_boxes pairs one box with each prompt). */
+  boxRequired?: boolean;
 }
 
 /** A tensor as onnxruntime returns it (only what decoders read). */
@@ -93,6 +95,11 @@ export interface FamilyDecoder {
   /** The encoder's outputs for the image being prompted (called after every encode). */
   takeEncoderOutputs?(outputs: Record<string, TensorLike>): void;
   decode(embedding: Float32Array, prompts: EncodedPrompts): Promise<DecoderOutput>;
+  /**
+   * The decoder's image-side inputs besides the embedding (by input name) for this embedding, for
+   * running the decoder elsewhere (the page); null when they are not known (a stored embedding).
+   */
+  imageInputs(embedding: Float32Array): Promise<Record<string, TensorLike> | null>;
   /** The decoder graph's bytes, for running it in a browser. */
   graphBytes(): Promise<Uint8Array>;
 }

@@ -19,6 +19,7 @@ import { AnnotationStore, MAX_DOC_BYTES } from './annotations.js';
 import { AutoService, parseAutoOptions } from './auto.js';
 import { DecodeService } from './decode.js';
 import { EmbeddingService } from './embeddings.js';
+import { embeddingBody, IMAGE_INPUTS_HEADER, imageInputsHeader } from './embedding-body.js';
 import { registerGuards } from './guards/index.js';
 import { jsonObjectBody } from './guards/content-type.js';
 import { HeavyPool } from './work/heavy-pool.js';
@@ -33,6 +34,7 @@ import type { ProjectClass } from '../project/classes.js';
 import { ProjectStore } from '../project/project-store.js';
 import { registerProjectRoutes } from './project-routes.js';
 import { registerImportRoutes } from './import-routes.js';
+import { registerPrepareRoute } from './prepare-route.js';
 import { ProposalStore } from '../project/proposal-store.js';
 import { EXPORT_FORMATS, type AnnotationDoc, type AutoEvent, type ExportFormat, type ImageListEntry, type ModelInfo } from './protocol.js';
 
@@ -215,6 +217,8 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
       resize: m.preprocess.resize ?? 'longest-side',
       maskInputSize: m.maskInputSize,
       embeddingShape: [...m.embeddingShape],
+      decoderFamily: m.decoderFamily,
+      supports: { ...m.supports },
       decoderUrl: `/api/model/decoder.onnx?v=${dec.etag.slice(1, 13)}`,
       decoderBytes: dec.bytes.length,
       hoverDecoder: hover ? {
@@ -280,6 +284,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   app.samkit.project = project;
   registerProjectRoutes(app, project, embeddings, heavy);
   registerImportRoutes(app, project, new ProposalStore(options.dataDir), maxUploadBytes);
+  registerPrepareRoute(app, serverDecode, library);
   registerTranscribe(app, { asr: options.asr, classes: async () => project ? (await project.readFile()).classes.map((c) => c.name) : [] });
   registerInpaint(app, { library, annotations, heavy, lama: options.lama, sdUrl: options.sdUrl, sdTimeoutMs: options.sdTimeoutMs });
 
@@ -300,7 +305,11 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     reply.header('x-image-size', `${e.originalSize.width},${e.originalSize.height}`);
     reply.header('x-embedding-source', e.source);
     reply.header('cache-control', 'no-store');
-    return reply.type('application/octet-stream').send(Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength));
+    // Families whose decoder takes more image-side inputs: those follow the embedding (embedding-body.ts).
+    const inputs = Object.entries(e.imageInputs);
+    if (!inputs.length) return reply.type('application/octet-stream').send(Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength));
+    reply.header(IMAGE_INPUTS_HEADER, imageInputsHeader(inputs));
+    return reply.type('application/octet-stream').send(embeddingBody(e.data, inputs));
   });
 
   // Body: float32 scores [tokens], then logits [planes, rows, maskSize] (the rows over the image).

@@ -65,15 +65,45 @@ function chooseCandidate(scores: ArrayLike<number>, rule: MaskTokenRule): number
   return best;
 }
 
+/**
+ * Images whose per-image decoder part the server keeps prepared: the one being hovered, the next one
+ * the page asks for ahead (POST /api/images/:id/prepare) and the one before it.
+ */
+export const SERVER_PREPARED_IMAGES = 3;
+
 export class DecodeService {
+  private keeping = false;
+
   constructor(
     private readonly model: () => Promise<SamModel>,
     private readonly embeddings: EmbeddingService,
   ) {}
 
+  private async hoverModel(): Promise<SamModel> {
+    const model = await this.model();
+    if (!this.keeping) {
+      model.keepPreparedImages(SERVER_PREPARED_IMAGES);
+      this.keeping = true;
+    }
+    return model;
+  }
+
+  /**
+   * Compute the image's embedding (if not stored) and the decoder's per-image part now, so the first
+   * hover decode on it is as fast as the later ones: the page asks for this for the next image while
+   * the current one is annotated. `already`: it was prepared before this call.
+   */
+  async prepare(id: string): Promise<{ already: boolean }> {
+    const model = await this.hoverModel();
+    const emb = await this.embeddings.get(id);
+    const already = model.isImagePrepared(emb.data);
+    await model.prepareImage(emb.data);
+    return { already };
+  }
+
   async decode(id: string, image: Size, body: unknown): Promise<ServerDecode> {
     // The body is checked against the image before any embedding is computed or stored.
-    const model = await this.model();
+    const model = await this.hoverModel();
     const maskSize = model.maskInputSize;
     const { prompt, token } = parseDecodeBody(body, image, maskSize);
     const emb = await this.embeddings.get(id);

@@ -8,11 +8,23 @@ import type { SamPredictor } from '../predictor.js';
 import type { EmbeddingStore } from '../store/embedding-store.js';
 import type { ImageLibrary } from './image-library.js';
 
+/** A decoder input besides the embedding (see SamModel.imageInputs). */
+export interface ImageInput {
+  data: Float32Array;
+  dims: number[];
+}
+
 export interface AppEmbedding {
   data: Float32Array;
   dims: number[];
   originalSize: Size;
   source: 'memory' | 'store' | 'computed';
+  /** The decoder's other image-side inputs by name (none for the official export), for the page. */
+  imageInputs: Record<string, ImageInput>;
+}
+
+function plainInputs(inputs: Record<string, { data: unknown; dims: readonly number[] }>): Record<string, ImageInput> {
+  return Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, { data: t.data as Float32Array, dims: [...t.dims] }]));
 }
 
 export class EmbeddingService {
@@ -55,9 +67,12 @@ export class EmbeddingService {
     const modelId = predictor.model.manifest.id;
     const stored = await this.store.get(modelId, id);
     const expected = predictor.model.embeddingShape.join('x');
-    if (stored && stored.meta.dims.join('x') === expected
+    // A family whose decoder takes more of the encoder's outputs (SAM 2's features) than the store
+    // keeps encodes the image again.
+    const storedInputs = stored ? await predictor.model.imageInputs(stored.data) : null;
+    if (stored && storedInputs && stored.meta.dims.join('x') === expected
       && stored.meta.originalSize.width === info.width && stored.meta.originalSize.height === info.height) {
-      const e: AppEmbedding = { data: stored.data, dims: stored.meta.dims, originalSize: stored.meta.originalSize, source: 'store' };
+      const e: AppEmbedding = { data: stored.data, dims: stored.meta.dims, originalSize: stored.meta.originalSize, source: 'store', imageInputs: plainInputs(storedInputs) };
       this.remember(id, e);
       return e;
     }
@@ -70,7 +85,7 @@ export class EmbeddingService {
       predictor.resetImage();
       this.encodeMs = Math.round(performance.now() - t0);
       const originalSize = { width: rgb.width, height: rgb.height };
-      const e: AppEmbedding = { data: emb.data, dims: [...emb.dims], originalSize, source: 'computed' };
+      const e: AppEmbedding = { data: emb.data, dims: [...emb.dims], originalSize, source: 'computed', imageInputs: plainInputs(await predictor.model.imageInputs(emb.data) ?? {}) };
       try {
         await this.store.put({
           modelId, sha256: id, originalSize, inputSize: preprocessShape(originalSize, predictor.model.preprocess),

@@ -29,6 +29,12 @@ export interface ModelInfo {
   resize: 'longest-side' | 'stretch';
   maskInputSize: number;
   embeddingShape: number[];
+  /**
+   * The decoder's family ('sam-onnx': the official export; else a generic-path family, whose graph
+   * the page runs with src/models/codecs.ts) and the prompt kinds it takes.
+   */
+  decoderFamily: string;
+  supports: { points: boolean; boxes: boolean; maskInput: boolean; singleMask: boolean };
   /** Where the browser loads the prompt decoder from. */
   decoderUrl: string;
   decoderBytes: number;

@@ -1,8 +1,9 @@
 /**
  * The app on another model family: the default weights re-packed in the transformers.js layout
- * (src/models/hf-sam/repack.ts), served with `--model <folder>`. That decoder needs the positional
- * encoding the page does not have, so the page decodes through the server's decode endpoint; the
- * hover mask must be the library's best multimask candidate for the same point.
+ * (src/models/hf-sam/repack.ts), served with `--model <folder>`, its prompts decoded through the
+ * server's decode endpoint (?decoder=server: the fallback for graphs onnxruntime-web cannot run; the
+ * page's own decoding of it is family-page-decode.test.ts); the hover mask must be the library's
+ * best multimask candidate for the same point.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -40,7 +41,8 @@ after(async () => {
 });
 
 test('the app hovers with a transformers.js-layout folder, decoding on the server', { skip: skip ?? false }, async () => {
-  const { iou: v, predictor, box } = await hoverVsLibrary(app!, folder, IMAGE, [W, H], WINDOW);
+  const { iou: v, predictor, box } = await hoverVsLibrary(app!, folder, IMAGE, [W, H], WINDOW, '?decoder=server');
+  assert.match((await app!.page.locator('#chip-decoder').textContent()) ?? '', /hf-sam on server/);
   const page = app!.page;
   // The live layer also holds the pointer's marker: a small difference.
   assert.ok(v > 0.9, `hover mask IoU ${v.toFixed(3)} with the library's best candidate`);

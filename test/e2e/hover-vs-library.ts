@@ -16,12 +16,12 @@ export async function startModelApp(folder: string): Promise<ModelApp> {
   return { server, browser, page, close: async () => { await browser.close(); await server.stop(); } };
 }
 
-/** Open `image` in the app, hover at image point `at`, and compare the live layer with the library. */
-export async function hoverVsLibrary(app: ModelApp, folder: string, image: string, size: [number, number], at: [number, number]): Promise<{ iou: number; predictor: SamPredictor; box: { x: number; y: number; width: number; height: number } }> {
+/** Open `image` in the app (`query` on the page URL), hover at image point `at`, and compare the live layer with the library. */
+export async function hoverVsLibrary(app: ModelApp, folder: string, image: string, size: [number, number], at: [number, number], query = ''): Promise<{ iou: number; predictor: SamPredictor; box: { x: number; y: number; width: number; height: number } }> {
   const { page, server } = app;
   const [W, H] = size;
   const [x, y] = at;
-  await page.goto(server.url);
+  await page.goto(`${server.url}${query}`);
   await page.locator('input[type=file]').first().setInputFiles(image);
   await waitReady(page);
   const box = (await page.locator('#layer-live').boundingBox())!;

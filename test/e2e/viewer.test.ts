@@ -186,9 +186,8 @@ test('masks as fills or outlines (V, button) and the opacity slider', { skip: sk
   assert.ok(fill[3] > 60 && fill[3] < 160, `filled inside: alpha ${fill[3]}`);
   await page.keyboard.press('v');
   await page.waitForFunction(() => document.getElementById('mask-style')?.textContent === 'Outlines');
-  const outline = await objectsPixel(inside.x, inside.y);
-  assert.equal(outline[3], 0, 'outlines leave the inside clear');
-  const edge = await page.evaluate(([x0, x1, y, w, h]) => {
+  // The outlines are drawn once their rasters arrive (asynchronously, later on a loaded machine): poll.
+  const edgeCount = (): Promise<number> => page.evaluate(([x0, x1, y, w, h]) => {
     const c = document.getElementById('layer-objects') as HTMLCanvasElement;
     const row = Math.floor((y / h) * c.height);
     const d = c.getContext('2d')!.getImageData(0, row, c.width, 1).data;
@@ -196,6 +195,10 @@ test('masks as fills or outlines (V, button) and the opacity slider', { skip: sk
     for (let x = Math.floor((x0 / w) * c.width) - 3; x <= Math.floor((x1 / w) * c.width) + 3; x++) if (d[x * 4 + 3] === 255) n++;
     return n;
   }, [RECT.x0, RECT.x1, 550, W, H]);
+  let edge = await edgeCount();
+  for (const t = Date.now(); edge === 0 && Date.now() - t < 15000; edge = await edgeCount()) await page.waitForTimeout(100);
+  const outline = await objectsPixel(inside.x, inside.y);
+  assert.equal(outline[3], 0, 'outlines leave the inside clear');
   assert.ok(edge >= 2 && edge <= 8, `a row across the object crosses its outline twice: ${edge} opaque pixels`);
   await shot('3-outlines');
   await page.click('#mask-style');
@@ -251,9 +254,12 @@ test('classes: add, rename (objects follow), recolour, hotkey, delete; stored wi
   await page.keyboard.press('Enter');
   const objs = await objectsSaved(2);
   assert.equal(objs[1].label, 'bird');
-  const lorry = await objectsPixel(700, 550);
   const lorryColor = (await projectFile()).classes.find((c) => c.name === 'lorry')!.color;
-  assert.deepEqual(lorry.slice(0, 3), [1, 3, 5].map((k) => Number.parseInt(lorryColor.slice(k, k + 2), 16)), 'the lorry object is drawn in its class colour');
+  const want = [1, 3, 5].map((k) => Number.parseInt(lorryColor.slice(k, k + 2), 16));
+  // The layer is repainted once the new object's raster arrives (later on a loaded machine): poll.
+  let lorry = await objectsPixel(700, 550);
+  for (const t = Date.now(); lorry.slice(0, 3).join() !== want.join() && Date.now() - t < 15000; lorry = await objectsPixel(700, 550)) await page.waitForTimeout(100);
+  assert.deepEqual(lorry.slice(0, 3), want, 'the lorry object is drawn in its class colour');
   // The label is not carried over: the field is empty and says so.
   assert.equal(await page.inputValue('#label-input'), '');
   assert.match((await page.textContent('#label-state'))!, /No label/);

@@ -8,7 +8,7 @@ import { preprocessImage } from '../../src/core/transforms.js';
 import { SamAutomaticMaskGenerator } from '../../src/amg/generator.js';
 import { defaultModelManifest } from '../../src/model/resolve.js';
 import { describeModel } from '../../src/models/describe.js';
-import { toHfPrompts } from '../../src/models/hf-sam/decoder.js';
+import { toHfPrompts } from '../../src/models/hf-sam/codec.js';
 import { writeHfSamFolder } from '../../src/models/hf-sam/write-folder.js';
 import { fileIO } from '../../src/models/graph-io.js';
 import { SamPredictor } from '../../src/predictor.js';
@@ -42,6 +42,7 @@ test('the repacked folder has the transformers.js layout: file names, I/O names,
   assert.equal(JSON.parse(readFileSync(path.join(folder, 'config.json'), 'utf8')).model_type, 'sam');
   const d = await describeModel(folder);
   assert.deepEqual([d.encoder.family, d.decoder.family, d.supports], ['hf-sam', 'hf-sam', { points: true, boxes: false, maskInput: false, singleMask: false }]);
+  assert.deepEqual(d.lacks, ['box prompts (no input_boxes or corner points)', 'a mask input (no refining from a previous mask)', 'single-mask output (only the 3 multimask candidates)']);
 });
 
 test('prompts become input_points / input_labels without samkit\'s padding point; boxes go to input_boxes', () => {

@@ -41,6 +41,9 @@ for (const contract of ['samexporter', 'hf'] as const) {
     assert.deepEqual(p.model.supports, { points: true, boxes: true, maskInput: contract === 'samexporter', singleMask: false });
     const d = await describeModel(await folder);
     assert.deepEqual([d.encoder.family, d.decoder.family], [id, id]);
+    // `samkit models` says what the loaded model supports, and what it lacks in words.
+    assert.deepEqual(d.supports, p.model.supports);
+    assert.deepEqual(d.lacks.map((l) => l.split(' ')[0]), contract === 'samexporter' ? ['single-mask'] : ['a', 'single-mask']);
   });
 
   test(`${id}: a point's masks are the discs around it, stretched back to the image; scores show no padding point`, async () => {

@@ -24,9 +24,9 @@ test('src/core and the shared protocol bundle for the browser', async () => {
 
 test('the web frontend bundles for the browser', async () => {
   const result = await esbuild.build({
-    entryPoints: [path.join(ROOT, 'web/src/main.ts'), path.join(ROOT, 'web/src/decoder-worker.ts')],
+    entryPoints: [path.join(ROOT, 'web/src/main.ts'), path.join(ROOT, 'web/src/decoder-worker.ts'), path.join(ROOT, 'web/src/image-side-worker.ts')],
     bundle: true, platform: 'browser', format: 'esm', write: false, outdir: 'out', conditions: ['onnxruntime-web-use-extern-wasm'], logLevel: 'silent',
   });
   assert.equal(result.errors.length, 0);
-  assert.equal(result.outputFiles.length, 2);
+  assert.equal(result.outputFiles.length, 3);
 });

@@ -26,6 +26,32 @@ export interface UploadResult {
   encodeMsEstimate: number;
 }
 
+export interface EmbeddingResponse {
+  data: Float32Array;
+  dims: number[];
+  source: string;
+  /** The decoder's other image-side inputs by name (views into the same buffer as data). */
+  imageInputs: Record<string, { data: Float32Array; dims: number[] }>;
+}
+
+/** The embedding and the `x-image-inputs` tensors that follow it in the body; null when the sizes do not add up. */
+export function splitEmbeddingBody(body: Float32Array, dims: number[], header: string | null): Pick<EmbeddingResponse, 'data' | 'imageInputs'> | null {
+  const size = (d: number[]) => (d.length && d.every((v) => Number.isInteger(v) && v > 0) ? d.reduce((a, b) => a * b, 1) : NaN);
+  const n = size(dims);
+  if (!(n <= body.length)) return null;
+  const imageInputs: EmbeddingResponse['imageInputs'] = {};
+  let at = n;
+  for (const item of (header ?? '').split(',').filter(Boolean)) {
+    const eq = item.lastIndexOf('=');
+    const d = item.slice(eq + 1).split('x').map(Number);
+    const k = size(d);
+    if (eq <= 0 || !(at + k <= body.length)) return null;
+    imageInputs[item.slice(0, eq)] = { data: body.subarray(at, at + k), dims: d };
+    at += k;
+  }
+  return at === body.length ? { data: body.subarray(0, n), imageInputs } : null;
+}
+
 async function errorFrom(res: Response): Promise<ApiError> {
   let message = `${res.status} ${res.statusText}`;
   let code = 'HTTP';
@@ -78,12 +104,14 @@ export const api = {
     });
   },
 
-  async embedding(id: string): Promise<{ data: Float32Array; dims: number[]; source: string }> {
+  /** The embedding, and for model families that take them the decoder's other image-side inputs (see src/server/embedding-body.ts). */
+  async embedding(id: string): Promise<EmbeddingResponse> {
     const res = await request(`/api/images/${id}/embedding`);
     const dims = (res.headers.get('x-embedding-shape') ?? '').split(',').map(Number);
-    const data = new Float32Array(await res.arrayBuffer());
-    if (!dims.length || dims.reduce((a, b) => a * b, 1) !== data.length) throw new ApiError(500, `the embedding has ${data.length} values, not the announced shape ${dims.join('x')}`, 'BAD_EMBEDDING');
-    return { data, dims, source: res.headers.get('x-embedding-source') ?? 'unknown' };
+    const body = new Float32Array(await res.arrayBuffer());
+    const parts = splitEmbeddingBody(body, dims, res.headers.get('x-image-inputs'));
+    if (!parts) throw new ApiError(500, `the embedding response has ${body.length} values, not the announced shape ${dims.join('x')} and inputs ${res.headers.get('x-image-inputs') ?? 'none'}`, 'BAD_EMBEDDING');
+    return { ...parts, dims, source: res.headers.get('x-embedding-source') ?? 'unknown' };
   },
 
   annotations: (id: string): Promise<AnnotationDoc> => json(`/api/images/${id}/annotations`),

@@ -3,7 +3,7 @@ import type { MaskTokenRule } from '../../src/core/mask-choice.js';
 import type { ResizeRule, Size } from '../../src/core/transforms.js';
 import { LIVE_COLOR } from './paint.js';
 import type {
-  DecodeResult, FinalizeResult, HoverCalibration, HoverVia, PaintedMask, PromptInput, RasterizeResult, RleInput, Rgb, WorkerRequest, WorkerResponse,
+  DecodeResult, DecoderStart, FinalizeResult, HoverCalibration, HoverVia, PaintedMask, PrepareResult, PromptInput, RasterizeResult, RleInput, Rgb, WorkerRequest, WorkerResponse,
 } from './worker-protocol.js';
 
 export class DecoderClient {
@@ -17,11 +17,13 @@ export class DecoderClient {
   constructor(url: string) {
     // ?decoder=graph on the page: the worker decodes with onnxruntime's prompt graph, not the kernel;
     // ?kernel=simd: the kernel's plain SIMD build even where the relaxed-SIMD one runs;
-    // ?kernelThreads=1: no helper thread for the kernel
+    // ?kernelThreads=1: no helper thread for the kernel;
+    // ?ahead=off: nothing is prepared ahead (the worker runs each image's image part on opening it).
     const page = new URLSearchParams(self.location.search);
-    const pass = new URLSearchParams();
-    for (const k of ['decoder', 'kernel', 'kernelThreads']) { const v = page.get(k); if (v) pass.set(k, v); }
-    this.worker = new Worker(pass.size ? `${url}?${pass.toString()}` : url, { type: 'module', name: 'samkit-decoder' });
+    const q = new URLSearchParams();
+    for (const k of ['decoder', 'ahead', 'kernel', 'kernelThreads']) { const v = page.get(k); if (v) q.set(k, v); }
+    const qs = q.toString();
+    this.worker = new Worker(qs ? `${url}?${qs}` : url, { type: 'module', name: 'samkit-decoder' });
     this.worker.onmessage = (e: MessageEvent<WorkerResponse>) => {
       const p = this.pending.get(e.data.id);
       if (!p) return;
@@ -44,8 +46,8 @@ export class DecoderClient {
     });
   }
 
-  init(decoderUrl: string, threads: number, hover: { imageUrl: string; promptUrl: string; carried: string[]; blockedMasks: boolean } | null): Promise<{ threads: number; isolated: boolean; split: boolean }> {
-    return this.call({ kind: 'init', decoderUrl, threads, hover });
+  init(decoderUrl: string, threads: number, hover: { imageUrl: string; promptUrl: string; carried: string[]; blockedMasks: boolean } | null, family = { id: 'sam-onnx', maskInputSize: 256 }): Promise<DecoderStart> {
+    return this.call({ kind: 'init', decoderUrl, threads, hover, family });
   }
 
   setImage(original: Size, display: Size, geometry: { inputSize: number; resize: ResizeRule }, maskSize: number, decodeUrl: string | null): Promise<void> {
@@ -57,8 +59,19 @@ export class DecoderClient {
     return this.call({ kind: 'calibrate', point, rounds, force });
   }
 
-  setEmbedding(embedding: Float32Array, dims: number[]): Promise<void> {
-    return this.call({ kind: 'embedding', embedding, dims }, [embedding.buffer]);
+  /** `inputs`: the family's other image-side inputs; `key`: the image id, so a slot prepared ahead for it (same embedding) is used. */
+  setEmbedding(embedding: Float32Array, dims: number[], inputs: Record<string, { data: Float32Array; dims: number[] }> = {}, key?: string): Promise<void> {
+    // Inputs are views into the embedding's response body (one buffer, transferred once).
+    return this.call({ kind: 'embedding', embedding, dims, inputs, key }, [embedding.buffer]);
+  }
+
+  /**
+   * Prepare another image's per-image decoder state in the background (a copy of `embedding` is
+   * sent), and the server's at `prepareUrl` when hovers go there.
+   */
+  prepare(key: string, embedding: Float32Array, dims: number[], prepareUrl: string | null): Promise<PrepareResult> {
+    const copy = embedding.slice();
+    return this.call({ kind: 'prepare', key, embedding: copy, dims, prepareUrl }, [copy.buffer]);
   }
 
   setDisplay(display: Size): Promise<void> {

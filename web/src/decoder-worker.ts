@@ -10,21 +10,26 @@ import { Mask } from '../../src/core/mask.js';
 import { chooseMaskToken, isLonePoint, type MaskTokenRule } from '../../src/core/mask-choice.js';
 import { encodePrompts, promptFromFlat } from '../../src/core/prompt.js';
 import { decompressRle, maskToCocoRle } from '../../src/core/rle.js';
-import { preprocessShape, type Size } from '../../src/core/transforms.js';
+import { preprocessShape, type ResizeRule, type Size } from '../../src/core/transforms.js';
 import { lowResFootprint, planUpsample, UpsampleScratch, upsampleThreshold } from '../../src/core/upsample.js';
 import { extentValues, LOWRANK_EXTENT_INPUT } from '../../src/model/lowrank-io.js';
 import { DecoderKernel, KERNEL_MAX_POINTS } from '../../src/kernel/decoder-kernel.js';
 import { kernelWeights } from '../../src/kernel/kernel-weights.js';
 import { startPageKernel } from './kernel-start.js';
+import { ImageSideClient, type ImageSideOutputs } from './image-side-client.js';
+import { PreparedImages } from './image-slots.js';
+import { LruMap } from '../../src/core/lru.js';
+import { asOfficialTokens, PageFamilyDecoder } from './family-decoder.js';
 import { paintMask } from './paint.js';
 import type {
-  DecodeResult, DisplayCrop, FinalizeResult, HoverCalibration, HoverVia, PaintedMask, PromptInput, RasterizeResult, RleInput, Rgb, WorkerRequest, WorkerResponse,
+  DecodeResult, DecoderStart, DisplayCrop, FinalizeResult, HoverCalibration, HoverVia, PaintedMask, PrepareResult, PromptInput, RasterizeResult, RleInput, Rgb, WorkerRequest, WorkerResponse,
 } from './worker-protocol.js';
 
 interface ImageState {
   embedding: ort.Tensor | null;
   original: Size;
   resized: Size;
+  resize: ResizeRule;
   inputSize: number;
   maskSize: number;
   display: Size;
@@ -32,6 +37,10 @@ interface ImageState {
   displayMask: Uint8Array;
   fullScratch: UpsampleScratch | null;
   decodeUrl: string | null;
+  /** The image id the page gave with the embedding (slots are found by it), or null. */
+  key: string | null;
+  /** The image part came from a slot prepared before this image was opened (ahead, or an earlier visit). */
+  fromSlot: boolean;
 }
 
 let session: ort.InferenceSession | null = null;
@@ -41,11 +50,17 @@ let session: ort.InferenceSession | null = null;
  * input), so hovering skips the prompt-independent work.
  */
 /**
- * Whether the decoder graph is the official export this worker feeds (model families with other
- * contracts, e.g. transformers.js or SAM 2 exports, need tensors only the server has): else every
- * decode goes to the server's decode endpoint.
+ * Whether this worker can decode the model's prompts: the official export it feeds, or another
+ * family's graph running here (see `family`); else every decode goes to the server's decode endpoint.
  */
 let pageRunnable = true;
+/**
+ * A model family other than the official export (ModelInfo.decoderFamily): its own graph in this
+ * worker (family-decoder.ts), or null with `familyReason` saying why its prompts go to the server.
+ */
+let familyId = 'sam-onnx';
+let family: PageFamilyDecoder | null = null;
+let familyReason: string | null = null;
 let split: { image: ort.InferenceSession; prompt: ort.InferenceSession; carried: string[]; blockedMasks: boolean } | null = null;
 let carried: Record<string, ort.Tensor> | null = null;
 /**
@@ -57,6 +72,16 @@ let carried: Record<string, ort.Tensor> | null = null;
 let kernel: DecoderKernel | null = null;
 /** The decoder sessions being created: an embedding can arrive before they are. */
 let initialized: Promise<unknown> = Promise.resolve();
+/**
+ * Per-image decoder state (the split's carried tensors) by image id: the current image, the next one
+ * prepared ahead on the image-side worker, and the previous one. `?ahead=off` on the page: none kept
+ * (every image runs its image part when opened, as before), for comparisons.
+ */
+const aheadEnabled = new URLSearchParams(self.location.search).get('ahead') !== 'off';
+const slots = new PreparedImages<Record<string, ort.Tensor>>();
+let imageSide: ImageSideClient | null = null;
+/** Images the server said it prepared (POST prepareUrl), as many as it keeps (SERVER_PREPARED_IMAGES). */
+const serverPrepared = new LruMap<string, true>(3);
 let image: ImageState | null = null;
 const noMask = new ort.Tensor('float32', new Float32Array([0]), [1]);
 const withMask = new ort.Tensor('float32', new Float32Array([1]), [1]);
@@ -71,12 +96,14 @@ async function fetchModel(url: string): Promise<Uint8Array> {
   return new Uint8Array(await res.arrayBuffer());
 }
 
-async function init(req: Extract<WorkerRequest, { kind: 'init' }>): Promise<{ threads: number; isolated: boolean; split: boolean }> {
+async function init(req: Extract<WorkerRequest, { kind: 'init' }>): Promise<DecoderStart> {
   ort.env.wasm.wasmPaths = new URL('/ort/', self.location.origin).href;
   const isolated = self.crossOriginIsolated === true;
   ort.env.wasm.numThreads = isolated ? Math.max(1, req.threads) : 1;
-  // Fixed batch lets onnxruntime fold the shape arithmetic once instead of on every run.
   const decoderBytes = await fetchModel(req.decoderUrl);
+  familyId = req.family.id;
+  if (familyId !== 'sam-onnx') return initFamily(decoderBytes, req.family.maskInputSize, isolated);
+  // Fixed batch lets onnxruntime fold the shape arithmetic once instead of on every run.
   session = await ort.InferenceSession.create(decoderBytes, {
     executionProviders: ['wasm'], graphOptimizationLevel: 'all', freeDimensionOverrides: { batch: 1 },
   });
@@ -94,6 +121,9 @@ async function init(req: Extract<WorkerRequest, { kind: 'init' }>): Promise<{ th
         carried: req.hover.carried,
         blockedMasks: req.hover.blockedMasks,
       };
+      // One thread: it runs beside the hovers on the current image and leaves them a core. The
+      // products are split over rows and columns, not sums, so the tensors are the same bits.
+      imageSide = aheadEnabled ? new ImageSideClient(req.hover.imageUrl, 1) : null;
     } catch {
       split = null; // hovering then uses the full decoder
     }
@@ -113,7 +143,26 @@ async function init(req: Extract<WorkerRequest, { kind: 'init' }>): Promise<{ th
       kernel = k;
     });
   }
-  return { threads: ort.env.wasm.numThreads ?? 1, isolated, split: split !== null };
+  return { threads: ort.env.wasm.numThreads ?? 1, isolated, split: split !== null, family: null };
+}
+
+/** A model family's own decoder graph here, or (it cannot run here, or ?decoder=server) the server's decode endpoint. */
+async function initFamily(bytes: Uint8Array, maskInputSize: number, isolated: boolean): Promise<DecoderStart> {
+  family = null;
+  familyReason = null;
+  split = null;
+  kernel = null;
+  if (new URLSearchParams(self.location.search).get('decoder') === 'server') {
+    familyReason = 'asked for with ?decoder=server';
+  } else {
+    try {
+      family = await PageFamilyDecoder.create(bytes, familyId, maskInputSize);
+    } catch (err) {
+      familyReason = `its graph did not start in onnxruntime-web: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
+  pageRunnable = family !== null;
+  return { threads: ort.env.wasm.numThreads ?? 1, isolated, split: false, family: { id: familyId, via: family ? 'page' : 'server', reason: familyReason } };
 }
 
 /** The kernel on the decoder's weights, or null (then the prompt graph decodes, as before). */
@@ -126,19 +175,83 @@ async function startKernel(decoderBytes: Uint8Array): Promise<DecoderKernel | nu
   }
 }
 
-/** Run the image part of the split on a new embedding: what every hover that follows needs. */
-async function carryImage(s: ImageState): Promise<void> {
+/** The image part of the split on this worker's onnxruntime: what every hover that follows needs. */
+async function runImagePart(embedding: ort.Tensor): Promise<Record<string, ort.Tensor>> {
+  const out = await split!.image.run({ image_embeddings: embedding });
+  return Object.fromEntries(split!.carried.map((n) => [n, out[n]]));
+}
+
+function asTensors(outputs: ImageSideOutputs): Record<string, ort.Tensor> {
+  return Object.fromEntries(Object.entries(outputs).map(([n, t]) => [n, new ort.Tensor('float32', t.data, t.dims)]));
+}
+
+/**
+ * The image part for a new embedding: from the slot prepared for this image (same id and embedding)
+ * when there is one, else computed here (and kept for going back).
+ */
+async function carryImage(s: ImageState, key: string | undefined): Promise<void> {
   carried = null;
   await initialized.catch(() => undefined);
   if (!split || !s.embedding || image !== s) return;
-  const out = await split.image.run({ image_embeddings: s.embedding });
+  const embedding = s.embedding;
+  let next: Record<string, ort.Tensor>;
+  if (aheadEnabled && key) {
+    const { value, reused } = slots.prepare(key, embedding.data as Float32Array, () => runImagePart(embedding));
+    // A slot whose preparation failed (the image-side worker died): computed here after all.
+    next = await (reused ? value.catch(() => slots.prepare(key, embedding.data as Float32Array, () => runImagePart(embedding)).value) : value);
+    s.fromSlot = reused;
+  } else {
+    next = await runImagePart(embedding);
+  }
   if (image !== s) return;
-  carried = Object.fromEntries(split.carried.map((n) => [n, out[n]]));
+  carried = next;
   try {
     kernel?.setImage(carried, carried);
   } catch {
     kernel = null;
   }
+}
+
+/** The server prepares the image for its hover decodes (POST prepareUrl); true when it says it did. */
+async function prepareOnServer(key: string, url: string): Promise<boolean> {
+  const res = await fetch(url, { method: 'POST' }).catch(() => null);
+  const ok = res?.ok === true && ((await res.json().catch(() => null)) as { prepared?: boolean } | null)?.prepared === true;
+  if (ok) serverPrepared.set(key, true);
+  return ok;
+}
+
+/**
+ * 'prepare': another image's image part, on the image-side worker, into a slot; and, when hovers go
+ * to the server for this image (so they will for the next), the server's per-image part too.
+ */
+async function prepare(req: Extract<WorkerRequest, { kind: 'prepare' }>): Promise<PrepareResult> {
+  await initialized.catch(() => undefined);
+  const t0 = performance.now();
+  const server = hoverVia === 'server' && req.prepareUrl ? prepareOnServer(req.key, req.prepareUrl) : Promise.resolve(null);
+  const side = imageSide;
+  let page: { reused: boolean } | null = null;
+  if (split && side?.available) {
+    const outputs = split.carried;
+    const { value, reused } = slots.prepare(req.key, req.embedding, (emb) => side.run(emb, req.dims, outputs).then(asTensors));
+    const tensors = await value.catch(() => null);
+    // Into the kernel's second set of buffers too, so opening the image only swaps pointers.
+    if (tensors) {
+      try {
+        kernel?.stageImage(tensors, tensors);
+      } catch { /* then setImage copies it on opening */ }
+    }
+    page = tensors ? { reused } : null;
+  }
+  return { prepared: page !== null, reused: page?.reused ?? false, server: await server, ms: Math.round(performance.now() - t0) };
+}
+
+/**
+ * Whether the side hovers decode on already holds this image's per-image part, so the warm-up decode
+ * (which exists to compute it) would only cost time: the page's slot, or the server's prepared image.
+ */
+function preparedFor(s: ImageState, via: HoverVia): boolean {
+  if (!aheadEnabled || !s.key) return false;
+  return via === 'server' ? serverPrepared.has(s.key) : s.fromSlot && carried !== null && (kernel !== null || !split?.blockedMasks);
 }
 
 function setImage(req: Extract<WorkerRequest, { kind: 'image' }>): void {
@@ -150,6 +263,7 @@ function setImage(req: Extract<WorkerRequest, { kind: 'image' }>): void {
     embedding: null,
     original: req.original,
     resized,
+    resize: req.resize,
     inputSize: req.inputSize,
     maskSize: req.maskSize,
     display: req.display,
@@ -157,6 +271,8 @@ function setImage(req: Extract<WorkerRequest, { kind: 'image' }>): void {
     displayMask: new Uint8Array(req.display.width * req.display.height),
     fullScratch: null,
     decodeUrl: req.decodeUrl,
+    key: null,
+    fromSlot: false,
   };
   hoverVia = 'page';
 }
@@ -183,6 +299,7 @@ interface Decoded {
 
 /** onnxruntime-web in this worker. `imageOnly`: see WorkerRequest. */
 async function decodeInPage(s: ImageState, p: PromptInput, imageOnly: boolean): Promise<Decoded> {
+  if (family) return decodeFamily(family, s, p);
   if (!session) throw new Error('the decoder is not loaded');
   if (!pageRunnable) throw new Error('this model\'s decoder runs on the server only');
   if (!s.embedding) throw new Error('the image embedding is not loaded yet');
@@ -225,11 +342,27 @@ async function decodeInPage(s: ImageState, p: PromptInput, imageOnly: boolean): 
 }
 
 /**
+ * A model family's own graph (family-decoder.ts), prompts encoded with the family's geometry (SAM 2
+ * stretches). Families without a mask input decode refinements from the points alone, as the
+ * server's endpoint and the library do.
+ */
+async function decodeFamily(f: PageFamilyDecoder, s: ImageState, p: PromptInput): Promise<Decoded> {
+  const maskInput = f.codec.supports.maskInput ? p.maskInput : null;
+  const enc = encodePrompts([promptFromFlat(p.points, p.labels, p.box, maskInput)], s.original, { inputSize: s.inputSize, resize: s.resize }, s.maskSize);
+  const out = await f.decode(enc);
+  const plane = s.maskSize * s.maskSize;
+  const t = asOfficialTokens(out.iou.subarray(0, out.tokens), out.masks.subarray(0, out.tokens * plane), plane);
+  return { scores: t.scores, logits: t.logits, graph: 'family' };
+}
+
+/**
  * The server's decoder (POST decodeUrl): the masks' rows over the image, padding left at 0; with a
  * `token` rule, only the chosen token's logits (the others stay 0).
  */
-async function decodeOnServer(s: ImageState, p: PromptInput, token?: MaskTokenRule): Promise<Decoded> {
+async function decodeOnServer(s: ImageState, p: PromptInput, rule?: MaskTokenRule): Promise<Decoded> {
   if (!s.decodeUrl) throw new Error('no server decoder for this image');
+  // A family's decoder numbers only its multimask candidates (official token t is its t - 1).
+  const token = typeof rule === 'number' && familyId !== 'sam-onnx' ? Math.max(0, rule - 1) : rule;
   const res = await fetch(s.decodeUrl, {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ points: p.points, labels: p.labels, box: p.box, token }),
   });
@@ -244,6 +377,10 @@ async function decodeOnServer(s: ImageState, p: PromptInput, token?: MaskTokenRu
   }
   const logits = new Float32Array(tokens * m * m);
   sent.forEach((t, i) => logits.set(body.subarray(tokens + i * rows * m, tokens + (i + 1) * rows * m), t * m * m));
+  if (res.headers.get('x-decode-multimask-only') === '1') {
+    const t = asOfficialTokens(body.subarray(0, tokens), logits, m * m);
+    return { scores: t.scores, logits: t.logits, graph: 'server', token: token === undefined ? undefined : sent[0] + 1 };
+  }
   return { scores: body.slice(0, tokens), logits, graph: 'server', token: token === undefined ? undefined : sent[0] };
 }
 
@@ -287,6 +424,11 @@ function median(xs: number[]): number | null {
 async function calibrate(req: Extract<WorkerRequest, { kind: 'calibrate' }>): Promise<HoverCalibration> {
   const s = requireImage();
   hoverVia = 'page';
+  // A later image whose hover side was prepared ahead: nothing left to warm up.
+  if (req.rounds === 0 && req.force && preparedFor(s, req.force)) {
+    hoverVia = req.force;
+    return { via: hoverVia, pageMs: null, serverMs: null, warmed: false };
+  }
   const p: PromptInput = { points: req.point, labels: [1], box: null, maskInput: null };
   const inPage = req.force === 'server' ? null : () => decodeInPage(s, p, true);
   const onServer = req.force === 'page' || !s.decodeUrl ? null : () => decodeOnServer(s, p, 'auto');
@@ -305,9 +447,9 @@ async function calibrate(req: Extract<WorkerRequest, { kind: 'calibrate' }>): Pr
   };
   const pageMs = pageOk ? await time(inPage!) : null;
   const serverMs = serverOk ? await time(onServer!) : null;
-  if (image !== s) return { via: 'page', pageMs, serverMs };
+  if (image !== s) return { via: 'page', pageMs, serverMs, warmed: true };
   hoverVia = req.force ?? (serverOk && serverMs !== null && (pageMs === null || serverMs < pageMs) ? 'server' : 'page');
-  return { via: hoverVia, pageMs, serverMs };
+  return { via: hoverVia, pageMs, serverMs, warmed: true };
 }
 
 /** The grid cells of the low-res masks that any upsampling of this image reads. */
@@ -441,9 +583,24 @@ async function handle(req: WorkerRequest): Promise<unknown> {
     case 'embedding': {
       const s = requireImage();
       s.embedding = new ort.Tensor('float32', req.embedding, req.dims);
-      await carryImage(s);
+      // The family's decoder may still be starting (the embedding can come first).
+      await initialized.catch(() => undefined);
+      if (family && image === s) {
+        try {
+          family.setImage(req.embedding, req.dims, req.inputs);
+        } catch (err) {
+          // e.g. an older server without the family's inputs: its decode endpoint still works.
+          family = null;
+          pageRunnable = false;
+          familyReason = err instanceof Error ? err.message : String(err);
+        }
+      }
+      s.key = req.key ?? null;
+      s.fromSlot = false;
+      await carryImage(s, req.key);
       return true;
     }
+    case 'prepare': return prepare(req);
     case 'display': {
       const s = requireImage();
       s.display = req.display;

@@ -4,19 +4,25 @@
  * network and the image decode; see docs/benchmarks.md ("next image").
  */
 import type { ImageInfo } from '../../src/server/protocol.js';
-import { api } from './api.js';
+import { api, type EmbeddingResponse } from './api.js';
 import { decodeImageBitmap } from './viewer.js';
 
 export interface Prefetched {
   info: Promise<ImageInfo>;
   blob: Promise<Blob>;
   bitmap: Promise<ImageBitmap>;
-  embedding: Promise<{ data: Float32Array; dims: number[]; source: string }>;
+  embedding: Promise<EmbeddingResponse>;
 }
 
 /** One image ahead: each holds a full-resolution bitmap and a 4 MiB embedding. */
 const KEEP = 1;
 const cache = new Map<string, Prefetched>();
+/** Told about each image loaded ahead (ahead-prepare.ts prepares its decoder state from the embedding). */
+const listeners: Array<(id: string, p: Prefetched) => void> = [];
+
+export function onPrefetch(listener: (id: string, p: Prefetched) => void): void {
+  listeners.push(listener);
+}
 
 function quiet<T>(p: Promise<T>): Promise<T> {
   p.catch(() => undefined);
@@ -34,8 +40,15 @@ export function prefetchImage(id: string): void {
   const info = quiet(api.image(id));
   const blob = quiet(api.imageBlob(id));
   const bitmap = quiet(Promise.all([blob, info]).then(([b, i]) => decodeImageBitmap(b, i)));
-  cache.set(id, { info, blob, bitmap, embedding: quiet(api.embedding(id)) });
+  const entry = { info, blob, bitmap, embedding: quiet(api.embedding(id)) };
+  cache.set(id, entry);
   while (cache.size > KEEP) drop(cache.keys().next().value as string);
+  for (const l of listeners) l(id, entry);
+}
+
+/** Whether this image is the one loaded ahead now (not taken, not replaced by another). */
+export function isPrefetched(id: string): boolean {
+  return cache.has(id);
 }
 
 /** What was loaded ahead for this image (taken: the caller owns the bitmap), or null. */

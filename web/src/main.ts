@@ -6,7 +6,8 @@
  * current-panel, notices (messages), keymap (keys and the shortcut sheet).
  */
 import type { AnnotationObject, ImageInfo, ModelInfo } from '../../src/server/protocol.js';
-import { api, ApiError } from './api.js';
+import { api, ApiError, type EmbeddingResponse } from './api.js';
+import { familyChip, familyTitle } from './family-chip.js';
 import { AutoMasks } from './auto-masks.js';
 import { renderCurrentPanel } from './current-panel.js';
 import { DecoderClient } from './decoder-client.js';
@@ -32,6 +33,7 @@ import { LabelFlow } from './label-flow.js';
 import { mountViewControls } from './view-controls.js';
 import { openTiming } from './open-timing.js';
 import { takePrefetched } from './image-prefetch.js';
+import { mountAheadPrepare } from './ahead-prepare.js';
 import type { HoverVia, PromptInput } from './worker-protocol.js';
 
 class App {
@@ -102,6 +104,7 @@ class App {
     const find = mountFindPanel({ imageId: () => this.loaded?.info.id ?? null, addObjects: (objs) => this.objects.add(...objs) });
     // Push-to-talk for the Find box, and the Remove / Replace panel: their own modules.
     mountVoiceButton({ input: find.querySelector<HTMLInputElement>('#find-text')!, find: () => find.querySelector<HTMLButtonElement>('#find-go')!.click(), keymap: this.keymap });
+    mountAheadPrepare(this.decoder); // the next image's decoder state, prepared while this one is annotated
     mountInpaintPanel({ image: () => (this.loaded ? { id: this.loaded.info.id, name: this.loaded.info.name } : null), objects: () => this.objects.all, selectedId: selected, onSelectionChange });
     this.setMode('hover');
     this.objects.render();
@@ -120,11 +123,11 @@ class App {
     $('limits-text').textContent = `Up to ${Math.round(maxUploadBytes / (1024 * 1024))} MB and ${Math.round(maxPixels / 1e6)} megapixels. Masks are kept at the image's full resolution.`;
     const threadParam = Number(new URLSearchParams(location.search).get('threads'));
     const threads = threadParam > 0 ? threadParam : Math.min(4, navigator.hardwareConcurrency || 1);
-    this.decoderReady = this.decoder.init(model.decoderUrl, threads, model.hoverDecoder).then(
-      ({ threads, isolated, split }) => {
-        this.decoderChip = `Decoder · WASM ×${threads}${isolated ? '' : ' (not isolated)'}`;
+    this.decoderReady = this.decoder.init(model.decoderUrl, threads, model.hoverDecoder, { id: model.decoderFamily, maskInputSize: model.maskInputSize }).then(
+      ({ threads, isolated, split, family }) => {
+        this.decoderChip = `Decoder · WASM ×${threads}${isolated ? '' : ' (not isolated)'}${familyChip(family)}`;
         this.notices.setChip('chip-decoder', this.decoderChip, 'ok');
-        $('chip-decoder').title = `Prompt decoder in this browser: onnxruntime-web, ${threads} thread${threads === 1 ? '' : 's'}${split ? ', hover graph split' : ''}`;
+        $('chip-decoder').title = `Prompt decoder in this browser: onnxruntime-web, ${threads} thread${threads === 1 ? '' : 's'}${split ? ', hover graph split' : ''}${familyTitle(family)}`;
         return true;
       },
       (err: unknown) => {
@@ -318,7 +321,7 @@ class App {
     }
   }
 
-  private async showImage(seq: number, info: ImageInfo, blob: Blob, embedded: boolean, early?: Promise<{ data: Float32Array; dims: number[]; source: string }>, bitmap?: Promise<ImageBitmap>): Promise<void> {
+  private async showImage(seq: number, info: ImageInfo, blob: Blob, embedded: boolean, early?: Promise<EmbeddingResponse>, bitmap?: Promise<ImageBitmap>): Promise<void> {
     const { notices, viewer } = this;
     await this.saver.flush();
     openTiming.mark('saved');
@@ -364,7 +367,7 @@ class App {
     openTiming.mark('objects');
     void this.review.load();
 
-    let emb: { data: Float32Array; dims: number[]; source: string };
+    let emb: EmbeddingResponse;
     try {
       emb = await embeddingPromise;
     } catch (err) {
@@ -378,7 +381,7 @@ class App {
     if (seq !== this.loadSeq) return;
     const ms = performance.now() - t0;
     openTiming.mark('embedding');
-    await this.decoder.setEmbedding(emb.data, emb.dims);
+    await this.decoder.setEmbedding(emb.data, emb.dims, emb.imageInputs, info.id);
     // An image opened from the URL hash can get here before the model info came (a cold server):
     // decoderReady is only the decoder's start once that info has arrived.
     await this.modelReady;

@@ -10,6 +10,7 @@ import { classList } from './class-list.js';
 import { plainKey, type Keymap } from './keymap.js';
 import type { LabelFlow } from './label-flow.js';
 import { prefetchImage } from './image-prefetch.js';
+import { whenSettled } from './page-idle.js';
 
 interface ProjectImage { id: string; rel: string; name: string; width: number; height: number; objects: number; state: 'not-started' | 'in-progress' | 'done' }
 interface ProjectClass { name: string; color: string; hotkey: number | null }
@@ -159,7 +160,12 @@ export class ProjectPanel {
     if (ids.length === 0) return;
     // The page loads the next image ahead too (file, bitmap, embedding): moving on skips the network.
     prefetchImage(ids[0]);
-    void fetch('/api/project/prefetch', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ids }) }).catch(() => undefined);
+    const ask = (list: string[]): void => void fetch('/api/project/prefetch', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ids: list }) }).catch(() => undefined);
+    // The next one now (usually stored already); the one after it (an encoder run of seconds) once
+    // this image has settled, not on top of its first hovers.
+    ask(ids.slice(0, 1));
+    const at = currentId();
+    if (ids.length > 1) void whenSettled().then(() => { if (currentId() === at) ask(ids); });
   }
 
   private async toggleDone(): Promise<void> {

@@ -28,10 +28,21 @@ export interface RleInput {
 }
 
 export type WorkerRequest =
-  | { kind: 'init'; decoderUrl: string; threads: number; hover: { imageUrl: string; promptUrl: string; carried: string[]; blockedMasks: boolean } | null }
+  /** `family`: the decoder's family (ModelInfo.decoderFamily); other than 'sam-onnx', the page runs it with its codec (family-decoder.ts). */
+  | { kind: 'init'; decoderUrl: string; threads: number; hover: { imageUrl: string; promptUrl: string; carried: string[]; blockedMasks: boolean } | null; family: { id: string; maskInputSize: number } }
   /** `decodeUrl`: the server's decode endpoint for this image (hover previews may use it, see 'calibrate'). */
   | { kind: 'image'; original: Size; display: Size; inputSize: number; resize: ResizeRule; maskSize: number; decodeUrl: string | null }
-  | { kind: 'embedding'; embedding: Float32Array; dims: number[] }
+  /**
+   * The current image's embedding. `key` (the image id): its per-image decoder state may come from
+   * a slot prepared ahead for the same id and the same embedding values (see 'prepare'). `inputs`:
+   * the decoder's other image-side inputs by name (families other than sam-onnx, see embedding-body.ts).
+   */
+  | { kind: 'embedding'; embedding: Float32Array; dims: number[]; inputs: Record<string, { data: Float32Array; dims: number[] }>; key?: string }
+  /**
+   * Compute another image's per-image decoder state ahead, off the decoder worker's thread, into a
+   * slot used when that image's 'embedding' comes (see image-slots.ts).
+   */
+  | { kind: 'prepare'; key: string; embedding: Float32Array; dims: number[]; prepareUrl: string | null }
   | { kind: 'display'; display: Size }
   /**
    * `imageOnly`: the logits are only shown, accepted or finalized, never a later prompt's mask input,
@@ -71,6 +82,8 @@ export interface HoverCalibration {
   /** Median decode-to-logits time of each side, ms (null: not measured or failed). */
   pageMs: number | null;
   serverMs: number | null;
+  /** A warm-up decode ran (false: the side was prepared ahead for this image, nothing to warm). */
+  warmed: boolean;
 }
 
 export interface DecodeResult {
@@ -83,8 +96,8 @@ export interface DecodeResult {
   painted: Array<PaintedMask | null>;
   decodeMs: number;
   totalMs: number;
-  /** Which graph ran: the hover split, the full decoder, or the server's decoder. */
-  graph: 'hover' | 'full' | 'server' | 'kernel';
+  /** Which graph ran: the hover split, the full decoder, the server's decoder, the kernel, or a model family's own graph in the page. */
+  graph: 'hover' | 'full' | 'server' | 'kernel' | 'family';
   /** With the kernel: the threads it ran on (2 with its helper worker). */
   kernelThreads?: number;
 }
@@ -103,6 +116,35 @@ export interface RasterizeResult {
   labelMap: Int32Array | null;
 }
 
+/** What 'prepare' did. */
+export interface PrepareResult {
+  /** The page's slot holds the image's part (false: no split decoder or no image-side worker here). */
+  prepared: boolean;
+  /** It was there already. */
+  reused: boolean;
+  /** The server prepared it too (null: not asked, hovers are decoded in the page). */
+  server: boolean | null;
+  ms: number;
+}
+
+/** Between the decoder worker and its image-side worker (image-side-worker.ts). */
+export type ImageSideRequest =
+  | { kind: 'init'; imageUrl: string; threads: number }
+  | { kind: 'run'; id: number; embedding: Float32Array; dims: number[]; outputs: string[] };
+
+export type ImageSideResponse =
+  | { id: number; ok: true; tensors: Array<{ name: string; data: Float32Array; dims: number[] }> }
+  | { id: number; ok: false; error: string };
+
 export type WorkerResponse =
   | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; error: string };
+
+/** What the worker's init reports. */
+export interface DecoderStart {
+  threads: number;
+  isolated: boolean;
+  split: boolean;
+  /** For model families other than sam-onnx: where their prompts decode, and why on the server. */
+  family: { id: string; via: 'page' | 'server'; reason: string | null } | null;
+}

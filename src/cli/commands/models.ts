@@ -30,6 +30,7 @@ async function run(sources: string[], flags: { json?: boolean }): Promise<void> 
     const s = d.supports;
     process.stdout.write(`${d.id}  ${d.source}\n  encoder ${fam(d.encoder)}: ${d.encoder.file}\n  decoder ${fam(d.decoder)}: ${d.decoder.file}\n`
       + `  decoder inputs: ${d.decoderInputs.join(', ')}\n`
-      + `  prompts: points ${s.points ? 'yes' : 'no'}, boxes ${s.boxes ? 'yes' : 'no'}, ${s.maskInput ? 'mask input' : 'no mask_input'}, ${s.singleMask ? 'single-mask token' : 'multimask candidates only (no single-mask token)'}\n`);
+      + `  prompts: points ${s.points ? 'yes' : 'no'}, boxes ${s.boxes ? 'yes' : 'no'}, ${s.maskInput ? 'mask input' : 'no mask_input'}, ${s.singleMask ? 'single-mask token' : 'multimask candidates only (no single-mask token)'}\n`
+      + (d.lacks.length ? `  lacks: ${d.lacks.join('; ')}\n` : ''));
   }
 }

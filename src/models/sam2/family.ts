@@ -4,12 +4,13 @@
  * point_labels, mask_input, has_mask_input -> masks, iou_predictions) and transformers.js's Sam2Model
  * (pixel_values -> image_embeddings.0/.1/.2; decoder input_points, input_labels, input_boxes ->
  * iou_scores, pred_masks, object_score_logits). Both stretch the image to the input size (no
- * padding), as SAM 2's own transforms do. Run by the generic path (decoder.ts).
+ * padding), as SAM 2's own transforms do. Run by the generic path (codec.ts, in the library and the page).
  */
 import type { DecoderFamily, EncoderFamily } from '../family.js';
 import { declares } from '../family.js';
+import { sam2Codec } from './codec.js';
 
-const open: DecoderFamily['open'] = async (file, context) => (await import('./decoder.js')).Sam2Decoder.open(file, context);
+const open: DecoderFamily['open'] = async (file, context) => (await import('../codec-decoder.js')).CodecDecoder.open(file, context, (names) => sam2Codec(names, context.maskInputSize, file));
 
 export const sam2SamexporterEncoder: EncoderFamily = {
   id: 'sam2-samexporter',
