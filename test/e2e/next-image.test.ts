@@ -96,7 +96,12 @@ async function moveTo(page: Page, id: string, how: string): Promise<number> {
   const t0 = await page.evaluate(() => performance.now());
   if (how === 'click') await page.click(`#project-list li[data-id="${id}"]`);
   else await page.keyboard.press(how);
-  await page.waitForFunction((want) => location.hash.slice(1) === want && document.body.dataset.state === 'ready', id, { timeout: 120000, polling: 5 });
+  // The open's own record says ready (the body's state can still be the previous image's 'ready'
+  // for a moment after the hash changed).
+  await page.waitForFunction((want) => {
+    const o = (window as unknown as { __samkitOpen?: { id: string; phases: Array<[string, number]> } | null }).__samkitOpen;
+    return location.hash.slice(1) === want && document.body.dataset.state === 'ready' && o?.id === want && o.phases.some(([p]) => p === 'ready');
+  }, id, { timeout: 120000, polling: 5 });
   return t0;
 }
 
