@@ -213,8 +213,15 @@ function sameClang(): false | string {
   const built = readFileSync(path.join(PROJECT_ROOT, 'native/decoder-kernel/built-with.txt'), 'utf8').trim();
   try {
     const here = execFileSync(process.env.CLANG ?? 'clang', ['--version'], { encoding: 'utf8' }).split('\n')[0].trim();
-    return here === built ? false : `this clang (${here}) is not the one that built the committed module (${built})`;
+    if (here !== built) return `this clang (${here}) is not the one that built the committed module (${built})`;
   } catch {
     return 'clang is not installed (the committed .wasm is used as it is)';
+  }
+  // The relaxed build's FMA rewrite reads instruction offsets from llvm-objdump (Debian's llvm-14).
+  try {
+    execFileSync(process.env.LLVM_OBJDUMP ?? 'llvm-objdump-14', ['--version'], { stdio: 'ignore' });
+    return false;
+  } catch {
+    return 'llvm-objdump-14 is not installed (the relaxed build cannot be rebuilt here)';
   }
 }
