@@ -75,16 +75,8 @@ export async function benchKernelPrompts(rounds = 5): Promise<Record<string, unk
         return s.run({ ...carried, [LOWRANK_EXTENT_INPUT]: new ort.Tensor('int64', extentValues(cells), [2]), point_coords: new ort.Tensor('float32', enc.pointCoords, [2, 2, 2]), point_labels: new ort.Tensor('float32', enc.pointLabels, [2, 2]) });
       }])),
     };
-    const times: Record<string, number[]> = {};
-    for (const [k, f] of Object.entries(runs)) { await f(0); times[k] = []; }
-    for (let r = 0; r < rounds; r++) {
-      for (const [k, f] of Object.entries(runs)) {
-        const t0 = process.hrtime.bigint();
-        for (let i = 0; i < 4; i++) await f(r * 4 + i);
-        times[k].push(ms(t0) / 8);
-      }
-    }
-    const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
+    // 4 runs of 2 prompts per round
+    const m = await alternateRuns(runs, rounds, 8);
     const macs = kernelMacs(7, rows * 64);
     const flops = 2 * (macs.tokenSide + macs.maskHead);
     const ghz = cpuGhz();
@@ -105,6 +97,23 @@ export async function benchKernelPrompts(rounds = 5): Promise<Record<string, unk
   }
   out.maskInput = await benchKernelMaskPrompts(emb, kernel, size, rounds);
   return out;
+}
+
+/**
+ * Each variant warmed once, then `rounds` rounds alternating the variants, 4 runs each: the median
+ * per round of ms per prompt (`promptsPerRound` prompts in a round's 4 runs).
+ */
+async function alternateRuns(runs: Record<string, (i: number) => Promise<unknown>>, rounds: number, promptsPerRound: number): Promise<Record<string, number>> {
+  const times: Record<string, number[]> = {};
+  for (const [k, f] of Object.entries(runs)) { await f(0); times[k] = []; }
+  for (let r = 0; r < rounds; r++) {
+    for (const [k, f] of Object.entries(runs)) {
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < 4; i++) await f(r * 4 + i);
+      times[k].push(ms(t0) / promptsPerRound);
+    }
+  }
+  return Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
 }
 
 /** Multiply-adds of a mask input on top of a prompt (kernel.c, "the mask input"). */
@@ -136,16 +145,7 @@ async function benchKernelMaskPrompts(emb: Float32Array, kernel: DecoderKernel, 
       });
     }])),
   };
-  const times: Record<string, number[]> = {};
-  for (const [k, f] of Object.entries(runs)) { await f(0); times[k] = []; }
-  for (let r = 0; r < rounds; r++) {
-    for (const [k, f] of Object.entries(runs)) {
-      const t0 = process.hrtime.bigint();
-      for (let i = 0; i < 4; i++) await f(r * 4 + i);
-      times[k].push(ms(t0) / 4);
-    }
-  }
-  const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
+  const m = await alternateRuns(runs, rounds, 4);
   const macs = kernelMacs(8, P);
   const flops = 2 * (macs.tokenSide + macs.maskHead + maskInputMacs());
   return {

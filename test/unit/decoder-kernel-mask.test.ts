@@ -8,22 +8,19 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodePrompts, type Prompt } from '../../src/core/prompt.js';
-import { SamModel } from '../../src/model/sam-model.js';
 import { SamPredictor, type PredictResult } from '../../src/predictor.js';
 import { HAS_REFERENCE, NO_REFERENCE_MESSAGE, PROJECT_ROOT, readFixture, referenceImage } from '../helpers/reference.js';
+import { loadKernelPair, setBothImages } from '../helpers/kernel-pair.js';
 
 let graph: SamPredictor;
 let kernel: SamPredictor;
 
 before(async () => {
-  graph = new SamPredictor(await SamModel.load(undefined, { decoder: 'graph', decoderLanes: 1 }));
-  kernel = new SamPredictor(await SamModel.load(undefined, { decoder: 'kernel', decoderLanes: 1 }));
+  ({ graph, kernel } = await loadKernelPair());
 });
 
 async function setBoth(image: string): Promise<void> {
-  await graph.setImage(image);
-  const emb = graph.getImageEmbedding();
-  kernel.setImageEmbedding(emb.data, emb.originalSize);
+  await setBothImages({ graph, kernel }, image);
 }
 
 /** Float rounding moves logits by ~1e-6 of their size: pixels may only differ this close to 0. */

