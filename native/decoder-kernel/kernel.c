@@ -576,7 +576,7 @@ static int helper_alive = 0;
 static int job_seq = 0, done_seq = 0, job_kind = 0;
 #endif
 
-struct mask_job { const float *rr12, *gf, *rfc, *hyper; float *masks; int rows, cols, KG; };
+struct mask_job { const float *rr12, *gf, *rfc, *hyper; float *masks; int rows, cols, KG, nout; };
 static struct mask_job mjob;
 static int mask_next_row = 0;
 static void mask_rows_share(float *up, float *h2, float *pack);
@@ -659,10 +659,11 @@ static void mask_row(const struct mask_job *j, int y, float *up, float *h2, floa
   for (int r = 0; r < cols * 4; r++)
     for (int c = 0; c < 4 * C2OUT; c += 4) ST(h2 + r * 4 * C2OUT + c, vgelu(ADD(LD(h2 + r * 4 * C2OUT + c), LD(b2 + c))));
   /* logits: each 32-channel row (cell, dy1dx1, dy2dx2) against the 4 hypernetwork vectors */
-  float *out = j->masks + (size_t)y * cols * 16 * NMASK;
+  const int nout = j->nout;
+  float *out = j->masks + (size_t)y * cols * 16 * nout;
   for (int r = 0; r < cols * 16; r++) {
     const float *v = h2 + r * C2OUT;
-    for (int t = 0; t < NMASK; t++) out[r * NMASK + t] = dot(v, j->hyper + t * C2OUT, C2OUT);
+    for (int t = 0; t < nout; t++) out[r * nout + t] = dot(v, j->hyper + t * C2OUT, C2OUT);
   }
 }
 
@@ -681,13 +682,56 @@ static void mask_rows_share(float *up, float *h2, float *pack) {
 
 /* ---------------- the prompt ---------------- */
 
+/* What kernel_decode's `want` asks for: every mask token, the best multimask candidate (tokens 1..3
+   by predicted IoU, the first of equals, as chooseMaskToken), or token 0..3 alone. */
+#define WANT_ALL (-1)
+#define WANT_BEST_MULTI (-2)
+static int last_token = -1;
+/** The mask token the last decode with a single `want` computed (its masks' only plane). */
+__attribute__((export_name("kernel_last_token"))) int kernel_last_token(void) { return last_token; }
+
+/* The final attention's inputs: layer 1's tokens and their positional part, the image factors and
+   scratch [8 * NTOK, P] twice. */
+struct final_in { const float *q7, *qpe, *rr12, *gf, *rf; int KG; float *sc, *pr; };
+
+/* The final token-to-image attention and norm for the tokens toks[0..Tq), into out [Tq, 256]. */
+static void final_attention(const struct final_in *f, const int *toks, int Tq, float *out) {
+  float *tmp = salloc(Tq * D), *qh = salloc(H * Tq * HC), *oh = salloc(H * Tq * HC), *cat = salloc(Tq * CD);
+  for (int u = 0; u < Tq; u++)
+    for (int i = 0; i < D; i++) tmp[u * D + i] = f->q7[toks[u] * D + i] + f->qpe[toks[u] * D + i];
+  heads_of(tmp, Tq, slot[S_FIN_QW], slot[S_FIN_QB], 4.0f, qh);
+  const int rows = H * Tq;
+  head_scores(qh, Tq, slot[I_SFKT], f->sc, 0);
+  for (int r = 0; r < rows; r++) for (int i = 0; i < P; i += 4) ST(f->sc + r * P + i, MUL(LD(f->sc + r * P + i), LD(f->rr12 + i)));
+  lowrank_scores(qh, Tq, f->rf, NF, f->gf, f->KG, f->sc);
+  head_scores(qh, Tq, slot[I_CFKT], f->sc, 1);
+  for (int r = 0; r < rows; r++) softmax_wide(f->sc + (size_t)r * P, P);
+  scale_cols(f->sc, rows, f->rr12, f->pr);
+  head_values(f->pr, Tq, slot[I_SFVH], oh, 0);
+  lowrank_values(f->sc, Tq, f->gf, f->KG, f->rf + CD, NF, oh);
+  merge_heads(oh, Tq, cat);
+  linear(cat, Tq, CD, slot[S_FIN_OW], slot[S_FIN_OB], D, tmp);
+  for (int u = 0; u < Tq; u++)
+    for (int i = 0; i < D; i++) out[u * D + i] = f->q7[toks[u] * D + i] + tmp[u * D + i];
+  layer_norm(out, Tq, slot[S_NFG], slot[S_NFB], slot[S_EPS][E_NF]);
+}
+
+/* Mask token t's hypernetwork vector [32] from its final token. */
+static void hyper_of(const float *q8t, int t, float *y) {
+  mlp3(q8t, slot[S_HYP_W0] + t * D * D, slot[S_HYP_B0] + t * D, slot[S_HYP_W1] + t * D * D, slot[S_HYP_B1] + t * D,
+       slot[S_HYP_W2] + t * D * C2OUT, slot[S_HYP_B2] + t * C2OUT, C2OUT, y);
+}
+
 /**
  * Decode one prompt: coords [N, 2] (model input coordinates) and labels [N] as the export takes them;
  * masks over grid cells [0, rows) x [0, cols) written to masks [rows*cols, 16, 4] in the low-rank
- * graph's blocked order, IoU predictions to iou[4]. Returns 0, or an error code.
+ * graph's blocked order, IoU predictions to iou[4]. With a single `want` (a token, or the best
+ * multimask candidate) only that token's masks, [rows*cols, 16, 1], and kernel_last_token says which.
+ * Returns 0, or an error code.
  */
 __attribute__((export_name("kernel_decode")))
-int kernel_decode(const float *coords, const float *labels, int N, int rows, int cols, float *masks, float *iou) {
+int kernel_decode(const float *coords, const float *labels, int N, int rows, int cols, float *masks, float *iou, int want) {
+  if (want < WANT_BEST_MULTI || want >= NMASK) return 1;
   if (N < 1 || N > MAXPOINTS || rows < 0 || cols < 0 || rows > GRID || cols > GRID) return 1;
   if (!scratch) return 2;
   scratch_used = 0;
@@ -870,6 +914,8 @@ int kernel_decode(const float *coords, const float *labels, int N, int rows, int
     ST(rr12 + i, MUL(LD(r1 + i), r));
   }
 
+  float hyper[NMASK * C2OUT];
+  int nout;
   /* final factors Gf = [A0 r1 r2 ; A1 r2 ; r2 ; -r2 m2 ; 1] and their weights Rf [KG, 512] */
   const int KG = 2 * K8 + 3;
   float *gf = cross; /* cross is no longer needed; KF + 2 rows fit in sc + cross? allocate anew */
@@ -886,37 +932,43 @@ int kernel_decode(const float *coords, const float *labels, int N, int rows, int
   gemm_nn(K8, NF, D, m1, D, 1, slot[S_WF2], NF, rf + (size_t)K8 * NF, NF, 0);
   for (int j = 0; j < 3 * NF; j++) rf[(size_t)2 * K8 * NF + j] = slot[S_CONSTROWS][j];
   TICK(9);
-  /* final token-to-image attention */
-  for (int i = 0; i < T * D; i++) tmp[i] = q7[i] + qpe[i];
-  heads_of(tmp, T, slot[S_FIN_QW], slot[S_FIN_QB], 4.0f, qh);
-  head_scores(qh, T, slot[I_SFKT], sc, 0);
-  for (int r = 0; r < K8; r++) for (int i = 0; i < P; i += 4) ST(sc + r * P + i, MUL(LD(sc + r * P + i), LD(rr12 + i)));
-  lowrank_scores(qh, T, rf, NF, gf, KG, sc);
-  head_scores(qh, T, slot[I_CFKT], sc, 1);
-  for (int r = 0; r < K8; r++) softmax_wide(sc + (size_t)r * P, P);
-  scale_cols(sc, K8, rr12, pr);
-  head_values(pr, T, slot[I_SFVH], oh, 0);
-  lowrank_values(sc, T, gf, KG, rf + CD, NF, oh);
-  merge_heads(oh, T, cat);
-  linear(cat, T, CD, slot[S_FIN_OW], slot[S_FIN_OB], D, tmp);
-  TICK(10);
-  float *q8 = salloc(T * D);
-  for (int i = 0; i < T * D; i++) q8[i] = q7[i] + tmp[i];
-  layer_norm(q8, T, slot[S_NFG], slot[S_NFB], eps[E_NF]);
-
-  /* ---- heads ---- */
-  mlp3(q8, slot[S_IOU_W0], slot[S_IOU_B0], slot[S_IOU_W1], slot[S_IOU_B1], slot[S_IOU_W2], slot[S_IOU_B2], NMASK, iou);
-  float hyper[NMASK * C2OUT];
-  for (int t = 0; t < NMASK; t++)
-    mlp3(q8 + (1 + t) * D, slot[S_HYP_W0] + t * D * D, slot[S_HYP_B0] + t * D, slot[S_HYP_W1] + t * D * D, slot[S_HYP_B1] + t * D,
-         slot[S_HYP_W2] + t * D * C2OUT, slot[S_HYP_B2] + t * C2OUT, C2OUT, hyper + t * C2OUT);
+  /* the final token-to-image attention and the heads, for the output tokens asked for only: each
+     query attends to the image on its own, and the point tokens' outputs are never read */
+  const struct final_in fin = { q7, qpe, rr12, gf, rf, KG, sc, pr };
+  float *q8 = salloc(NTOK * D);
+  if (want == WANT_ALL) {
+    const int all[NTOK] = { 0, 1, 2, 3, 4 };
+    final_attention(&fin, all, NTOK, q8);
+    mlp3(q8, slot[S_IOU_W0], slot[S_IOU_B0], slot[S_IOU_W1], slot[S_IOU_B1], slot[S_IOU_W2], slot[S_IOU_B2], NMASK, iou);
+    for (int t = 0; t < NMASK; t++) hyper_of(q8 + (1 + t) * D, t, hyper + t * C2OUT);
+    nout = NMASK;
+  } else {
+    /* the IoU token first when the choice needs its predictions, else with the chosen mask token */
+    int chosen = want;
+    if (want == WANT_BEST_MULTI) {
+      const int iou_token[1] = { 0 };
+      final_attention(&fin, iou_token, 1, q8);
+      mlp3(q8, slot[S_IOU_W0], slot[S_IOU_B0], slot[S_IOU_W1], slot[S_IOU_B1], slot[S_IOU_W2], slot[S_IOU_B2], NMASK, iou);
+      chosen = 1;
+      for (int t = 2; t < NMASK; t++) if (iou[t] > iou[chosen]) chosen = t;
+      const int mask_token[1] = { 1 + chosen };
+      final_attention(&fin, mask_token, 1, q8 + D);
+    } else {
+      const int pair[2] = { 0, 1 + chosen };
+      final_attention(&fin, pair, 2, q8);
+      mlp3(q8, slot[S_IOU_W0], slot[S_IOU_B0], slot[S_IOU_W1], slot[S_IOU_B1], slot[S_IOU_W2], slot[S_IOU_B2], NMASK, iou);
+    }
+    hyper_of(q8 + D, chosen, hyper);
+    last_token = chosen;
+    nout = 1;
+  }
 
   TICK(11);
   /* ---- mask head, one grid row of cells at a time (shared with the helper thread, if any) ---- */
   if (rows == 0 || cols == 0) return 0;
   float *up = salloc((size_t)GRID * 4 * C1OUT);    /* [cols, 256] */
   float *h2 = salloc((size_t)GRID * 4 * 4 * C2OUT); /* [cols * 4, 128] */
-  mjob = (struct mask_job){ rr12, gf, rf + 2 * CD, hyper, masks, rows, cols, KG };
+  mjob = (struct mask_job){ rr12, gf, rf + 2 * CD, hyper, masks, rows, cols, KG, nout };
   __atomic_store_n(&mask_next_row, 0, __ATOMIC_SEQ_CST);
   int job = parallel_begin(JOB_MASK_ROWS);
   mask_rows_share(up, h2, pack_b);
@@ -1131,7 +1183,7 @@ static void correct_share(float *pack) {
  * for the image. Returns 0, or an error code.
  */
 __attribute__((export_name("kernel_decode_mask")))
-int kernel_decode_mask(const float *coords, const float *labels, int N, int rows, int cols, const float *mask, float *masks, float *iou) {
+int kernel_decode_mask(const float *coords, const float *labels, int N, int rows, int cols, const float *mask, float *masks, float *iou, int want) {
   if (!dense_image_ready) return 3;
   if (N < 1 || N > MAXPOINTS || rows < 0 || cols < 0 || rows > GRID || cols > GRID) return 1;
   dense_factors(mask);
@@ -1144,7 +1196,7 @@ int kernel_decode_mask(const float *coords, const float *labels, int N, int rows
     saved[i] = slot[I_K0T + i];
     if (img_alt[i]) slot[I_K0T + i] = img_alt[i];
   }
-  int rc = kernel_decode(coords, labels, N, rows, cols, masks, iou);
+  int rc = kernel_decode(coords, labels, N, rows, cols, masks, iou, want);
   for (int i = 0; i < N_IMAGE; i++) slot[I_K0T + i] = saved[i];
   return rc;
 }

@@ -15,10 +15,11 @@ interface KernelExports {
   kernel_slots(): number;
   kernel_slot_count(): number;
   kernel_reserve(maxPoints: number): number;
-  kernel_decode(coords: number, labels: number, n: number, rows: number, cols: number, masks: number, iou: number): number;
+  kernel_decode(coords: number, labels: number, n: number, rows: number, cols: number, masks: number, iou: number, want: number): number;
   kernel_dense_columns(): number;
   kernel_dense_image(embedding: number): number;
-  kernel_decode_mask(coords: number, labels: number, n: number, rows: number, cols: number, mask: number, masks: number, iou: number): number;
+  kernel_decode_mask(coords: number, labels: number, n: number, rows: number, cols: number, mask: number, masks: number, iou: number, want: number): number;
+  kernel_last_token(): number;
   kernel_helper_alive(): number;
   kernel_helper_items(): number;
 }
@@ -54,10 +55,30 @@ export interface KernelPrompts {
 }
 
 export interface KernelOutput {
-  /** [batch, rows*cols, 16, 4] logits in the low-rank graph's blocked order. */
+  /**
+   * [batch, rows*cols, 16, 4] logits in the low-rank graph's blocked order; with a `token` option
+   * [batch, rows*cols, 16, 1], each prompt's `tokens` mask only.
+   */
   masks: Float32Array;
   /** [batch, 4] predicted IoU. */
   iou: Float32Array;
+  /** With a `token` option: the mask token each prompt's masks are. */
+  tokens?: Int32Array;
+}
+
+/**
+ * Which masks to decode: every mask token (the default), the best multimask candidate (tokens 1..3
+ * by predicted IoU, as chooseMaskToken's 'best-multi'), or one token. A single token skips the other
+ * mask tokens' final attention and hypernetwork, and their logits.
+ */
+export type KernelTokenChoice = 'all' | 'best-multi' | number;
+
+/** kernel_decode's `want` for a choice. */
+function wantOf(choice: KernelTokenChoice, masks: number): number {
+  if (choice === 'all') return -1;
+  if (choice === 'best-multi') return -2;
+  if (!(Number.isInteger(choice) && choice >= 0 && choice < masks)) throw new InvalidArgumentError(`decoder kernel: mask token ${choice} (0 to ${masks - 1})`);
+  return choice;
 }
 
 /** Any object with a Float32Array `data`: onnxruntime tensors (Node or web) or plain records. */
@@ -91,7 +112,7 @@ export class DecoderKernel {
     // the threaded build imports its (shared) memory instead of exporting one
     const x = { ...instance.exports, ...(options.memory ? { memory: options.memory } : {}) } as unknown as KernelExports;
     const slotCount = WEIGHT_SLOTS.length + IMAGE_SLOTS.length;
-    if (typeof x.kernel_decode !== 'function' || x.kernel_slot_count() !== slotCount || typeof x.kernel_dense_columns !== 'function' || x.kernel_dense_columns() !== DENSE_COLUMNS) {
+    if (typeof x.kernel_decode !== 'function' || typeof x.kernel_last_token !== 'function' || x.kernel_slot_count() !== slotCount || typeof x.kernel_dense_columns !== 'function' || x.kernel_dense_columns() !== DENSE_COLUMNS) {
       throw new KernelUnsupportedError(`the decoder kernel module does not match this samkit (slots ${typeof x.kernel_slot_count === 'function' ? x.kernel_slot_count() : '?'}, expected ${slotCount})`);
     }
     if (weights.length !== WEIGHT_SLOTS.length) throw new InvalidArgumentError(`decoder kernel: ${weights.length} weight arrays, expected ${WEIGHT_SLOTS.length}`);
@@ -202,13 +223,16 @@ export class DecoderKernel {
 
   /**
    * Decode prompts for grid cells [0, rows) x [0, cols) on the image last set; with a mask input
-   * (hasMaskInput) as the export does with has_mask_input = 1.
+   * (hasMaskInput) as the export does with has_mask_input = 1; `token`: which masks (see
+   * KernelTokenChoice).
    */
-  decode(prompts: KernelPrompts, cells: { rows: number; cols: number }): KernelOutput {
+  decode(prompts: KernelPrompts, cells: { rows: number; cols: number }, token: KernelTokenChoice = 'all'): KernelOutput {
     const { batch, numPoints: n } = prompts;
     const withMask = prompts.hasMaskInput === true;
     const maskFloats = KERNEL_ARCH.grid * KERNEL_ARCH.grid * 16;
     const { grid, masks: nm } = KERNEL_ARCH;
+    const want = wantOf(token, nm);
+    const planes = want === -1 ? nm : 1;
     if (!this.imageKey) throw new InvalidArgumentError('decoder kernel: no image set');
     if (n < 1 || n > KERNEL_MAX_POINTS) throw new InvalidArgumentError(`decoder kernel: ${n} points per prompt (1 to ${KERNEL_MAX_POINTS})`);
     const { rows, cols } = cells;
@@ -216,11 +240,12 @@ export class DecoderKernel {
     if (withMask && prompts.maskInput?.length !== batch * maskFloats) throw new InvalidArgumentError(`decoder kernel: mask input of ${prompts.maskInput?.length ?? 0} values, expected ${batch * maskFloats}`);
     this.reserve(n);
     if (withMask) this.denseImage();
-    const perMask = rows * cols * 16 * nm;
+    const perMask = rows * cols * 16 * planes;
     const need = 3 * n + perMask + nm + (withMask ? maskFloats : 0);
     if (this.io.floats < need) this.io = { ptr: this.alloc(need), floats: need };
     const masks = new Float32Array(batch * perMask);
     const iou = new Float32Array(batch * nm);
+    const tokens = want === -1 ? undefined : new Int32Array(batch);
     const base = this.io.ptr;
     const coordsPtr = base, labelsPtr = base + 8 * n, masksPtr = base + 12 * n, iouPtr = masksPtr + 4 * perMask, maskInPtr = iouPtr + 4 * nm;
     for (let b = 0; b < batch; b++) {
@@ -229,13 +254,14 @@ export class DecoderKernel {
       new Float32Array(mem, labelsPtr, n).set(prompts.pointLabels.subarray(b * n, (b + 1) * n));
       if (withMask) new Float32Array(mem, maskInPtr, maskFloats).set(prompts.maskInput!.subarray(b * maskFloats, (b + 1) * maskFloats));
       const rc = withMask
-        ? this.x.kernel_decode_mask(coordsPtr, labelsPtr, n, rows, cols, maskInPtr, masksPtr, iouPtr)
-        : this.x.kernel_decode(coordsPtr, labelsPtr, n, rows, cols, masksPtr, iouPtr);
+        ? this.x.kernel_decode_mask(coordsPtr, labelsPtr, n, rows, cols, maskInPtr, masksPtr, iouPtr, want)
+        : this.x.kernel_decode(coordsPtr, labelsPtr, n, rows, cols, masksPtr, iouPtr, want);
       if (rc !== 0) throw new InvalidArgumentError(`decoder kernel failed (code ${rc})`);
       const after = this.x.memory.buffer;
       masks.set(new Float32Array(after, masksPtr, perMask), b * perMask);
       iou.set(new Float32Array(after, iouPtr, nm), b * nm);
+      if (tokens) tokens[b] = this.x.kernel_last_token();
     }
-    return { masks, iou };
+    return tokens ? { masks, iou, tokens } : { masks, iou };
   }
 }

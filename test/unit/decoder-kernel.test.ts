@@ -222,3 +222,46 @@ function sameClang(): false | string {
     return 'llvm-objdump-14 is not installed (the relaxed build cannot be rebuilt here)';
   }
 }
+
+test('one mask token alone (a hover): the same IoU predictions and that token\'s logits as all four', async () => {
+  if (!graph.isImageSet) await setBoth(`${PROJECT_ROOT}/samples/chelsea.png`);
+  const emb = graph.getImageEmbedding();
+  const carried = await (kernel.model as unknown as { imageSideTensors(e: Float32Array): Promise<Record<string, { data: unknown }>> }).imageSideTensors(emb.data);
+  const k = await DecoderKernel.create(await kernelModule(), kernelWeights(readFileSync(decoderPath)));
+  k.setImage(carried, carried);
+  const { width, height } = emb.originalSize;
+  const r = rng(23);
+  const prompts: Prompt[] = [
+    ...Array.from({ length: 4 }, () => ({ pointCoords: [[r() * width, r() * height]] as [number, number][], pointLabels: [1] })),
+    { pointCoords: [[r() * width, r() * height], [r() * width, r() * height]], pointLabels: [1, 0] },
+    { box: [0.2 * width, 0.2 * height, 0.7 * width, 0.8 * height] as [number, number, number, number] },
+  ];
+  const cells = { rows: 64, cols: 43 };
+  const perToken = cells.rows * cells.cols * 16;
+  let chosenMulti = 0;
+  for (const [i, prompt] of prompts.entries()) {
+    const enc = encodePrompts([prompt], emb.originalSize, kernel.model.preprocess.inputSize, kernel.model.maskInputSize);
+    const all = k.decode(enc, cells);
+    assert.equal(all.tokens, undefined);
+    let best = 1;
+    for (let t = 2; t < 4; t++) if (all.iou[t] > all.iou[best]) best = t;
+    for (const choice of ['best-multi', 0, 1, 2, 3] as const) {
+      const one = k.decode(enc, cells, choice);
+      const token = choice === 'best-multi' ? best : choice;
+      assert.deepEqual([...one.tokens!], [token], `prompt ${i} ${choice}: token`);
+      assert.equal(one.masks.length, perToken);
+      for (let t = 0; t < 4; t++) assert.ok(Math.abs(one.iou[t] - all.iou[t]) <= 1e-6, `prompt ${i} ${choice}: IoU ${t} ${one.iou[t]} vs ${all.iou[t]}`);
+      let worst = 0;
+      for (let c = 0; c < perToken; c++) worst = Math.max(worst, Math.abs(one.masks[c] - all.masks[c * 4 + token]) / (1 + Math.abs(all.masks[c * 4 + token])));
+      assert.ok(worst <= 1e-5, `prompt ${i} ${choice}: logits differ by ${worst} (relative)`);
+      if (choice === 'best-multi') chosenMulti |= 1 << token;
+    }
+  }
+  assert.ok(chosenMulti !== 0);
+  // a batch: each prompt its own best candidate
+  const batch = encodePrompts(prompts.slice(0, 3), emb.originalSize, kernel.model.preprocess.inputSize, kernel.model.maskInputSize);
+  const many = k.decode(batch, cells, 'best-multi');
+  assert.equal(many.tokens!.length, 3);
+  assert.equal(many.masks.length, 3 * perToken);
+  assert.throws(() => k.decode(batch, cells, 4), (e: unknown) => e instanceof InvalidArgumentError && /mask token 4/.test((e as Error).message));
+});

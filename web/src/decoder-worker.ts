@@ -5,7 +5,7 @@
  * size when a mask is accepted) and painted into RGBA here, so the page only has to put pixels.
  */
 import * as ort from 'onnxruntime-web/wasm';
-import { cellsCovering, interleaveLowResMasks, type CellExtent } from '../../src/core/interleave.js';
+import { cellsCovering, interleaveLowResMasks, interleavePlane, type CellExtent } from '../../src/core/interleave.js';
 import { Mask } from '../../src/core/mask.js';
 import { chooseMaskToken, isLonePoint, type MaskTokenRule } from '../../src/core/mask-choice.js';
 import { encodePrompts, promptFromFlat } from '../../src/core/prompt.js';
@@ -13,7 +13,7 @@ import { decompressRle, maskToCocoRle } from '../../src/core/rle.js';
 import { preprocessShape, type ResizeRule, type Size } from '../../src/core/transforms.js';
 import { lowResFootprint, planUpsample, UpsampleScratch, upsampleThreshold } from '../../src/core/upsample.js';
 import { extentValues, LOWRANK_EXTENT_INPUT } from '../../src/model/lowrank-io.js';
-import { DecoderKernel, KERNEL_MAX_POINTS } from '../../src/kernel/decoder-kernel.js';
+import { DecoderKernel, KERNEL_MAX_POINTS, type KernelTokenChoice } from '../../src/kernel/decoder-kernel.js';
 import { kernelWeights } from '../../src/kernel/kernel-weights.js';
 import { startPageKernel } from './kernel-start.js';
 import { ImageSideClient, type ImageSideOutputs } from './image-side-client.js';
@@ -297,8 +297,20 @@ interface Decoded {
   token?: number;
 }
 
-/** onnxruntime-web in this worker. `imageOnly`: see WorkerRequest. */
-async function decodeInPage(s: ImageState, p: PromptInput, imageOnly: boolean): Promise<Decoded> {
+/**
+ * The masks a decode that shows one token needs from the kernel: that token alone when the rule
+ * names it or picks the best multimask candidate ('auto' on a lone point), else every token.
+ */
+function kernelChoice(p: PromptInput, rule: MaskTokenRule): KernelTokenChoice {
+  if (typeof rule === 'number') return rule;
+  return rule === 'best-multi' || isLonePoint(p.points.length / 2, p.box) ? 'best-multi' : 0;
+}
+
+/**
+ * onnxruntime-web (or the kernel) in this worker. `imageOnly`: see WorkerRequest. `choice`: the
+ * masks wanted when the kernel decodes (the others' logits stay 0, and `token` says which is there).
+ */
+async function decodeInPage(s: ImageState, p: PromptInput, imageOnly: boolean, choice: KernelTokenChoice = 'all'): Promise<Decoded> {
   if (family) return decodeFamily(family, s, p);
   if (!session) throw new Error('the decoder is not loaded');
   if (!pageRunnable) throw new Error('this model\'s decoder runs on the server only');
@@ -315,7 +327,12 @@ async function decodeInPage(s: ImageState, p: PromptInput, imageOnly: boolean): 
   if (kernel !== null && carried !== null && enc.numPoints <= KERNEL_MAX_POINTS) {
     try {
       if (enc.hasMaskInput) kernel.setImage(carried, carried, s.embedding.data as Float32Array);
-      const k = kernel.decode(enc, cells);
+      const k = kernel.decode(enc, cells, choice);
+      if (k.tokens) {
+        const logits = new Float32Array(k.iou.length * m * m);
+        interleavePlane(k.masks, 0, 0, 1, m / 4, logits, k.tokens[0] * m * m, cells);
+        return { scores: k.iou, logits, graph: 'kernel', token: k.tokens[0] };
+      }
       return { scores: k.iou, logits: interleaveLowResMasks(k.masks, 1, k.iou.length, m / 4, undefined, cells), graph: 'kernel' };
     } catch {
       kernel = null; // e.g. out of memory: onnxruntime-web decodes from now on
@@ -399,7 +416,8 @@ async function decode(req: Extract<WorkerRequest, { kind: 'decode' }>): Promise<
   }
   // A decoder the page cannot run: the server decodes every prompt (it has no mask-input refinement).
   if (!pageRunnable && s.decodeUrl) d = await decodeOnServer(s, p, req.render === 'chosen' ? req.token : undefined);
-  d ??= await decodeInPage(s, p, imageOnly);
+  // A hover shows one token and never becomes a mask input: the kernel decodes that token alone.
+  d ??= await decodeInPage(s, p, imageOnly, imageOnly && req.render === 'chosen' ? kernelChoice(p, req.token) : 'all');
   const t1 = performance.now();
   const tokens = d.scores.length;
   const token = d.token ?? chooseMaskToken(d.scores, isLonePoint(p.points.length / 2, p.box), req.token);
@@ -430,7 +448,7 @@ async function calibrate(req: Extract<WorkerRequest, { kind: 'calibrate' }>): Pr
     return { via: hoverVia, pageMs: null, serverMs: null, warmed: false };
   }
   const p: PromptInput = { points: req.point, labels: [1], box: null, maskInput: null };
-  const inPage = req.force === 'server' ? null : () => decodeInPage(s, p, true);
+  const inPage = req.force === 'server' ? null : () => decodeInPage(s, p, true, kernelChoice(p, 'auto'));
   const onServer = req.force === 'page' || !s.decodeUrl ? null : () => decodeOnServer(s, p, 'auto');
   // The warm-ups (onnxruntime's first run plans, the server's first prepares the image) run at once:
   // they are mostly waiting on different processes. The timed rounds then run one side at a time.
