@@ -186,9 +186,8 @@ export async function benchWeb(images?: string[]): Promise<Record<string, unknow
 
 /**
  * Hover and click-to-refined in the page with its own decoder (`?hover=page`): the prompt-decoder
- * kernel (relaxed SIMD with its helper thread, `&kernelThreads=2`), the kernel on one thread (the
- * default), its plain SIMD build on one thread (`&kernel=simd`, the previous
- * default) and onnxruntime-web's graphs (`&decoder=graph`: the prompt graph for hovers, the full
+ * kernel (relaxed SIMD with its helper thread, the default), the kernel on one thread
+ * (`&kernelThreads=1`), its plain SIMD build on one thread (`&kernel=simd`) and onnxruntime-web's graphs (`&decoder=graph`: the prompt graph for hovers, the full
  * graph for clicks with a mask input), alternating rounds on one image.
  */
 export async function benchHoverDecoders(images?: string[], rounds = 2): Promise<Record<string, unknown>> {
@@ -199,7 +198,7 @@ export async function benchHoverDecoders(images?: string[], rounds = 2): Promise
     const box = (await page.locator('#layer-live').boundingBox())!;
     const at = (fx: number, fy: number): { x: number; y: number } => ({ x: box.x + box.width * fx, y: box.y + box.height * fy });
     const variants = [
-      ['kernel', '?hover=page&kernelThreads=2'], ['kernel1Thread', '?hover=page'], ['kernelSimd1Thread', '?hover=page&kernel=simd&kernelThreads=1'], ['graph', '?hover=page&decoder=graph'],
+      ['kernel', '?hover=page'], ['kernel1Thread', '?hover=page&kernelThreads=1'], ['kernelSimd1Thread', '?hover=page&kernel=simd&kernelThreads=1'], ['graph', '?hover=page&decoder=graph'],
     ] as const;
     type Runs = { hover: number[]; decode: number[]; click: number[]; clickDecode: number[]; decoders: string[] };
     const runs = Object.fromEntries(variants.map(([k]) => [k, { hover: [], decode: [], click: [], clickDecode: [], decoders: [] } as Runs])) as Record<string, Runs>;

@@ -17,7 +17,7 @@ export class DecoderClient {
   constructor(url: string) {
     // ?decoder=graph on the page: the worker decodes with onnxruntime's prompt graph, not the kernel;
     // ?kernel=simd: the kernel's plain SIMD build even where the relaxed-SIMD one runs;
-    // ?kernelThreads=2: a helper thread for the kernel;
+    // ?kernelThreads=1: no helper thread for the kernel;
     // ?ahead=off: nothing is prepared ahead (the worker runs each image's image part on opening it).
     const page = new URLSearchParams(self.location.search);
     const q = new URLSearchParams();

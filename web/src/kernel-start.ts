@@ -1,10 +1,10 @@
 /**
  * Starting the page's decoder kernel (in the decoder worker): the relaxed-SIMD build where the
- * engine validates it, else the plain SIMD build; and, with `?kernelThreads=2` when the page is
- * cross-origin isolated on two or more cores, the threaded relaxed build with a helper worker sharing
- * the per-position work (kernel-helper-worker.ts). Opt-in: it paid little on the shared 2-core
- * machine (docs/benchmarks.md) and the next-image e2e test loses its first hover with it (not yet
- * understood). `?kernel=simd` forces the plain build.
+ * engine validates it, else the plain SIMD build; and, when the page is cross-origin isolated on two
+ * or more cores, the threaded relaxed build with a helper worker sharing the per-position work
+ * (kernel-helper-worker.ts): on a quiet 2-core machine hovers take 0.93x and clicks that refine 0.88x
+ * of one thread's time (docs/benchmarks.md, session 9). `?kernelThreads=1` keeps one thread;
+ * `?kernel=simd` forces the plain build.
  */
 import { DecoderKernel, sharedKernelMemory } from '../../src/kernel/decoder-kernel.js';
 import { KERNEL_BUILD_FILES, KERNEL_THREADED_FILE, kernelBuild } from '../../src/kernel/kernel-build.js';
@@ -22,7 +22,7 @@ async function fetchModule(file: string): Promise<WebAssembly.Module> {
 export async function startPageKernel(weights: KernelWeights, params: URLSearchParams): Promise<DecoderKernel> {
   const build = kernelBuild(params.get('kernel'));
   const threaded = build === 'relaxed' && self.crossOriginIsolated === true && (navigator.hardwareConcurrency ?? 1) >= 2
-    && params.get('kernelThreads') === '2';
+    && params.get('kernelThreads') !== '1';
   if (threaded) {
     try {
       const module = await fetchModule(KERNEL_THREADED_FILE);
