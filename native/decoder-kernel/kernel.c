@@ -716,6 +716,11 @@ static void final_attention(const struct final_in *f, const int *toks, int Tq, f
   layer_norm(out, Tq, slot[S_NFG], slot[S_NFB], slot[S_EPS][E_NF]);
 }
 
+/* The 4 predicted IoUs from the IoU token's final state. */
+static void iou_head(const float *q8iou, float *iou) {
+  mlp3(q8iou, slot[S_IOU_W0], slot[S_IOU_B0], slot[S_IOU_W1], slot[S_IOU_B1], slot[S_IOU_W2], slot[S_IOU_B2], NMASK, iou);
+}
+
 /* Mask token t's hypernetwork vector [32] from its final token. */
 static void hyper_of(const float *q8t, int t, float *y) {
   mlp3(q8t, slot[S_HYP_W0] + t * D * D, slot[S_HYP_B0] + t * D, slot[S_HYP_W1] + t * D * D, slot[S_HYP_B1] + t * D,
@@ -939,7 +944,7 @@ int kernel_decode(const float *coords, const float *labels, int N, int rows, int
   if (want == WANT_ALL) {
     const int all[NTOK] = { 0, 1, 2, 3, 4 };
     final_attention(&fin, all, NTOK, q8);
-    mlp3(q8, slot[S_IOU_W0], slot[S_IOU_B0], slot[S_IOU_W1], slot[S_IOU_B1], slot[S_IOU_W2], slot[S_IOU_B2], NMASK, iou);
+    iou_head(q8, iou);
     for (int t = 0; t < NMASK; t++) hyper_of(q8 + (1 + t) * D, t, hyper + t * C2OUT);
     nout = NMASK;
   } else {
@@ -948,7 +953,7 @@ int kernel_decode(const float *coords, const float *labels, int N, int rows, int
     if (want == WANT_BEST_MULTI) {
       const int iou_token[1] = { 0 };
       final_attention(&fin, iou_token, 1, q8);
-      mlp3(q8, slot[S_IOU_W0], slot[S_IOU_B0], slot[S_IOU_W1], slot[S_IOU_B1], slot[S_IOU_W2], slot[S_IOU_B2], NMASK, iou);
+      iou_head(q8, iou);
       chosen = 1;
       for (int t = 2; t < NMASK; t++) if (iou[t] > iou[chosen]) chosen = t;
       const int mask_token[1] = { 1 + chosen };
@@ -956,7 +961,7 @@ int kernel_decode(const float *coords, const float *labels, int N, int rows, int
     } else {
       const int pair[2] = { 0, 1 + chosen };
       final_attention(&fin, pair, 2, q8);
-      mlp3(q8, slot[S_IOU_W0], slot[S_IOU_B0], slot[S_IOU_W1], slot[S_IOU_B1], slot[S_IOU_W2], slot[S_IOU_B2], NMASK, iou);
+      iou_head(q8, iou);
     }
     hyper_of(q8 + D, chosen, hyper);
     last_token = chosen;
