@@ -9,11 +9,20 @@ export type MaskTokenRule = 'auto' | 'best-multi' | number;
  * SamPredictor.predict(multimask_output=False) does.
  */
 export function chooseMaskToken(scores: ArrayLike<number>, lonePoint: boolean, rule: MaskTokenRule): number {
-  if (typeof rule === 'number') return rule;
+  const resolved = resolveMaskTokenRule(lonePoint, rule);
+  if (typeof resolved === 'number') return resolved;
   let best = 1;
   for (let t = 2; t < scores.length; t++) if (scores[t] > scores[best]) best = t;
-  if (rule === 'best-multi') return best;
-  return lonePoint ? best : 0;
+  return best;
+}
+
+/**
+ * What a rule comes to before the scores are known: a fixed token, or the best multimask candidate
+ * (the decoder kernel then decodes that token alone).
+ */
+export function resolveMaskTokenRule(lonePoint: boolean, rule: MaskTokenRule): number | 'best-multi' {
+  if (typeof rule === 'number') return rule;
+  return rule === 'best-multi' || lonePoint ? 'best-multi' : 0;
 }
 
 /** A prompt that is one point and nothing else. */

@@ -7,7 +7,7 @@
 import * as ort from 'onnxruntime-web/wasm';
 import { cellsCovering, interleaveLowResMasks, interleavePlane, type CellExtent } from '../../src/core/interleave.js';
 import { Mask } from '../../src/core/mask.js';
-import { chooseMaskToken, isLonePoint, type MaskTokenRule } from '../../src/core/mask-choice.js';
+import { chooseMaskToken, isLonePoint, resolveMaskTokenRule, type MaskTokenRule } from '../../src/core/mask-choice.js';
 import { encodePrompts, promptFromFlat } from '../../src/core/prompt.js';
 import { decompressRle, maskToCocoRle } from '../../src/core/rle.js';
 import { preprocessShape, type ResizeRule, type Size } from '../../src/core/transforms.js';
@@ -297,13 +297,9 @@ interface Decoded {
   token?: number;
 }
 
-/**
- * The masks a decode that shows one token needs from the kernel: that token alone when the rule
- * names it or picks the best multimask candidate ('auto' on a lone point), else every token.
- */
+/** The one token a decode that shows one needs from the kernel (the rule, resolved for this prompt). */
 function kernelChoice(p: PromptInput, rule: MaskTokenRule): KernelTokenChoice {
-  if (typeof rule === 'number') return rule;
-  return rule === 'best-multi' || isLonePoint(p.points.length / 2, p.box) ? 'best-multi' : 0;
+  return resolveMaskTokenRule(isLonePoint(p.points.length / 2, p.box), rule);
 }
 
 /**
