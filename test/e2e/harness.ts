@@ -108,9 +108,22 @@ export async function instrumentDraws(page: Page): Promise<void> {
 
 /** Wait until the page says an image is ready (embedding loaded, decoder warm). */
 export async function waitReady(page: Page, timeout = 120000): Promise<void> {
-  await page.waitForFunction(() => document.body.dataset.state === 'ready' || document.body.dataset.state === 'error', null, { timeout, polling: 100 });
-  const state = await page.evaluate(() => document.body.dataset.state);
-  if (state !== 'ready') throw new Error(`the page reports an error: ${await page.locator('#banner-text').textContent()}`);
+  // One read of the state (a second read can already see the next open's 'loading'), and 'ready'
+  // only counts for the image the URL names: a move sets the hash before that open starts.
+  const handle = await page.waitForFunction(() => {
+    const { state, readyImage } = document.body.dataset;
+    const want = /^#([0-9a-f]{64})$/.exec(location.hash)?.[1];
+    if (state === 'error') return state;
+    return state === 'ready' && (!want || readyImage === want) ? state : false;
+  }, null, { timeout, polling: 100 });
+  const state = await handle.jsonValue();
+  if (state !== 'ready') {
+    // What the page knew: the banner, and the phases of the open that failed (open-timing.ts).
+    const open = await page.evaluate(() => JSON.stringify((window as unknown as { __samkitOpen?: unknown }).__samkitOpen ?? null));
+    const logged = [...(await page.consoleMessages()).filter((m) => m.type() === 'error' || m.type() === 'warning').map((m) => m.text()),
+      ...(await page.pageErrors()).map((e) => `${e.name}: ${e.message}`)].slice(-5);
+    throw new Error(`the page reports an error: ${await page.locator('#banner-text').textContent()} (open: ${open}; console: ${JSON.stringify(logged)})`);
+  }
 }
 
 /** 0/1 per display pixel where a layer canvas has paint (alpha > 0). */

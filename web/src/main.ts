@@ -38,9 +38,13 @@ import type { HoverVia, PromptInput } from './worker-protocol.js';
 
 class App {
   private readonly decoder = new DecoderClient('/decoder-worker.js');
-  private decoderReady: Promise<boolean> = Promise.resolve(false);
   private model: ModelInfo | null = null;
-  private modelReady: Promise<ModelInfo | null> = Promise.resolve(null);
+  // Settled by start() only: the model info (null when it could not be had) and whether the page's
+  // decoder started. An image opened before either is known waits for it instead of reading a default.
+  private resolveModel!: (model: ModelInfo | null) => void;
+  private readonly modelReady = new Promise<ModelInfo | null>((resolve) => { this.resolveModel = resolve; });
+  private resolveDecoder!: (ok: boolean) => void;
+  private readonly decoderReady = new Promise<boolean>((resolve) => { this.resolveDecoder = resolve; });
 
   private mode: Mode = 'hover';
   private loaded: Loaded | null = null;
@@ -108,22 +112,23 @@ class App {
     mountInpaintPanel({ image: () => (this.loaded ? { id: this.loaded.info.id, name: this.loaded.info.name } : null), objects: () => this.objects.all, selectedId: selected, onSelectionChange });
     this.setMode('hover');
     this.objects.render();
-    const modelInfo = api.model();
-    this.modelReady = modelInfo.catch(() => null);
     let model: ModelInfo;
     try {
-      model = await modelInfo;
+      model = await api.model();
     } catch (err) {
+      this.resolveModel(null);
+      this.resolveDecoder(false);
       this.notices.setChip('chip-decoder', 'Decoder · unavailable', 'bad');
       this.notices.showError(err instanceof ApiError ? `The model could not be loaded: ${err.message.replace(/^model error: /, '')}` : err);
       return;
     }
     this.model = model;
+    this.resolveModel(model);
     const { maxUploadBytes, maxPixels } = model.limits;
     $('limits-text').textContent = `Up to ${Math.round(maxUploadBytes / (1024 * 1024))} MB and ${Math.round(maxPixels / 1e6)} megapixels. Masks are kept at the image's full resolution.`;
     const threadParam = Number(new URLSearchParams(location.search).get('threads'));
     const threads = threadParam > 0 ? threadParam : Math.min(4, navigator.hardwareConcurrency || 1);
-    this.decoderReady = this.decoder.init(model.decoderUrl, threads, model.hoverDecoder, { id: model.decoderFamily, maskInputSize: model.maskInputSize }).then(
+    void this.decoder.init(model.decoderUrl, threads, model.hoverDecoder, { id: model.decoderFamily, maskInputSize: model.maskInputSize }).then(
       ({ threads, isolated, split, family }) => {
         this.decoderChip = `Decoder · WASM ×${threads}${isolated ? '' : ' (not isolated)'}${familyChip(family)}`;
         this.notices.setChip('chip-decoder', this.decoderChip, 'ok');
@@ -135,7 +140,7 @@ class App {
         this.notices.showError(`The prompt decoder could not start in this browser: ${(err as Error).message}`);
         return false;
       },
-    );
+    ).then((ok) => this.resolveDecoder(ok));
     const m = /^#([0-9a-f]{64})$/.exec(location.hash);
     if (m) void this.openById(m[1]);
     else void this.showRecent();
@@ -293,7 +298,7 @@ class App {
     } catch (err) {
       if (seq !== this.loadSeq) return;
       notices.setOverlay(null);
-      notices.setState(this.loaded ? 'ready' : 'empty');
+      notices.setState(this.loaded ? 'ready' : 'empty', this.loaded?.ready ? this.loaded.info.id : null);
       notices.showError(err);
     }
   }
@@ -315,9 +320,10 @@ class App {
     } catch (err) {
       if (seq !== this.loadSeq) return;
       this.notices.setOverlay(null);
-      this.notices.setState(this.loaded ? 'ready' : 'empty');
+      this.notices.setState(this.loaded ? 'ready' : 'empty', this.loaded?.ready ? this.loaded.info.id : null);
       this.notices.showError(err instanceof ApiError && err.status === 404 ? 'That image is no longer on this server; open the file again.' : err);
-      if (!this.loaded) history.replaceState(null, '', location.pathname);
+      // The URL names the image shown: the one still open, or none.
+      history.replaceState(null, '', this.loaded ? `#${this.loaded.info.id}` : location.pathname);
     }
   }
 
@@ -382,9 +388,6 @@ class App {
     const ms = performance.now() - t0;
     openTiming.mark('embedding');
     await this.decoder.setEmbedding(emb.data, emb.dims, emb.imageInputs, info.id);
-    // An image opened from the URL hash can get here before the model info came (a cold server):
-    // decoderReady is only the decoder's start once that info has arrived.
-    await this.modelReady;
     openTiming.mark('embedding in worker');
     const decoderOk = await this.decoderReady;
     if (seq !== this.loadSeq) return;
@@ -397,9 +400,14 @@ class App {
     if (seq !== this.loadSeq) return;
     notices.setOverlay(null);
     notices.setChip('chip-embedding', emb.source === 'computed' ? `Embedding · computed in ${(ms / 1000).toFixed(1)} s` : 'Embedding · cached', 'ok');
-    if (!decoderOk) { notices.setState('error'); return; }
+    if (!decoderOk) {
+      notices.setState('error');
+      // The start's own failure is on the banner already; this says it again if something hid it.
+      if ($('banner').hidden) notices.showError('the prompt decoder did not start in this browser, so the image cannot be annotated here');
+      return;
+    }
     loaded.ready = true;
-    notices.setState('ready');
+    notices.setState('ready', info.id);
     openTiming.mark('ready');
     this.updatePanels();
     notices.status(MODE_HINTS[this.mode]);

@@ -34,7 +34,10 @@ export class Notices {
   }
 
   showError(err: unknown, kind = 'error'): void {
-    const message = typeof err === 'string' ? err : err instanceof Error ? err.message : String(err);
+    const raw = typeof err === 'string' ? err : err instanceof Error ? err.message : String(err);
+    // An error without a message (a bare DOMException, a worker that died) still says what it was.
+    const message = raw.trim() !== '' ? raw : `an unexpected ${err instanceof Error && err.name ? err.name : 'error'} with no message (see the browser console)`;
+    if (raw.trim() === '') console.error('samkit: error without a message', err);
     const banner = $('banner');
     banner.className = 'banner';
     banner.dataset.kind = err instanceof UnreachableError ? 'offline' : kind;
@@ -85,7 +88,13 @@ export class Notices {
     }
   }
 
-  setState(state: 'empty' | 'loading' | 'ready' | 'error'): void {
+  /**
+   * The page's state, and with 'ready' the image that is ready (`data-ready-image`): a move sets the
+   * URL hash before the new open starts, so 'ready' alone can still be the last image's.
+   */
+  setState(state: 'empty' | 'loading' | 'ready' | 'error', readyImage: string | null = null): void {
     document.body.dataset.state = state;
+    if (state === 'ready' && readyImage) document.body.dataset.readyImage = readyImage;
+    else delete document.body.dataset.readyImage;
   }
 }
