@@ -5,7 +5,7 @@
 // validate it: the page picks it by feature detection).
 // decoder-kernel-relaxed-mt.wasm is the relaxed build on shared memory (atomics): the page runs a
 // second instance of it in a helper worker that shares the per-position work (cross-origin isolated).
-// Usage: npm run build:kernel [-- --out DIR]
+// Usage: npm run build:kernel [-- --out DIR [--profile]] (--profile: per-section timers, kernel_profile(); only with --out)
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,11 +17,13 @@ const src = join(root, 'native/decoder-kernel/kernel.c');
 const outArg = process.argv.indexOf('--out');
 const outDir = outArg > 0 ? process.argv[outArg + 1] : join(root, 'native/decoder-kernel');
 mkdirSync(outDir, { recursive: true });
+if (process.argv.includes('--profile') && outArg < 0) throw new Error('--profile builds go elsewhere: give --out DIR');
 const clang = process.env.CLANG ?? 'clang';
 const objdump = process.env.LLVM_OBJDUMP ?? 'llvm-objdump-14';
 const common = [
   '--target=wasm32', '-msimd128', '-O3', '-nostdlib', '-ffreestanding', '-Wall', '-Wextra', '-Wno-unused-parameter',
   '-Wl,--no-entry', '-Wl,--export-dynamic', '-Wl,--strip-all', '-Wl,-z,stack-size=1048576',
+  ...(process.argv.includes('--profile') ? ['-DPROFILE'] : []),
 ];
 
 const plain = join(outDir, 'decoder-kernel.wasm');

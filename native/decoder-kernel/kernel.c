@@ -347,13 +347,13 @@ static void gemm_nt_block(int M, int N, int L, const float *A, int lda, const fl
 }
 
 /* C = A . B^T over long rows, in panels of the rows, packed (see gemm_nn_panels) */
-static void gemm_nt(int M, int N, int L, const float *A, int lda, const float *B, int ldb, float *C, int ldc) {
+static void gemm_nt_packed(int M, int N, int L, const float *A, int lda, const float *B, int ldb, float *C, int ldc, float *pa, float *pb) {
   enum { LP = 64 };
   for (int l = 0; l < L; l += LP) {
     int w = L - l < LP ? L - l : LP;
-    for (int m = 0; m < M; m++) for (int j = 0; j < w; j += 4) ST(pack_a + m * w + j, LD(A + (size_t)m * lda + l + j));
-    for (int n = 0; n < N; n++) for (int j = 0; j < w; j += 4) ST(pack_b + n * w + j, LD(B + (size_t)n * ldb + l + j));
-    gemm_nt_block(M, N, w, pack_a, w, pack_b, w, C, ldc, l > 0);
+    for (int m = 0; m < M; m++) for (int j = 0; j < w; j += 4) ST(pa + m * w + j, LD(A + (size_t)m * lda + l + j));
+    for (int n = 0; n < N; n++) for (int j = 0; j < w; j += 4) ST(pb + n * w + j, LD(B + (size_t)n * ldb + l + j));
+    gemm_nt_block(M, N, w, pa, w, pb, w, C, ldc, l > 0);
   }
 }
 
@@ -445,64 +445,6 @@ static void heads_of(const float *x, int T, const float *W, const float *b, floa
       for (int c = 0; c < HC; c++) out[(h * T + t) * HC + c] = y[t * CD + h * HC + c] / div;
 }
 
-/* out[8, T, P] = q[h] (T x 16) . KT[h] (16 x P), per head */
-static void head_scores(const float *q, int T, const float *KT, float *out, int accumulate) {
-  for (int h = 0; h < H; h++)
-    gemm_nn_panels(T, P, HC, q + h * T * HC, HC, 1, KT + h * HC * P, P, out + h * T * P, P, accumulate);
-}
-
-/* out[8, T, 16] (+)= p[h] (T x P) . V[h] (P x 16), per head */
-static void head_values(const float *p, int T, const float *V, float *out, int accumulate) {
-  for (int h = 0; h < H; h++) gemm_nn(T, HC, P, p + h * T * P, P, 1, V + h * P * HC, HC, out + h * T * HC, HC, accumulate);
-}
-
-/* Scores through factors: out[8T, P] += (q_h . R[:, h]^T) . G, R [K, 128], G [K, P] */
-static void lowrank_scores(const float *q, int T, const float *R, int ldr, const float *G, int K, float *out) {
-  float *red = salloc(H * T * K);
-  for (int h = 0; h < H; h++)
-    for (int t = 0; t < T; t++)
-      for (int k = 0; k < K; k++) {
-        float s = 0;
-        for (int c = 0; c < HC; c++) s += q[(h * T + t) * HC + c] * R[k * ldr + h * HC + c];
-        red[(h * T + t) * K + k] = s;
-      }
-  gemm_nn_panels(H * T, P, K, red, K, 1, G, P, out, P, 1);
-}
-
-/* Values through factors: out[8, T, 16] += (p . G^T)_h . R[:, h], p [8T, P] */
-static void lowrank_values(const float *p, int T, const float *G, int K, const float *R, int ldr, float *out) {
-  float *red = salloc(H * T * K);
-  gemm_nt(H * T, K, P, p, P, G, P, red, K);
-  for (int h = 0; h < H; h++)
-    for (int t = 0; t < T; t++)
-      for (int c = 0; c < HC; c++) {
-        float s = 0;
-        for (int k = 0; k < K; k++) s += red[(h * T + t) * K + k] * R[k * ldr + h * HC + c];
-        out[(h * T + t) * HC + c] += s;
-      }
-}
-
-/* softmax over the token axis of scores [8, T, P] */
-static void softmax_tokens(float *s, int T) {
-  for (int h = 0; h < H; h++) {
-    float *b = s + h * T * P;
-    for (int i = 0; i < P; i += 4) {
-      v128_t m = LD(b + i);
-      for (int t = 1; t < T; t++) m = wasm_f32x4_pmax(m, LD(b + t * P + i));
-      v128_t sum = SPL(0);
-      for (int t = 0; t < T; t++) { v128_t e = vexp(wasm_f32x4_sub(LD(b + t * P + i), m)); ST(b + t * P + i, e); sum = ADD(sum, e); }
-      v128_t inv = wasm_f32x4_div(SPL(1.0f), sum);
-      for (int t = 0; t < T; t++) ST(b + t * P + i, MUL(LD(b + t * P + i), inv));
-    }
-  }
-}
-
-/* x[rows, P] *= r[P] columnwise, into y */
-static void scale_cols(const float *x, int rows, const float *r, float *y) {
-  for (int k = 0; k < rows; k++)
-    for (int i = 0; i < P; i += 4) ST(y + k * P + i, MUL(LD(x + k * P + i), LD(r + i)));
-}
-
 /* value . out_proj per head: m[8T, 256] from vt [8, T, 16] and Wo [128, 256] */
 static void value_out(const float *vt, int T, const float *Wo, float *m) {
   for (int h = 0; h < H; h++)
@@ -520,9 +462,9 @@ static void merge_heads(const float *x, int T, float *y) {
  * sum_k f[k, i] * (G . f)[k, i] for a symmetric Gram matrix G [K, K] of factors f [K, P], added
  * into acc[P]: the upper triangle only, sum_k f_k (G_kk f_k + 2 sum_{j>k} G_kj f_j), per panel.
  */
-static void quad_form(const float *G, const float *f, int K, float *acc, float *pack) {
+static void quad_form_cols(const float *G, const float *f, int K, float *acc, float *pack, int i0, int cnt) {
   enum { QP = 16 };
-  for (int n = 0; n < P; n += QP) {
+  for (int n = i0; n < i0 + cnt; n += QP) {
     v128_t tot[QP / 4];
     for (int q = 0; q < QP / 4; q++) tot[q] = SPL(0);
     /* this panel of the factors, contiguous (their rows are 16 KB apart) */
@@ -544,6 +486,8 @@ static void quad_form(const float *G, const float *f, int K, float *acc, float *
   }
 }
 
+static void quad_form(const float *G, const float *f, int K, float *acc, float *pack) { quad_form_cols(G, f, K, acc, pack, 0, P); }
+
 /* G[K, K] = R R^T for rows R [K, 256] */
 static void gram(const float *R, int K, float *G) {
   for (int a = 0; a < K; a++)
@@ -564,65 +508,105 @@ static void mlp3(const float *x, const float *w0, const float *b0, const float *
 /*
  * The threaded build (THREADS: shared memory) can run a second instance of this module on the same
  * memory in another thread (the page's kernel helper worker): it calls kernel_helper_run, which
- * waits for jobs and shares the per-position work of the main instance's calls (the mask head's
- * rows, the mask input's corrections), taking items from a common counter so a busy core only
- * takes fewer. Statics are shared by both instances; each has its own stack (the host sets the
- * helper's __stack_pointer) and its own packing buffer. Without a helper (or in the other builds)
- * the main instance does every item itself.
+ * waits for jobs and shares the main instance's independent work items: column chunks of the token
+ * side's per-position stages, rows of its wide softmaxes, heads and row blocks of its products, the
+ * mask head's rows and the mask input's corrections. Both threads take items from one counter, so a
+ * busy core only takes fewer, and each item is computed by the same code whichever thread runs it:
+ * the outputs are the single-threaded build's, bit for bit (where the engine runs both on the same
+ * compiler tier: relaxed SIMD's multiply-add may be fused in one tier and not in another). Statics are shared by both instances;
+ * each has its own stack (the host sets the helper's __stack_pointer) and its own scratch (a lane).
+ * Without a helper (or in the other builds) the main instance does every item itself.
  */
-enum { JOB_MASK_ROWS = 1, JOB_CORRECT = 2 };
+
+/* A thread's scratch: packing buffers for the products, the mask head's row buffers. */
+struct lane { float *pack, *pack2, *up, *h2; int helper; };
+static float main_up[GRID * 4 * C1OUT] __attribute__((aligned(16)));
+static float main_h2[GRID * 4 * 4 * C2OUT] __attribute__((aligned(16)));
+static const struct lane main_lane = { pack_b, pack_a, main_up, main_h2, 0 };
+
+/* One job: items [0, n) of fn on ctx. */
+typedef void (*item_fn)(const void *ctx, int item, const struct lane *ln);
+
 static int helper_alive = 0;
-#ifdef THREADS
-static int job_seq = 0, done_seq = 0, job_kind = 0;
-#endif
+/* Items the helper thread has done (diagnostics: the tests check that it shares the work). */
+static int helper_items = 0;
+__attribute__((export_name("kernel_helper_items"))) u32 kernel_helper_items(void) { return __atomic_load_n(&helper_items, __ATOMIC_SEQ_CST); }
 
-struct mask_job { const float *rr12, *gf, *rfc, *hyper; float *masks; int rows, cols, KG, nout; };
-static struct mask_job mjob;
-static int mask_next_row = 0;
-static void mask_rows_share(float *up, float *h2, float *pack);
-static void correct_share(float *pack);
-
-/* Hand the current job to the helper; returns its ticket (0: no helper, do it all here). */
-static int parallel_begin(int kind) {
 #ifdef THREADS
-  if (!__atomic_load_n(&helper_alive, __ATOMIC_SEQ_CST)) return 0;
-  job_kind = kind;
-  int seq = __atomic_add_fetch(&job_seq, 1, __ATOMIC_SEQ_CST);
-  __builtin_wasm_memory_atomic_notify(&job_seq, 1);
-  return seq;
-#else
-  (void)kind;
-  return 0;
-#endif
+/*
+ * The job board. job_gen is a sequence lock: odd while the main instance writes a job, even once it
+ * is published (and notified). job_claim holds the published generation (high 32 bits) and the next
+ * item (low): an item is taken by a compare-and-swap that also checks the generation, so a helper
+ * that read an older job can never take an item of a newer one. job_done counts finished items.
+ */
+static int job_gen = 0, job_done = 0;
+static long long job_claim = 0;
+static item_fn job_fn;
+static const void *job_ctx;
+static int job_items;
+
+static void take_items(int gen, item_fn fn, const void *ctx, int n, const struct lane *ln) {
+  const long long mine = (long long)(unsigned)gen << 32;
+  for (;;) {
+    long long w = __atomic_load_n(&job_claim, __ATOMIC_SEQ_CST);
+    if ((w & ~0xffffffffLL) != mine || (int)(w & 0xffffffff) >= n) return;
+    if (!__atomic_compare_exchange_n(&job_claim, &w, w + 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) continue;
+    fn(ctx, (int)(w & 0xffffffff), ln);
+    if (ln->helper) __atomic_fetch_add(&helper_items, 1, __ATOMIC_SEQ_CST);
+    __atomic_fetch_add(&job_done, 1, __ATOMIC_SEQ_CST);
+    __builtin_wasm_memory_atomic_notify(&job_done, 1);
+  }
 }
-
-/* Wait until the helper is done with ticket `seq`. */
-static void parallel_end(int seq) {
-  (void)seq;
-#ifdef THREADS
-  if (!seq) return;
-  int d;
-  while ((d = __atomic_load_n(&done_seq, __ATOMIC_SEQ_CST)) != seq) __builtin_wasm_memory_atomic_wait32(&done_seq, d, -1);
 #endif
+
+/* Run fn on items [0, n), shared with the helper thread when there is one; returns when all are done. */
+static void par_for(int n, item_fn fn, const void *ctx) {
+#ifdef THREADS
+  if (n > 1 && __atomic_load_n(&helper_alive, __ATOMIC_SEQ_CST)) {
+    int gen = job_gen + 2;
+    __atomic_store_n(&job_gen, gen - 1, __ATOMIC_SEQ_CST);
+    job_fn = fn; job_ctx = ctx; job_items = n;
+    __atomic_store_n(&job_done, 0, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&job_claim, (long long)(unsigned)gen << 32, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&job_gen, gen, __ATOMIC_SEQ_CST);
+    __builtin_wasm_memory_atomic_notify(&job_gen, 1);
+    take_items(gen, fn, ctx, n, &main_lane);
+    /* the helper's last item: usually done by now; spin a little, then sleep until it is */
+    int d, spins = 0;
+    while ((d = __atomic_load_n(&job_done, __ATOMIC_SEQ_CST)) != n)
+      if (++spins > 2000) __builtin_wasm_memory_atomic_wait32(&job_done, d, -1);
+    return;
+  }
+#endif
+  for (int i = 0; i < n; i++) fn(ctx, i, &main_lane);
 }
 
 #ifdef THREADS
 static float helper_pack[PACK_ROWS * PANEL] __attribute__((aligned(16)));
+static float helper_pack2[PACK_ROWS * PANEL] __attribute__((aligned(16)));
 static float helper_up[GRID * 4 * C1OUT] __attribute__((aligned(16)));
 static float helper_h2[GRID * 4 * 4 * C2OUT] __attribute__((aligned(16)));
 
-/** The helper thread's loop (never returns): run each job handed over by the main instance. */
+/** The helper thread's loop (never returns): take items of each job the main instance publishes. */
 __attribute__((export_name("kernel_helper_run"))) void kernel_helper_run(void) {
-  int seen = __atomic_load_n(&job_seq, __ATOMIC_SEQ_CST);
+  const struct lane ln = { helper_pack, helper_pack2, helper_up, helper_h2, 1 };
+  int seen = __atomic_load_n(&job_gen, __ATOMIC_SEQ_CST) & ~1;
   __atomic_store_n(&helper_alive, 1, __ATOMIC_SEQ_CST);
   for (;;) {
-    int seq;
-    while ((seq = __atomic_load_n(&job_seq, __ATOMIC_SEQ_CST)) == seen) __builtin_wasm_memory_atomic_wait32(&job_seq, seen, -1);
-    seen = seq;
-    if (job_kind == JOB_MASK_ROWS) mask_rows_share(helper_up, helper_h2, helper_pack);
-    else if (job_kind == JOB_CORRECT) correct_share(helper_pack);
-    __atomic_store_n(&done_seq, seq, __ATOMIC_SEQ_CST);
-    __builtin_wasm_memory_atomic_notify(&done_seq, 1);
+    int gen = __atomic_load_n(&job_gen, __ATOMIC_SEQ_CST);
+    if (gen == seen) {
+      /* jobs come in bursts (a prompt's stages): look again for a while before sleeping */
+      for (int spins = 0; spins < 20000 && __atomic_load_n(&job_gen, __ATOMIC_SEQ_CST) == seen; spins++) {}
+      if (__atomic_load_n(&job_gen, __ATOMIC_SEQ_CST) == seen) __builtin_wasm_memory_atomic_wait32(&job_gen, seen, -1);
+      continue;
+    }
+    if (gen & 1) continue; /* being written */
+    item_fn fn = job_fn;
+    const void *ctx = job_ctx;
+    int n = job_items;
+    if (__atomic_load_n(&job_gen, __ATOMIC_SEQ_CST) != gen) continue;
+    take_items(gen, fn, ctx, n, &ln);
+    seen = gen;
   }
 }
 #endif
@@ -630,9 +614,208 @@ __attribute__((export_name("kernel_helper_run"))) void kernel_helper_run(void) {
 /** Whether a helper thread shares the work (the threaded build, once kernel_helper_run runs). */
 __attribute__((export_name("kernel_helper_alive"))) u32 kernel_helper_alive(void) { return __atomic_load_n(&helper_alive, __ATOMIC_SEQ_CST); }
 
+/* ---------------- shared items ---------------- */
+
+/* Column chunks of the per-position stages: 16 of 256 positions (whole panels of the products and
+   of quad_form, so each column is computed exactly as over all of them). */
+#define CHUNK 256
+#define NCHUNK (P / CHUNK)
+
+/* out[8, T, cols) (+)= q[h] (T x 16) . KT[h][:, cols), per head, for the columns [i0, i0 + n) */
+static void head_scores_cols(const float *q, int T, const float *KT, float *out, int accumulate, int i0, int n, float *pack) {
+  for (int h = 0; h < H; h++) {
+    float *o = out + (size_t)h * T * P + i0;
+    gemm_nn_panels_init(T, n, HC, q + h * T * HC, HC, 1, KT + (size_t)h * HC * P + i0, P, o, P, accumulate ? o : 0, P, pack);
+  }
+}
+
+/* out[8T, cols) += red (8T x K) . G[:, cols) (the low-rank scores, red from lowrank_reduce) */
+static void lowrank_scores_cols(const float *red, int T, const float *G, int K, float *out, int i0, int n, float *pack) {
+  gemm_nn_panels_init(H * T, n, K, red, K, 1, G + i0, P, out + i0, P, out + i0, P, pack);
+}
+
+/* red[8T, K] = q_h . R[:, h]^T: the small part of lowrank_scores, once per stage */
+static float *lowrank_reduce(const float *q, int T, const float *R, int ldr, int K) {
+  float *red = salloc(H * T * K);
+  for (int h = 0; h < H; h++)
+    for (int t = 0; t < T; t++)
+      for (int k = 0; k < K; k++) {
+        float s = 0;
+        for (int c = 0; c < HC; c++) s += q[(h * T + t) * HC + c] * R[k * ldr + h * HC + c];
+        red[(h * T + t) * K + k] = s;
+      }
+  return red;
+}
+
+/* softmax over the token axis of scores [8, T, P], columns [i0, i0 + n) */
+static void softmax_tokens_cols(float *s, int T, int i0, int n) {
+  for (int h = 0; h < H; h++) {
+    float *b = s + (size_t)h * T * P;
+    for (int i = i0; i < i0 + n; i += 4) {
+      v128_t m = LD(b + i);
+      for (int t = 1; t < T; t++) m = wasm_f32x4_pmax(m, LD(b + t * P + i));
+      v128_t sum = SPL(0);
+      for (int t = 0; t < T; t++) { v128_t e = vexp(wasm_f32x4_sub(LD(b + t * P + i), m)); ST(b + t * P + i, e); sum = ADD(sum, e); }
+      v128_t inv = wasm_f32x4_div(SPL(1.0f), sum);
+      for (int t = 0; t < T; t++) ST(b + t * P + i, MUL(LD(b + t * P + i), inv));
+    }
+  }
+}
+
+/* y[rows, cols) = x[rows, cols) * r[cols) */
+static void scale_cols_range(const float *x, int rows, const float *r, float *y, int i0, int n) {
+  for (int k = 0; k < rows; k++)
+    for (int i = i0; i < i0 + n; i += 4) ST(y + (size_t)k * P + i, MUL(LD(x + (size_t)k * P + i), LD(r + i)));
+}
+
+/* x[rows, cols) *= r[cols) */
+static void scale_cols_inplace(float *x, int rows, const float *r, int i0, int n) {
+  for (int k = 0; k < rows; k++)
+    for (int i = i0; i < i0 + n; i += 4) ST(x + (size_t)k * P + i, MUL(LD(x + (size_t)k * P + i), LD(r + i)));
+}
+
+/* Wide softmaxes, one row each: rows of s [rows, P], each first divided by div; with pr, the row
+   times r into pr too (the values' weights). */
+struct rows_job { float *s; float div; const float *r; float *pr; };
+static void softmax_row_item(const void *ctx, int row, const struct lane *ln) {
+  const struct rows_job *j = ctx;
+  float *x = j->s + (size_t)row * P;
+  if (j->div != 1.0f) for (int i = 0; i < P; i += 4) ST(x + i, wasm_f32x4_div(LD(x + i), SPL(j->div)));
+  softmax_wide(x, P);
+  if (j->pr) for (int i = 0; i < P; i += 4) ST(j->pr + (size_t)row * P + i, MUL(LD(x + i), LD(j->r + i)));
+}
+static void softmax_rows(float *s, int rows, float div, const float *r, float *pr) {
+  const struct rows_job j = { s, div, r, pr };
+  par_for(rows, softmax_row_item, &j);
+}
+
+/* The values' products: out[8, T, 16] = p[h] (T x P) . V[h] (P x 16), a head each, and
+   red[8T, K] = p . G^T (the low-rank values), two rows each. */
+struct values_job { const float *p; int T; const float *V; float *out; const float *pg; const float *G; int K; float *red; };
+static void values_item(const void *ctx, int item, const struct lane *ln) {
+  const struct values_job *j = ctx;
+  if (item < H) {
+    gemm_nn(j->T, HC, P, j->p + (size_t)item * j->T * P, P, 1, j->V + (size_t)item * P * HC, HC, j->out + item * j->T * HC, HC, 0);
+    return;
+  }
+  const int m = 2 * (item - H);
+  gemm_nt_packed(2, j->K, P, j->pg + (size_t)m * P, P, j->G, P, j->red + m * j->K, j->K, ln->pack2, ln->pack);
+}
+/* head values of p [8T, P] on V, and when G is given the low-rank reduction of pg on G [K, P] */
+static void values(const float *p, int T, const float *V, float *out, const float *pg, const float *G, int K, float *red) {
+  const struct values_job j = { p, T, V, out, pg, G, K, red };
+  par_for(H + (G ? H * T / 2 : 0), values_item, &j);
+}
+
+/* out[8, T, 16] += (red)_h . R[:, h], the rest of the low-rank values */
+static void lowrank_expand(const float *red, int T, int K, const float *R, int ldr, float *out) {
+  for (int h = 0; h < H; h++)
+    for (int t = 0; t < T; t++)
+      for (int c = 0; c < HC; c++) {
+        float s = 0;
+        for (int k = 0; k < K; k++) s += red[(h * T + t) * K + k] * R[k * ldr + h * HC + c];
+        out[(h * T + t) * HC + c] += s;
+      }
+}
+
+/* C[M, N] = A[M, K] . B[K, N] in blocks of 4 rows, shared (each row as gemm_nn computes it) */
+struct rows4_job { int M, N, K; const float *A; const float *B; float *C; };
+static void rows4_item(const void *ctx, int item, const struct lane *ln) {
+  const struct rows4_job *j = ctx;
+  const int m = 4 * item, r = j->M - m < 4 ? j->M - m : 4;
+  gemm_nn(r, j->N, j->K, j->A + (size_t)m * j->K, j->K, 1, j->B, j->N, j->C + (size_t)m * j->N, j->N, 0);
+}
+static void gemm_rows_shared(int M, int N, int K, const float *A, const float *B, float *C) {
+  const struct rows4_job j = { M, N, K, A, B, C };
+  par_for((M + 3) / 4, rows4_item, &j);
+}
+
+/*
+ * A stage's scores [8T, P] by column chunk: q . KT per head, then optionally times r per column,
+ * plus the low-rank part red . G, plus q . CKT, then optionally the softmax over the tokens; ones:
+ * a row set to 1 on the way (the factors' constant row).
+ */
+struct scores_job { const float *q; int T; const float *KT, *r, *red, *G; int K; const float *CKT; float *out; int tokens_softmax; float *ones; };
+static void scores_item(const void *ctx, int item, const struct lane *ln) {
+  const struct scores_job *j = ctx;
+  const int i0 = item * CHUNK;
+  head_scores_cols(j->q, j->T, j->KT, j->out, 0, i0, CHUNK, ln->pack);
+  if (j->r) scale_cols_inplace(j->out, H * j->T, j->r, i0, CHUNK);
+  if (j->red) lowrank_scores_cols(j->red, j->T, j->G, j->K, j->out, i0, CHUNK, ln->pack);
+  if (j->CKT) head_scores_cols(j->q, j->T, j->CKT, j->out, 1, i0, CHUNK, ln->pack);
+  if (j->tokens_softmax) softmax_tokens_cols(j->out, j->T, i0, CHUNK);
+  if (j->ones) for (int i = i0; i < i0 + CHUNK; i++) j->ones[i] = 1.0f;
+}
+static void scores(const struct scores_job *j) { par_for(NCHUNK, scores_item, j); }
+
+/*
+ * Layer 0's key norm by column chunk: var1 = sum_k A0 (2 vt0.ycwo0t + Gram(Mc0) A0), r1 = 1 /
+ * sqrt((ycn + var1) / 256 + eps), and the factors' first rows A0 r1.
+ */
+/*
+ * Layer 1's key norm and the final factors by column chunk: m2 = r1 ycg1m + F rmean, the cross terms
+ * [vt0.ycgwo0t - mu0 ycg1s ; vt1.ycwo1t ; yccb], var2 = r1^2 ycg1n + 2 r1 F cross + the quadratic
+ * form of F on Gram(R), r2 = 1 / sqrt(var2 / 256 + eps), rr12 = r1 r2 and Gf = [A0 r1 r2 ; A1 r2 ;
+ * r2 ; -r2 m2 ; 1] (F's rows: [A0 r1 ; A1 ; 1]).
+ */
+struct norm2_job { const float *vt0, *vt1; int T; const float *a0, *mu0, *rmean, *gsm, *r1, *ft; float *m2, *cross, *var2, *r2, *rr12, *gf; float eps; };
+static void norm2_item(const void *ctx, int item, const struct lane *ln) {
+  const struct norm2_job *j = ctx;
+  const int i0 = item * CHUNK, K8 = H * j->T, KF = 2 * K8 + 1;
+  const float *r1 = j->r1, *ft = j->ft;
+  float *m2 = j->m2, *cross = j->cross, *var2 = j->var2, *r2 = j->r2, *rr12 = j->rr12, *gf = j->gf;
+  for (int i = i0; i < i0 + CHUNK; i++) m2[i] = r1[i] * slot[I_YCG1M][i];
+  for (int k = 0; k < KF; k++) axpy(m2 + i0, ft + (size_t)k * P + i0, j->rmean[k], CHUNK);
+  head_scores_cols(j->vt0, j->T, slot[I_YCGWO0T], cross, 0, i0, CHUNK, ln->pack);
+  for (int k = 0; k < K8; k++) axpy(cross + (size_t)k * P + i0, slot[I_YCG1S] + i0, -j->mu0[k], CHUNK);
+  head_scores_cols(j->vt1, j->T, slot[I_YCWO1T], cross + (size_t)K8 * P, 0, i0, CHUNK, ln->pack);
+  for (int i = i0; i < i0 + CHUNK; i++) cross[(size_t)2 * K8 * P + i] = slot[I_YCCB][i];
+  for (int i = i0; i < i0 + CHUNK; i++) var2[i] = r1[i] * r1[i] * slot[I_YCG1N][i];
+  for (int k = 0; k < KF; k++)
+    for (int i = i0; i < i0 + CHUNK; i += 4)
+      ST(var2 + i, ADD(LD(var2 + i), MUL(LD(ft + (size_t)k * P + i), MUL(LD(cross + (size_t)k * P + i), MUL(LD(r1 + i), SPL(2.0f))))));
+  quad_form_cols(j->gsm, ft, KF, var2, ln->pack, i0, CHUNK);
+  for (int i = i0; i < i0 + CHUNK; i += 4) {
+    v128_t v = ADD(MUL(LD(var2 + i), SPL(1.0f / D)), SPL(j->eps));
+    v128_t r = wasm_f32x4_div(SPL(1.0f), wasm_f32x4_sqrt(v));
+    ST(r2 + i, r);
+    ST(rr12 + i, MUL(LD(r1 + i), r));
+  }
+  scale_cols_range(j->a0, K8, rr12, gf, i0, CHUNK);                                /* A0 r1 r2 */
+  scale_cols_range(j->ft + (size_t)K8 * P, K8, r2, gf + (size_t)K8 * P, i0, CHUNK); /* A1 r2 */
+  for (int i = i0; i < i0 + CHUNK; i++) {
+    gf[(size_t)2 * K8 * P + i] = r2[i];
+    gf[(size_t)(2 * K8 + 1) * P + i] = -(r2[i] * m2[i]);
+    gf[(size_t)(2 * K8 + 2) * P + i] = 1.0f;
+  }
+}
+
+struct var1_job { const float *vt0; int T; const float *a0, *gsm; float *g1t, *var1, *r1, *ft; float eps; };
+static void var1_item(const void *ctx, int item, const struct lane *ln) {
+  const struct var1_job *j = ctx;
+  const int i0 = item * CHUNK, K8 = H * j->T;
+  float *var1 = j->var1;
+  head_scores_cols(j->vt0, j->T, slot[I_YCWO0T], j->g1t, 0, i0, CHUNK, ln->pack);
+  for (int i = i0; i < i0 + CHUNK; i++) var1[i] = 0;
+  for (int k = 0; k < K8; k++)
+    for (int i = i0; i < i0 + CHUNK; i += 4) ST(var1 + i, ADD(LD(var1 + i), MUL(LD(j->a0 + (size_t)k * P + i), MUL(LD(j->g1t + (size_t)k * P + i), SPL(2.0f)))));
+  quad_form_cols(j->gsm, j->a0, K8, var1, ln->pack, i0, CHUNK);
+  for (int i = i0; i < i0 + CHUNK; i += 4) {
+    v128_t v = ADD(MUL(ADD(LD(slot[I_YCN] + i), LD(var1 + i)), SPL(1.0f / D)), SPL(j->eps));
+    ST(j->r1 + i, wasm_f32x4_div(SPL(1.0f), wasm_f32x4_sqrt(v)));
+  }
+  scale_cols_range(j->a0, K8, j->r1, j->ft, i0, CHUNK);
+}
+
+/* ---------------- the mask head ---------------- */
+
+struct mask_job { const float *rr12, *gf, *rfc, *hyper; float *masks; int rows, cols, KG, nout; };
+
 /* One grid row of the mask head: first convolution through the factors, LayerNorm2d, GELU, second
    convolution, GELU, hypernetwork products. */
-static void mask_row(const struct mask_job *j, int y, float *up, float *h2, float *pack) {
+static void mask_row(const void *ctx, int y, const struct lane *ln) {
+  const struct mask_job *j = ctx;
+  float *up = ln->up, *h2 = ln->h2, *pack = ln->pack;
   const int cols = j->cols;
   const float *sfc = slot[I_SFC];
   const float *lg = slot[S_LN2G], *lb = slot[S_LN2B];
@@ -667,19 +850,6 @@ static void mask_row(const struct mask_job *j, int y, float *up, float *h2, floa
   }
 }
 
-/* Items the helper thread has done (diagnostics: the tests check that it shares the work). */
-static int helper_items = 0;
-__attribute__((export_name("kernel_helper_items"))) u32 kernel_helper_items(void) { return __atomic_load_n(&helper_items, __ATOMIC_SEQ_CST); }
-
-static void mask_rows_share(float *up, float *h2, float *pack) {
-  for (;;) {
-    int y = __atomic_fetch_add(&mask_next_row, 1, __ATOMIC_SEQ_CST);
-    if (y >= mjob.rows) return;
-    mask_row(&mjob, y, up, h2, pack);
-    if (pack != pack_b) __atomic_fetch_add(&helper_items, 1, __ATOMIC_SEQ_CST);
-  }
-}
-
 /* ---------------- the prompt ---------------- */
 
 /* What kernel_decode's `want` asks for: every mask token, the best multimask candidate (tokens 1..3
@@ -700,15 +870,12 @@ static void final_attention(const struct final_in *f, const int *toks, int Tq, f
   for (int u = 0; u < Tq; u++)
     for (int i = 0; i < D; i++) tmp[u * D + i] = f->q7[toks[u] * D + i] + f->qpe[toks[u] * D + i];
   heads_of(tmp, Tq, slot[S_FIN_QW], slot[S_FIN_QB], 4.0f, qh);
-  const int rows = H * Tq;
-  head_scores(qh, Tq, slot[I_SFKT], f->sc, 0);
-  for (int r = 0; r < rows; r++) for (int i = 0; i < P; i += 4) ST(f->sc + r * P + i, MUL(LD(f->sc + r * P + i), LD(f->rr12 + i)));
-  lowrank_scores(qh, Tq, f->rf, NF, f->gf, f->KG, f->sc);
-  head_scores(qh, Tq, slot[I_CFKT], f->sc, 1);
-  for (int r = 0; r < rows; r++) softmax_wide(f->sc + (size_t)r * P, P);
-  scale_cols(f->sc, rows, f->rr12, f->pr);
-  head_values(f->pr, Tq, slot[I_SFVH], oh, 0);
-  lowrank_values(f->sc, Tq, f->gf, f->KG, f->rf + CD, NF, oh);
+  const struct scores_job sj = { qh, Tq, slot[I_SFKT], f->rr12, lowrank_reduce(qh, Tq, f->rf, NF, f->KG), f->gf, f->KG, slot[I_CFKT], f->sc, 0, 0 };
+  scores(&sj);
+  softmax_rows(f->sc, H * Tq, 1.0f, f->rr12, f->pr);
+  float *red = salloc(H * Tq * f->KG);
+  values(f->pr, Tq, slot[I_SFVH], oh, f->sc, f->gf, f->KG, red);
+  lowrank_expand(red, Tq, f->KG, f->rf + CD, NF, oh);
   merge_heads(oh, Tq, cat);
   linear(cat, Tq, CD, slot[S_FIN_OW], slot[S_FIN_OB], D, tmp);
   for (int u = 0; u < Tq; u++)
@@ -776,13 +943,10 @@ int kernel_decode(const float *coords, const float *labels, int N, int rows, int
   float *sc = salloc((size_t)H * T * P);
   for (int i = 0; i < T * D; i++) tmp[i] = q1[i] + qpe[i];
   heads_of(tmp, T, slot[S_T2I0_QW], slot[S_T2I0_QB], 1.0f, qh);
-  head_scores(qh, T, slot[I_K0T], sc, 0);
-  for (int r = 0; r < H * T; r++) {
-    float *row = sc + (size_t)r * P;
-    for (int i = 0; i < P; i += 4) ST(row + i, wasm_f32x4_div(LD(row + i), SPL(4.0f)));
-    softmax_wide(row, P);
-  }
-  head_values(sc, T, slot[I_V0H], oh, 0);
+  const struct scores_job s0 = { qh, T, slot[I_K0T], 0, 0, 0, 0, 0, sc, 0, 0 };
+  scores(&s0);
+  softmax_rows(sc, H * T, 4.0f, 0, 0);
+  values(sc, T, slot[I_V0H], oh, 0, 0, 0, 0);
   merge_heads(oh, T, cat);
   linear(cat, T, CD, slot[S_T2I0_OW], slot[S_T2I0_OB], D, tmp);
   float *q2 = salloc(T * D);
@@ -798,8 +962,8 @@ int kernel_decode(const float *coords, const float *labels, int N, int rows, int
   for (int i = 0; i < T * D; i++) tmp[i] = q3[i] + qpe[i];
   heads_of(tmp, T, slot[S_I2T0_KW], slot[S_I2T0_KB], 4.0f, qh);
   float *a0 = salloc((size_t)H * T * P);
-  head_scores(qh, T, slot[I_Q0T], a0, 0);
-  softmax_tokens(a0, T);
+  const struct scores_job s1 = { qh, T, slot[I_Q0T], 0, 0, 0, 0, 0, a0, 1, 0 };
+  scores(&s1);
   float *vt0 = salloc(H * T * HC), *m0 = salloc(H * T * D), *mu0 = salloc(H * T);
   heads_of(q3, T, slot[S_I2T0_VW], slot[S_I2T0_VB], 1.0f, vt0);
   value_out(vt0, T, slot[S_I2T0_OW], m0);
@@ -814,26 +978,16 @@ int kernel_decode(const float *coords, const float *labels, int N, int rows, int
   /* var1 = (ycn + sum_k A0 (2 vt0.ycwo0t + Gram(Mc0) A0)) / 256 + eps */
   float *gsm = salloc((size_t)(2 * K8 + 1) * (2 * K8 + 1));
   gram(m0, K8, gsm);
-  float *g1t = salloc((size_t)K8 * P); /* first as 2 vt0.ycwo0t */
-  head_scores(vt0, T, slot[I_YCWO0T], g1t, 0);
-  float *var1 = salloc(P);
-  for (int i = 0; i < P; i++) var1[i] = 0;
-  for (int k = 0; k < K8; k++)
-    for (int i = 0; i < P; i += 4) ST(var1 + i, ADD(LD(var1 + i), MUL(LD(a0 + k * P + i), MUL(LD(g1t + k * P + i), SPL(2.0f)))));
-  quad_form(gsm, a0, K8, var1, pack_b);
-  float *r1 = salloc(P);
-  for (int i = 0; i < P; i += 4) {
-    v128_t v = ADD(MUL(ADD(LD(slot[I_YCN] + i), LD(var1 + i)), SPL(1.0f / D)), SPL(eps[E_N40]));
-    ST(r1 + i, wasm_f32x4_div(SPL(1.0f), wasm_f32x4_sqrt(v)));
-  }
   /* the factors F = [A0 r1 ; A1 ; 1] in one buffer: rows [0, 8T) now, [8T, 16T) after layer 1 */
   const int KF = 2 * K8 + 1;
   float *ft = salloc((size_t)KF * P);
-  scale_cols(a0, K8, r1, ft);
+  const struct var1_job vj = { vt0, T, a0, gsm, salloc((size_t)K8 * P), salloc(P), salloc(P), ft, eps[E_N40] };
+  par_for(NCHUNK, var1_item, &vj);
+  const float *r1 = vj.r1;
   const float *G1 = ft; /* g1T */
   TICK(2);
   float *R1 = salloc((size_t)K8 * 3 * CD);
-  gemm_nn(K8, 3 * CD, D, m0, D, 1, slot[S_W1G], 3 * CD, R1, 3 * CD, 0);
+  gemm_rows_shared(K8, 3 * CD, D, m0, slot[S_W1G], R1);
 
   /* ---- layer 1 ---- */
   float *qq = salloc(T * D), *q5 = salloc(T * D);
@@ -845,15 +999,13 @@ int kernel_decode(const float *coords, const float *labels, int N, int rows, int
   /* token-to-image with keys r1 s1k + G1 R1k + c1k, values r1 s1v + G1 R1v + c1v */
   for (int i = 0; i < T * D; i++) tmp[i] = q5[i] + qpe[i];
   heads_of(tmp, T, slot[S_T2I1_QW], slot[S_T2I1_QB], 4.0f, qh);
-  head_scores(qh, T, slot[I_S1KT], sc, 0);
-  for (int r = 0; r < K8; r++) for (int i = 0; i < P; i += 4) ST(sc + r * P + i, MUL(LD(sc + r * P + i), LD(r1 + i)));
-  lowrank_scores(qh, T, R1, 3 * CD, G1, K8, sc);
-  head_scores(qh, T, slot[I_C1KT], sc, 1);
-  for (int r = 0; r < K8; r++) softmax_wide(sc + (size_t)r * P, P);
+  const struct scores_job s2 = { qh, T, slot[I_S1KT], r1, lowrank_reduce(qh, T, R1, 3 * CD, K8), G1, K8, slot[I_C1KT], sc, 0, 0 };
+  scores(&s2);
   float *pr = salloc((size_t)K8 * P);
-  scale_cols(sc, K8, r1, pr);
-  head_values(pr, T, slot[I_S1VH], oh, 0);
-  lowrank_values(sc, T, G1, K8, R1 + CD, 3 * CD, oh);
+  softmax_rows(sc, K8, 1.0f, r1, pr);
+  float *red1 = salloc(K8 * K8);
+  values(pr, T, slot[I_S1VH], oh, sc, G1, K8, red1);
+  lowrank_expand(red1, T, K8, R1 + CD, 3 * CD, oh);
   for (int h = 0; h < H; h++) for (int t = 0; t < T; t++) for (int c = 0; c < HC; c++) oh[(h * T + t) * HC + c] += slot[S_C1V][h * HC + c];
   merge_heads(oh, T, cat);
   linear(cat, T, CD, slot[S_T2I1_OW], slot[S_T2I1_OB], D, tmp);
@@ -869,13 +1021,8 @@ int kernel_decode(const float *coords, const float *labels, int N, int rows, int
   for (int i = 0; i < T * D; i++) tmp[i] = q7[i] + qpe[i];
   heads_of(tmp, T, slot[S_I2T1_KW], slot[S_I2T1_KB], 4.0f, qh);
   float *a1 = ft + (size_t)K8 * P;
-  head_scores(qh, T, slot[I_S1QT], a1, 0);
-  for (int r = 0; r < K8; r++) for (int i = 0; i < P; i += 4) ST(a1 + r * P + i, MUL(LD(a1 + r * P + i), LD(r1 + i)));
-  lowrank_scores(qh, T, R1 + 2 * CD, 3 * CD, G1, K8, a1);
-  head_scores(qh, T, slot[I_C1QT], a1, 1);
-  softmax_tokens(a1, T);
-  float *ones = ft + (size_t)2 * K8 * P;
-  for (int i = 0; i < P; i++) ones[i] = 1.0f;
+  const struct scores_job s3 = { qh, T, slot[I_S1QT], r1, lowrank_reduce(qh, T, R1 + 2 * CD, 3 * CD, K8), G1, K8, slot[I_C1QT], a1, 1, ft + (size_t)2 * K8 * P };
+  scores(&s3);
   float *vt1 = salloc(H * T * HC), *m1 = salloc(H * T * D);
   heads_of(q7, T, slot[S_I2T1_VW], slot[S_I2T1_VB], 1.0f, vt1);
   value_out(vt1, T, slot[S_I2T1_OW], m1);
@@ -893,48 +1040,18 @@ int kernel_decode(const float *coords, const float *labels, int N, int rows, int
     rmean[k] = s / D;
     for (int j = 0; j < D; j++) rr[k * D + j] -= rmean[k];
   }
-  float *m2 = salloc(P);
-  for (int i = 0; i < P; i++) m2[i] = r1[i] * slot[I_YCG1M][i];
-  for (int k = 0; k < KF; k++) axpy(m2, ft + (size_t)k * P, rmean[k], P);
-  /* cross2 [KF, P] = [vt0.ycgwo0t - mu0 ycg1s ; vt1.ycwo1t ; yccb] */
-  float *cross = salloc((size_t)KF * P);
-  head_scores(vt0, T, slot[I_YCGWO0T], cross, 0);
-  for (int k = 0; k < K8; k++) axpy(cross + (size_t)k * P, slot[I_YCG1S], -mu0[k], P);
-  head_scores(vt1, T, slot[I_YCWO1T], cross + (size_t)K8 * P, 0);
-  for (int i = 0; i < P; i++) cross[(size_t)2 * K8 * P + i] = slot[I_YCCB][i];
-  float *var2 = salloc(P);
-  for (int i = 0; i < P; i++) var2[i] = r1[i] * r1[i] * slot[I_YCG1N][i];
-  for (int k = 0; k < KF; k++)
-    for (int i = 0; i < P; i += 4)
-      ST(var2 + i, ADD(LD(var2 + i), MUL(LD(ft + k * P + i), MUL(LD(cross + k * P + i), MUL(LD(r1 + i), SPL(2.0f))))));
-  TICK(7);
   gram(rr, KF, gsm);
-  quad_form(gsm, ft, KF, var2, pack_b);
-  TICK(8);
-  float *r2 = salloc(P), *rr12 = salloc(P);
-  for (int i = 0; i < P; i += 4) {
-    v128_t v = ADD(MUL(LD(var2 + i), SPL(1.0f / D)), SPL(eps[E_N41]));
-    v128_t r = wasm_f32x4_div(SPL(1.0f), wasm_f32x4_sqrt(v));
-    ST(r2 + i, r);
-    ST(rr12 + i, MUL(LD(r1 + i), r));
-  }
-
-  float hyper[NMASK * C2OUT];
-  int nout;
   /* final factors Gf = [A0 r1 r2 ; A1 r2 ; r2 ; -r2 m2 ; 1] and their weights Rf [KG, 512] */
   const int KG = 2 * K8 + 3;
-  float *gf = cross; /* cross is no longer needed; KF + 2 rows fit in sc + cross? allocate anew */
-  gf = salloc((size_t)KG * P);
-  scale_cols(a0, K8, rr12, gf);
-  scale_cols(a1, K8, r2, gf + (size_t)K8 * P);
-  for (int i = 0; i < P; i++) {
-    gf[(size_t)2 * K8 * P + i] = r2[i];
-    gf[(size_t)(2 * K8 + 1) * P + i] = -(r2[i] * m2[i]);
-    gf[(size_t)(2 * K8 + 2) * P + i] = 1.0f;
-  }
+  const struct norm2_job nj = { vt0, vt1, T, a0, mu0, rmean, gsm, r1, ft, salloc(P), salloc((size_t)KF * P), salloc(P), salloc(P), salloc(P), salloc((size_t)KG * P), eps[E_N41] };
+  par_for(NCHUNK, norm2_item, &nj);
+  TICK(8);
+  const float *rr12 = nj.rr12, *gf = nj.gf;
+  float hyper[NMASK * C2OUT];
+  int nout;
   float *rf = salloc((size_t)KG * NF);
-  gemm_nn(K8, NF, D, m0, D, 1, slot[S_WFG], NF, rf, NF, 0);
-  gemm_nn(K8, NF, D, m1, D, 1, slot[S_WF2], NF, rf + (size_t)K8 * NF, NF, 0);
+  gemm_rows_shared(K8, NF, D, m0, slot[S_WFG], rf);
+  gemm_rows_shared(K8, NF, D, m1, slot[S_WF2], rf + (size_t)K8 * NF);
   for (int j = 0; j < 3 * NF; j++) rf[(size_t)2 * K8 * NF + j] = slot[S_CONSTROWS][j];
   TICK(9);
   /* the final token-to-image attention and the heads, for the output tokens asked for only: each
@@ -971,13 +1088,8 @@ int kernel_decode(const float *coords, const float *labels, int N, int rows, int
   TICK(11);
   /* ---- mask head, one grid row of cells at a time (shared with the helper thread, if any) ---- */
   if (rows == 0 || cols == 0) return 0;
-  float *up = salloc((size_t)GRID * 4 * C1OUT);    /* [cols, 256] */
-  float *h2 = salloc((size_t)GRID * 4 * 4 * C2OUT); /* [cols * 4, 128] */
-  mjob = (struct mask_job){ rr12, gf, rf + 2 * CD, hyper, masks, rows, cols, KG, nout };
-  __atomic_store_n(&mask_next_row, 0, __ATOMIC_SEQ_CST);
-  int job = parallel_begin(JOB_MASK_ROWS);
-  mask_rows_share(up, h2, pack_b);
-  parallel_end(job);
+  const struct mask_job mj = { rr12, gf, rf + 2 * CD, hyper, masks, rows, cols, KG, nout };
+  par_for(rows, mask_row, &mj);
   TICK(12);
   return 0;
 }
@@ -1146,7 +1258,6 @@ static void correct_norm(float *alt, const float *base, const float *x, const fl
 
 /* The corrections, one item each (the largest first), shared with the helper thread. */
 #define N_CORRECT 17
-static int correct_next = 0;
 
 static void correct_item(int i, float *pack) {
 #define ALT(s) img_alt[(s) - I_K0T]
@@ -1173,14 +1284,7 @@ static void correct_item(int i, float *pack) {
 #undef ALT
 }
 
-static void correct_share(float *pack) {
-  for (;;) {
-    int i = __atomic_fetch_add(&correct_next, 1, __ATOMIC_SEQ_CST);
-    if (i >= N_CORRECT) return;
-    correct_item(i, pack);
-    if (pack != pack_b) __atomic_fetch_add(&helper_items, 1, __ATOMIC_SEQ_CST);
-  }
-}
+static void correct_share(const void *ctx, int i, const struct lane *ln) { correct_item(i, ln->pack); }
 
 /**
  * Decode one prompt with a mask input [256, 256] (has_mask_input = 1): as kernel_decode, on the
@@ -1192,10 +1296,7 @@ int kernel_decode_mask(const float *coords, const float *labels, int N, int rows
   if (!dense_image_ready) return 3;
   if (N < 1 || N > MAXPOINTS || rows < 0 || cols < 0 || rows > GRID || cols > GRID) return 1;
   dense_factors(mask);
-  __atomic_store_n(&correct_next, 0, __ATOMIC_SEQ_CST);
-  int job = parallel_begin(JOB_CORRECT);
-  correct_share(pack_b);
-  parallel_end(job);
+  par_for(N_CORRECT, correct_share, 0);
   const float *saved[N_IMAGE];
   for (int i = 0; i < N_IMAGE; i++) {
     saved[i] = slot[I_K0T + i];

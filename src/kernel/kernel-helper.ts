@@ -12,7 +12,7 @@ export interface KernelHelperStart {
 }
 
 export function runKernelHelper(start: KernelHelperStart, ready: () => void): void {
-  const instance = new WebAssembly.Instance(start.module, { env: { memory: start.memory, sin: Math.sin, cos: Math.cos } });
+  const instance = new WebAssembly.Instance(start.module, { env: { memory: start.memory, sin: Math.sin, cos: Math.cos, now: () => performance.now() } });
   const x = instance.exports as unknown as { __stack_pointer: WebAssembly.Global; kernel_helper_run(): void };
   x.__stack_pointer.value = start.stackTop;
   ready();
