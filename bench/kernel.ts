@@ -7,9 +7,12 @@
  *   of this CPU's peak it reaches; prompts with a mask input against the full export graph;
  * - the automatic mask generator (default options, decoder lanes) with either decoder on one image:
  *   wall time and whether the records are the same;
+ * - the threaded build in Node: one thread against 1 .. N helper threads (bench/kernel-threads.ts,
+ *   in a child Node with relaxed SIMD);
  * - hover and click-to-refined in the page with its own decoder (`?hover=page`): the kernel's
  *   variants and onnxruntime-web (`&decoder=graph`).
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -24,7 +27,7 @@ import { buildLowRankDecoder } from '../src/model/lowrank-decoder.js';
 import { extentValues, LOWRANK_EXTENT_INPUT } from '../src/model/lowrank-io.js';
 import { defaultModelManifest } from '../src/model/resolve.js';
 import { SamModel } from '../src/model/sam-model.js';
-import { benchImages, median, ms } from './common.js';
+import { benchImages, median, ms, PROJECT_ROOT } from './common.js';
 
 const P = 4096;
 
@@ -203,11 +206,21 @@ export async function benchKernelAmg(image: string, rounds = Number(process.env.
   return { image: path.basename(image), ms: med, kernelVsGraph: round(med.kernel / med.graph, 3), records: a.length, sameMasksAreasBoxesStability: sameMasks, maxPredictedIouDifference: maxIou, byteIdentical: records.kernel === records.graph };
 }
 
+/** The threaded build with helper threads in Node (a child with relaxed SIMD), or why not. */
+export function benchKernelThreads(): Record<string, unknown> {
+  const r = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', path.join(PROJECT_ROOT, 'dist/bench/kernel-threads.js')], {
+    encoding: 'utf8', timeout: 600000, env: { ...process.env, SAMKIT_BENCH_KERNEL_THREADS: '1' },
+  });
+  if (r.status !== 0) return { skipped: `the threaded kernel bench failed: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}` };
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+}
+
 export async function benchKernel(images: string[]): Promise<Record<string, unknown>> {
   const prompts = await benchKernelPrompts();
+  const threads = benchKernelThreads();
   const amg = await benchKernelAmg(images.find((f) => f.includes('truck')) ?? images[0]);
   const { benchHoverDecoders } = await import('./web.js');
-  return { prompts, amg, pageHover: await benchHoverDecoders(images) };
+  return { prompts, threads, amg, pageHover: await benchHoverDecoders(images) };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -503,19 +503,20 @@ static void mlp3(const float *x, const float *w0, const float *b0, const float *
   linear(h1, 1, D, w2, b2, out, y);
 }
 
-/* ---------------- the helper thread ---------------- */
+/* ---------------- the helper threads ---------------- */
 
 /*
- * The threaded build (THREADS: shared memory) can run a second instance of this module on the same
- * memory in another thread (the page's kernel helper worker): it calls kernel_helper_run, which
- * waits for jobs and shares the main instance's independent work items: column chunks of the token
- * side's per-position stages, rows of its wide softmaxes, heads and row blocks of its products, the
- * mask head's rows and the mask input's corrections. Both threads take items from one counter, so a
- * busy core only takes fewer, and each item is computed by the same code whichever thread runs it:
- * the outputs are the single-threaded build's, bit for bit (where the engine runs both on the same
- * compiler tier: relaxed SIMD's multiply-add may be fused in one tier and not in another). Statics are shared by both instances;
- * each has its own stack (the host sets the helper's __stack_pointer) and its own scratch (a lane).
- * Without a helper (or in the other builds) the main instance does every item itself.
+ * The threaded build (THREADS: shared memory) can run more instances of this module on the same
+ * memory in other threads (the page's kernel helper workers, up to MAX_HELPERS): each calls
+ * kernel_helper_run, which waits for jobs and shares the main instance's independent work items:
+ * column chunks of the token side's per-position stages, rows of its wide softmaxes, heads and row
+ * blocks of its products, the mask head's rows and the mask input's corrections. All threads take
+ * items from one counter, so a busy core only takes fewer, and each item is computed by the same
+ * code whichever thread runs it: the outputs are the single-threaded build's, bit for bit (where
+ * the engine runs every thread on the same compiler tier: relaxed SIMD's multiply-add may be fused
+ * in one tier and not in another). Statics are shared by all instances; each has its own stack (the
+ * host sets a helper's __stack_pointer) and its own scratch (a lane). Without a helper (or in the
+ * other builds) the main instance does every item itself.
  */
 
 /* A thread's scratch: packing buffers for the products, the mask head's row buffers. */
@@ -527,8 +528,12 @@ static const struct lane main_lane = { pack_b, pack_a, main_up, main_h2, 0 };
 /* One job: items [0, n) of fn on ctx. */
 typedef void (*item_fn)(const void *ctx, int item, const struct lane *ln);
 
+/* Helper threads running kernel_helper_run (each on a lane of its own, at most MAX_HELPERS). */
+#define MAX_HELPERS 3
+/* How often an idle helper looks for the next job before it sleeps (tens of microseconds). */
+#define HELPER_SPIN 20000
 static int helper_alive = 0;
-/* Items the helper thread has done (diagnostics: the tests check that it shares the work). */
+/* Items the helper threads have done (diagnostics: the tests check that they share the work). */
 static int helper_items = 0;
 __attribute__((export_name("kernel_helper_items"))) u32 kernel_helper_items(void) { return __atomic_load_n(&helper_items, __ATOMIC_SEQ_CST); }
 
@@ -569,9 +574,9 @@ static void par_for(int n, item_fn fn, const void *ctx) {
     __atomic_store_n(&job_done, 0, __ATOMIC_SEQ_CST);
     __atomic_store_n(&job_claim, (long long)(unsigned)gen << 32, __ATOMIC_SEQ_CST);
     __atomic_store_n(&job_gen, gen, __ATOMIC_SEQ_CST);
-    __builtin_wasm_memory_atomic_notify(&job_gen, 1);
+    __builtin_wasm_memory_atomic_notify(&job_gen, MAX_HELPERS);
     take_items(gen, fn, ctx, n, &main_lane);
-    /* the helper's last item: usually done by now; spin a little, then sleep until it is */
+    /* the helpers' last items: usually done by now; spin a little, then sleep until they are */
     int d, spins = 0;
     while ((d = __atomic_load_n(&job_done, __ATOMIC_SEQ_CST)) != n)
       if (++spins > 2000) __builtin_wasm_memory_atomic_wait32(&job_done, d, -1);
@@ -582,21 +587,25 @@ static void par_for(int n, item_fn fn, const void *ctx) {
 }
 
 #ifdef THREADS
-static float helper_pack[PACK_ROWS * PANEL] __attribute__((aligned(16)));
-static float helper_pack2[PACK_ROWS * PANEL] __attribute__((aligned(16)));
-static float helper_up[GRID * 4 * C1OUT] __attribute__((aligned(16)));
-static float helper_h2[GRID * 4 * 4 * C2OUT] __attribute__((aligned(16)));
+static float helper_pack[MAX_HELPERS][PACK_ROWS * PANEL] __attribute__((aligned(16)));
+static float helper_pack2[MAX_HELPERS][PACK_ROWS * PANEL] __attribute__((aligned(16)));
+static float helper_up[MAX_HELPERS][GRID * 4 * C1OUT] __attribute__((aligned(16)));
+static float helper_h2[MAX_HELPERS][GRID * 4 * 4 * C2OUT] __attribute__((aligned(16)));
 
-/** The helper thread's loop (never returns): take items of each job the main instance publishes. */
-__attribute__((export_name("kernel_helper_run"))) void kernel_helper_run(void) {
-  const struct lane ln = { helper_pack, helper_pack2, helper_up, helper_h2, 1 };
+/**
+ * A helper thread's loop (never returns): take items of each job the main instance publishes.
+ * `index`: which helper (0 .. MAX_HELPERS - 1), each with its own lane; returns at once otherwise.
+ */
+__attribute__((export_name("kernel_helper_run"))) void kernel_helper_run(u32 index) {
+  if (index >= MAX_HELPERS) return;
+  const struct lane ln = { helper_pack[index], helper_pack2[index], helper_up[index], helper_h2[index], 1 };
   int seen = __atomic_load_n(&job_gen, __ATOMIC_SEQ_CST) & ~1;
-  __atomic_store_n(&helper_alive, 1, __ATOMIC_SEQ_CST);
+  __atomic_fetch_add(&helper_alive, 1, __ATOMIC_SEQ_CST);
   for (;;) {
     int gen = __atomic_load_n(&job_gen, __ATOMIC_SEQ_CST);
     if (gen == seen) {
       /* jobs come in bursts (a prompt's stages): look again for a while before sleeping */
-      for (int spins = 0; spins < 20000 && __atomic_load_n(&job_gen, __ATOMIC_SEQ_CST) == seen; spins++) {}
+      for (int spins = 0; spins < HELPER_SPIN && __atomic_load_n(&job_gen, __ATOMIC_SEQ_CST) == seen; spins++) {}
       if (__atomic_load_n(&job_gen, __ATOMIC_SEQ_CST) == seen) __builtin_wasm_memory_atomic_wait32(&job_gen, seen, -1);
       continue;
     }
@@ -611,7 +620,7 @@ __attribute__((export_name("kernel_helper_run"))) void kernel_helper_run(void) {
 }
 #endif
 
-/** Whether a helper thread shares the work (the threaded build, once kernel_helper_run runs). */
+/** How many helper threads share the work (the threaded build, once kernel_helper_run runs). */
 __attribute__((export_name("kernel_helper_alive"))) u32 kernel_helper_alive(void) { return __atomic_load_n(&helper_alive, __ATOMIC_SEQ_CST); }
 
 /* ---------------- shared items ---------------- */

@@ -38,8 +38,11 @@ export function sharedKernelMemory(): WebAssembly.Memory {
   return new WebAssembly.Memory({ initial: 1024, maximum: 16384, shared: true });
 }
 
-/** The helper thread's stack (bytes), allocated in the shared memory by the main instance. */
+/** A helper thread's stack (bytes), allocated in the shared memory by the main instance. */
 const HELPER_STACK = 1 << 20;
+
+/** Helper threads the threaded build has lanes for (kernel.c's MAX_HELPERS). */
+export const KERNEL_MAX_HELPERS = 3;
 
 /** Points per prompt the kernel takes (more: the onnxruntime graphs). */
 export const KERNEL_MAX_POINTS = 64;
@@ -133,12 +136,17 @@ export class DecoderKernel {
     return this.alloc(HELPER_STACK / 4) + HELPER_STACK;
   }
 
-  /** Whether a helper thread shares the work (the threaded build with kernel-helper.ts running). */
+  /** Whether helper threads share the work (the threaded build with kernel-helper.ts running). */
   get helperAlive(): boolean {
-    return this.x.kernel_helper_alive() === 1;
+    return this.helperCount > 0;
   }
 
-  /** Work items (mask rows, mask input corrections) the helper thread has done so far. */
+  /** How many helper threads share the work. */
+  get helperCount(): number {
+    return this.x.kernel_helper_alive();
+  }
+
+  /** Work items (column chunks, rows, heads, mask rows, corrections) the helper threads have done so far. */
   get helperItems(): number {
     return this.x.kernel_helper_items();
   }

@@ -421,7 +421,7 @@ async function decode(req: Extract<WorkerRequest, { kind: 'decode' }>): Promise<
   const painted: Array<PaintedMask | null> = new Array(tokens).fill(null);
   const plane = s.maskSize * s.maskSize;
   for (const t of wanted) if (t >= 0 && t < tokens) painted[t] = renderPlane(s, d.logits, t * plane, req.color);
-  const kernelThreads = d.graph === 'kernel' && kernel ? (kernel.helperAlive ? 2 : 1) : undefined;
+  const kernelThreads = d.graph === 'kernel' && kernel ? 1 + kernel.helperCount : undefined;
   return { token, scores: d.scores, logits: d.logits, painted, decodeMs: t1 - t0, totalMs: performance.now() - t0, graph: d.graph, kernelThreads };
 }
 

@@ -1,17 +1,26 @@
 /**
  * Starting the page's decoder kernel (in the decoder worker): the relaxed-SIMD build where the
  * engine validates it, else the plain SIMD build; and, when the page is cross-origin isolated on two
- * or more cores, the threaded relaxed build with a helper worker sharing the per-position work
- * (kernel-helper-worker.ts): on a quiet 2-core machine hovers take 0.93x and clicks that refine 0.88x
- * of one thread's time (docs/benchmarks.md, session 9). `?kernelThreads=1` keeps one thread;
- * `?kernel=simd` forces the plain build.
+ * or more cores, the threaded relaxed build with helper workers sharing the independent work items
+ * (kernel-helper-worker.ts): one per core beyond the first, at most KERNEL_MAX_HELPERS, so the
+ * decoder worker and its helpers leave no core for the page itself only on 2 cores (where a quiet
+ * machine measured hovers about even and refining clicks 0.78-0.88x of one thread's time,
+ * docs/benchmarks.md). `?kernelThreads=N` asks for N threads in all (1: no helper); `?kernel=simd`
+ * forces the plain build.
  */
-import { DecoderKernel, sharedKernelMemory } from '../../src/kernel/decoder-kernel.js';
+import { DecoderKernel, KERNEL_MAX_HELPERS, sharedKernelMemory } from '../../src/kernel/decoder-kernel.js';
 import { KERNEL_BUILD_FILES, KERNEL_THREADED_FILE, kernelBuild } from '../../src/kernel/kernel-build.js';
 import type { KernelWeights } from '../../src/kernel/kernel-weights.js';
 
-/** The helper worker, kept referenced for the page's lifetime (it only runs kernel work). */
-let helper: Worker | null = null;
+/** The helper workers, kept referenced for the page's lifetime (they only run kernel work). */
+let helpers: Worker[] = [];
+
+/** Helper threads for this page: `?kernelThreads=N` (N in all), else one per core beyond the first. */
+export function kernelHelperCount(param: string | null, cores: number): number {
+  const asked = Number(param);
+  const threads = param !== null && Number.isInteger(asked) && asked >= 1 ? asked : cores;
+  return Math.max(0, Math.min(KERNEL_MAX_HELPERS, threads - 1, cores - 1));
+}
 
 async function fetchModule(file: string): Promise<WebAssembly.Module> {
   const res = await fetch(new URL(`/${file}`, self.location.origin));
@@ -21,17 +30,19 @@ async function fetchModule(file: string): Promise<WebAssembly.Module> {
 
 export async function startPageKernel(weights: KernelWeights, params: URLSearchParams): Promise<DecoderKernel> {
   const build = kernelBuild(params.get('kernel'));
-  const threaded = build === 'relaxed' && self.crossOriginIsolated === true && (navigator.hardwareConcurrency ?? 1) >= 2
-    && params.get('kernelThreads') !== '1';
-  if (threaded) {
+  const count = kernelHelperCount(params.get('kernelThreads'), navigator.hardwareConcurrency ?? 1);
+  if (build === 'relaxed' && self.crossOriginIsolated === true && count > 0) {
     try {
       const module = await fetchModule(KERNEL_THREADED_FILE);
       const memory = sharedKernelMemory();
       const kernel = await DecoderKernel.create(module, weights, { memory });
-      // Until the helper runs (or if it never does), the main instance does all the work itself.
-      helper?.terminate();
-      helper = new Worker(new URL('/kernel-helper-worker.js', self.location.origin), { type: 'module', name: 'samkit-kernel-helper' });
-      helper.postMessage({ module, memory, stackTop: kernel.helperStack() });
+      // Until the helpers run (or if they never do), the main instance does all the work itself.
+      for (const h of helpers) h.terminate();
+      helpers = Array.from({ length: count }, (_, index) => {
+        const h = new Worker(new URL('/kernel-helper-worker.js', self.location.origin), { type: 'module', name: `samkit-kernel-helper-${index}` });
+        h.postMessage({ module, memory, stackTop: kernel.helperStack(), index });
+        return h;
+      });
       return kernel;
     } catch {
       // e.g. no shared memory here: one thread
