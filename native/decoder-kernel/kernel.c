@@ -576,10 +576,11 @@ static void par_for(int n, item_fn fn, const void *ctx) {
     __atomic_store_n(&job_gen, gen, __ATOMIC_SEQ_CST);
     __builtin_wasm_memory_atomic_notify(&job_gen, MAX_HELPERS);
     take_items(gen, fn, ctx, n, &main_lane);
-    /* the helpers' last items: usually done by now; spin a little, then sleep until they are */
+    /* the helpers' last items: usually done within a millisecond; spin that long (sleeping and being
+       woken cost the page 1-2 ms per hover, docs/benchmarks.md session 10), then sleep */
     int d, spins = 0;
     while ((d = __atomic_load_n(&job_done, __ATOMIC_SEQ_CST)) != n)
-      if (++spins > 2000) __builtin_wasm_memory_atomic_wait32(&job_done, d, -1);
+      if (++spins > 400000) __builtin_wasm_memory_atomic_wait32(&job_done, d, -1);
     return;
   }
 #endif
