@@ -15,6 +15,14 @@ export function benchImages(names = process.env.BENCH_IMAGES?.split(',') ?? BENC
   return files;
 }
 
+/** A [256, 64, 64] image embedding of small pseudo-random values, the same for every benchmark. */
+export function syntheticEmbedding(): Float32Array {
+  const emb = new Float32Array(256 * 64 * 64);
+  let seed = 7;
+  for (let i = 0; i < emb.length; i++) { seed = (seed * 16807) % 2147483647; emb[i] = (seed / 2147483647 - 0.5) * 0.4; }
+  return emb;
+}
+
 export function median(values: number[]): number {
   const v = [...values].sort((a, b) => a - b);
   return v.length ? (v.length % 2 ? v[v.length >> 1] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2) : NaN;

@@ -8,27 +8,19 @@ import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import ort from 'onnxruntime-node';
 import { encodePrompts } from '../src/core/prompt.js';
 import { DecoderKernel, KERNEL_MAX_HELPERS, sharedKernelMemory, type KernelTokenChoice } from '../src/kernel/decoder-kernel.js';
 import { KERNEL_BUILD_FILES, KERNEL_THREADED_FILE } from '../src/kernel/kernel-build.js';
 import { runKernelHelper, type KernelHelperStart } from '../src/kernel/kernel-helper.js';
 import { kernelWeights } from '../src/kernel/kernel-weights.js';
-import { buildLowRankDecoder } from '../src/model/lowrank-decoder.js';
-import { defaultModelManifest } from '../src/model/resolve.js';
 import { PROJECT_ROOT, median } from './common.js';
+import { kernelBenchImage } from './kernel.js';
 
 if (!isMainThread) {
   runKernelHelper(workerData as KernelHelperStart, () => parentPort!.postMessage('running'));
 } else if (process.env.SAMKIT_BENCH_KERNEL_THREADS === '1') {
-  const source = readFileSync(defaultModelManifest().decoder.path!);
+  const { source, emb, carried } = await kernelBenchImage();
   const weights = kernelWeights(source);
-  const g = buildLowRankDecoder(source);
-  const emb = new Float32Array(256 * 64 * 64);
-  let seed = 7;
-  for (let i = 0; i < emb.length; i++) { seed = (seed * 16807) % 2147483647; emb[i] = (seed / 2147483647 - 0.5) * 0.4; }
-  const image = await ort.InferenceSession.create(g.image);
-  const carried = await image.run({ image_embeddings: new ort.Tensor('float32', emb, [1, 256, 64, 64]) });
   const dir = path.join(PROJECT_ROOT, 'native/decoder-kernel');
   const module = await WebAssembly.compile(readFileSync(path.join(dir, KERNEL_THREADED_FILE)));
   const kernels: Record<string, DecoderKernel> = { oneThread: await DecoderKernel.create(readFileSync(path.join(dir, KERNEL_BUILD_FILES.relaxed)), weights) };

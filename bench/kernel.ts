@@ -27,7 +27,7 @@ import { buildLowRankDecoder } from '../src/model/lowrank-decoder.js';
 import { extentValues, LOWRANK_EXTENT_INPUT } from '../src/model/lowrank-io.js';
 import { defaultModelManifest } from '../src/model/resolve.js';
 import { SamModel } from '../src/model/sam-model.js';
-import { benchImages, median, ms, PROJECT_ROOT } from './common.js';
+import { benchImages, median, ms, PROJECT_ROOT, syntheticEmbedding } from './common.js';
 
 const P = 4096;
 
@@ -54,15 +54,22 @@ export function kernelMacs(T: number, cells: number): { tokenSide: number; maskH
   return { tokenSide: t, maskHead, gelus: cells * (4 * 64 + 16 * 32) };
 }
 
-/** Per-prompt times, alternating rounds: the kernel, the graph with 1 and with 2 threads. */
-export async function benchKernelPrompts(rounds = 5): Promise<Record<string, unknown>> {
+/**
+ * What the kernel benchmarks decode on: the default decoder's bytes, its low-rank graphs, the
+ * synthetic embedding and the image graph's outputs for it (the kernel's image tensors).
+ */
+export async function kernelBenchImage(): Promise<{ source: Uint8Array; g: ReturnType<typeof buildLowRankDecoder>; emb: Float32Array; carried: ort.InferenceSession.OnnxValueMapType }> {
   const source = readFileSync(defaultModelManifest().decoder.path!);
   const g = buildLowRankDecoder(source);
-  const emb = new Float32Array(256 * 64 * 64);
-  let seed = 7;
-  for (let i = 0; i < emb.length; i++) { seed = (seed * 16807) % 2147483647; emb[i] = (seed / 2147483647 - 0.5) * 0.4; }
+  const emb = syntheticEmbedding();
   const image = await ort.InferenceSession.create(g.image);
   const carried = await image.run({ image_embeddings: new ort.Tensor('float32', emb, [1, 256, 64, 64]) });
+  return { source, g, emb, carried };
+}
+
+/** Per-prompt times, alternating rounds: the kernel, the graph with 1 and with 2 threads. */
+export async function benchKernelPrompts(rounds = 5): Promise<Record<string, unknown>> {
+  const { source, g, emb, carried } = await kernelBenchImage();
   const graphs = { graph1: await ort.InferenceSession.create(g.prompt, { intraOpNumThreads: 1 }), graph2: await ort.InferenceSession.create(g.prompt, { intraOpNumThreads: 2 }) };
   const kernel = await DecoderKernel.create(await kernelModule(), kernelWeights(source));
   kernel.setImage(carried, carried, emb);

@@ -14,7 +14,7 @@ import { extentValues, LOWRANK_EXTENT_INPUT } from '../src/model/lowrank-io.js';
 import { defaultModelManifest } from '../src/model/resolve.js';
 import { readFileSync } from 'node:fs';
 import { SamPredictor } from '../src/predictor.js';
-import { benchImages, median, ms, PROJECT_ROOT } from './common.js';
+import { benchImages, median, ms, PROJECT_ROOT, syntheticEmbedding } from './common.js';
 
 const OPTS: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 2, graphOptimizationLevel: 'all' };
 
@@ -91,9 +91,7 @@ export async function benchPredictor(images = benchImages(), reps = Number(proce
 export async function benchPromptGraphs(rounds = 5): Promise<Record<string, number>> {
   const source = readFileSync(defaultModelManifest().decoder.path!);
   const graphs = { lowRank: buildLowRankDecoder(source), split: splitDecoder(rewriteDecoder(source).bytes, 256) };
-  const emb = new Float32Array(256 * 64 * 64);
-  let seed = 7;
-  for (let i = 0; i < emb.length; i++) { seed = (seed * 16807) % 2147483647; emb[i] = (seed / 2147483647 - 0.5) * 0.4; }
+  const emb = syntheticEmbedding();
   const size = { width: 800, height: 600 };
   const sessions: Record<string, { prompt: ort.InferenceSession; carried: Record<string, ort.Tensor> }> = {};
   for (const [name, g] of Object.entries(graphs)) {
