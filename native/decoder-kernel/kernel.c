@@ -672,16 +672,10 @@ static void softmax_tokens_cols(float *s, int T, int i0, int n) {
   }
 }
 
-/* y[rows, cols) = x[rows, cols) * r[cols) */
+/* y[rows, cols) = x[rows, cols) * r[cols) (y may be x) */
 static void scale_cols_range(const float *x, int rows, const float *r, float *y, int i0, int n) {
   for (int k = 0; k < rows; k++)
     for (int i = i0; i < i0 + n; i += 4) ST(y + (size_t)k * P + i, MUL(LD(x + (size_t)k * P + i), LD(r + i)));
-}
-
-/* x[rows, cols) *= r[cols) */
-static void scale_cols_inplace(float *x, int rows, const float *r, int i0, int n) {
-  for (int k = 0; k < rows; k++)
-    for (int i = i0; i < i0 + n; i += 4) ST(x + (size_t)k * P + i, MUL(LD(x + (size_t)k * P + i), LD(r + i)));
 }
 
 /* Wide softmaxes, one row each: rows of s [rows, P], each first divided by div; with pr, the row
@@ -692,7 +686,7 @@ static void softmax_row_item(const void *ctx, int row, const struct lane *ln) {
   float *x = j->s + (size_t)row * P;
   if (j->div != 1.0f) for (int i = 0; i < P; i += 4) ST(x + i, wasm_f32x4_div(LD(x + i), SPL(j->div)));
   softmax_wide(x, P);
-  if (j->pr) for (int i = 0; i < P; i += 4) ST(j->pr + (size_t)row * P + i, MUL(LD(x + i), LD(j->r + i)));
+  if (j->pr) scale_cols_range(x, 1, j->r, j->pr + (size_t)row * P, 0, P);
 }
 static void softmax_rows(float *s, int rows, float div, const float *r, float *pr) {
   const struct rows_job j = { s, div, r, pr };
@@ -750,7 +744,7 @@ static void scores_item(const void *ctx, int item, const struct lane *ln) {
   const struct scores_job *j = ctx;
   const int i0 = item * CHUNK;
   head_scores_cols(j->q, j->T, j->KT, j->out, 0, i0, CHUNK, ln->pack);
-  if (j->r) scale_cols_inplace(j->out, H * j->T, j->r, i0, CHUNK);
+  if (j->r) scale_cols_range(j->out, H * j->T, j->r, j->out, i0, CHUNK);
   if (j->red) lowrank_scores_cols(j->red, j->T, j->G, j->K, j->out, i0, CHUNK, ln->pack);
   if (j->CKT) head_scores_cols(j->q, j->T, j->CKT, j->out, 1, i0, CHUNK, ln->pack);
   if (j->tokens_softmax) softmax_tokens_cols(j->out, j->T, i0, CHUNK);
@@ -758,10 +752,6 @@ static void scores_item(const void *ctx, int item, const struct lane *ln) {
 }
 static void scores(const struct scores_job *j) { par_for(NCHUNK, scores_item, j); }
 
-/*
- * Layer 0's key norm by column chunk: var1 = sum_k A0 (2 vt0.ycwo0t + Gram(Mc0) A0), r1 = 1 /
- * sqrt((ycn + var1) / 256 + eps), and the factors' first rows A0 r1.
- */
 /*
  * Layer 1's key norm and the final factors by column chunk: m2 = r1 ycg1m + F rmean, the cross terms
  * [vt0.ycgwo0t - mu0 ycg1s ; vt1.ycwo1t ; yccb], var2 = r1^2 ycg1n + 2 r1 F cross + the quadratic
@@ -800,6 +790,10 @@ static void norm2_item(const void *ctx, int item, const struct lane *ln) {
   }
 }
 
+/*
+ * Layer 0's key norm by column chunk: var1 = sum_k A0 (2 vt0.ycwo0t + Gram(Mc0) A0), r1 = 1 /
+ * sqrt((ycn + var1) / 256 + eps), and the factors' first rows A0 r1.
+ */
 struct var1_job { const float *vt0; int T; const float *a0, *gsm; float *g1t, *var1, *r1, *ft; float eps; };
 static void var1_item(const void *ctx, int item, const struct lane *ln) {
   const struct var1_job *j = ctx;
